@@ -1,0 +1,138 @@
+"""Per-request UI state: language, signed-in principal, CSRF binding, and the route guards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+
+from dms.web.ui import backend
+from dms.web.ui.i18n import Translator, normalise_language
+from dms.web.ui.nav import HOME, may_open, navigation_for
+from dms.web.ui.security import (
+    ANON_COOKIE,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    csrf_token,
+    csrf_valid,
+    new_anonymous_id,
+)
+
+LANG_COOKIE = "aw_lang"
+
+
+class UiRedirect(Exception):
+    """Send the browser elsewhere (e.g. to the login page)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+class UiForbidden(Exception):
+    """The signed-in user may not open this page; rendered as a 403 page with the reason."""
+
+    def __init__(self, reason_key: str = "error.forbidden_text") -> None:
+        super().__init__(reason_key)
+        self.reason_key = reason_key
+
+
+class UiCsrfError(Exception):
+    """A state-changing request without a valid CSRF token."""
+
+
+def language(request: Request) -> str:
+    cached = getattr(request.state, "ui_lang", None)
+    if cached:
+        return str(cached)
+    lang = normalise_language(request.cookies.get(LANG_COOKIE) or request.headers.get("accept-language"))
+    request.state.ui_lang = lang
+    return lang
+
+
+def principal(request: Request) -> Any | None:
+    """The signed-in principal of this request, or None (resolved once per request)."""
+    if hasattr(request.state, "ui_principal"):
+        return request.state.ui_principal
+    token = request.cookies.get(backend.SESSION_COOKIE)
+    found = backend.principal_for_session(request, token) if token else None
+    request.state.ui_principal = found
+    return found
+
+
+def csrf_binding(request: Request) -> str:
+    """What the CSRF token is bound to: the session token, else an anonymous browser id."""
+    if principal(request) is not None:
+        return "s:" + (request.cookies.get(backend.SESSION_COOKIE) or "")
+    anon = request.cookies.get(ANON_COOKIE) or getattr(request.state, "ui_new_anon", None)
+    if not anon:
+        anon = new_anonymous_id()
+        request.state.ui_new_anon = anon
+    return "a:" + anon
+
+
+def csrf_for(request: Request) -> str:
+    return csrf_token(backend.secret(request), csrf_binding(request))
+
+
+async def verify_csrf(request: Request) -> None:
+    """Dependency for every state-changing UI route: the token must come as form field or header."""
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return
+    token = request.headers.get(CSRF_HEADER)
+    if not token:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            token = value if isinstance(value, str) else None
+    if not csrf_valid(backend.secret(request), csrf_binding(request), token):
+        raise UiCsrfError()
+
+
+def ui_context(request: Request) -> dict[str, Any]:
+    lang = language(request)
+    user = principal(request)
+    role = getattr(user, "role", None)
+    role_value = getattr(role, "value", role)
+    return {
+        "request": request,
+        "lang": lang,
+        "t": Translator(lang),
+        "user": user,
+        "role": role_value,
+        "nav": navigation_for(role_value),
+        "home": HOME.get(role_value or "", "/login"),
+        "csrf": csrf_for(request),
+        "csrf_field": CSRF_FIELD,
+        "path": request.url.path,
+        "flash": request.query_params.get("msg"),
+    }
+
+
+def role_of(user: Any) -> str | None:
+    role = getattr(user, "role", None)
+    return None if role is None else str(getattr(role, "value", role))
+
+
+def require_area(area: str) -> Callable[[Request], Any]:
+    """Dependency: a signed-in principal allowed to open ``area``; else login redirect or 403 page."""
+
+    def guard(request: Request) -> Any:
+        user = principal(request)
+        if user is None:
+            target = request.url.path
+            if request.url.query:
+                target += "?" + request.url.query
+            raise UiRedirect("/login?next=" + quote(target, safe=""))
+        if not may_open(role_of(user), area):
+            raise UiForbidden()
+        return user
+
+    return guard
+
+
+def area(area_name: str) -> Any:
+    return Depends(require_area(area_name))
