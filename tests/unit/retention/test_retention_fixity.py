@@ -1,0 +1,47 @@
+import hashlib
+import io
+from pathlib import Path
+from typing import BinaryIO
+
+from retention.fixity import FixityTarget, check, choose, hash_stream
+
+
+class DirReader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def open_blob(self, key: str) -> BinaryIO:
+        return (self.root / key).open("rb")
+
+
+def test_fixity_reports_ok_mismatch_missing(tmp_path: Path) -> None:
+    good = b"x" * 3_000_000
+    (tmp_path / "good").write_bytes(good)
+    (tmp_path / "bad").write_bytes(b"tampered")
+    targets = [
+        FixityTarget("good", hashlib.sha256(good).hexdigest(), "d1"),
+        FixityTarget("bad", hashlib.sha256(b"original").hexdigest(), "d2"),
+        FixityTarget("gone", hashlib.sha256(b"y").hexdigest(), "d3"),
+    ]
+    report = check(targets, DirReader(tmp_path))
+    assert report.checked == 3 and report.ok == 1
+    assert [m["record_id"] for m in report.mismatches] == ["d2"]
+    assert report.mismatches[0]["actual"] == hashlib.sha256(b"tampered").hexdigest()
+    assert [m["key"] for m in report.missing] == ["gone"]
+    assert not report.healthy
+    assert report.bytes_read == len(good) + len(b"tampered")
+    assert report.to_dict()["healthy"] is False
+
+
+def test_hash_stream_matches_hashlib() -> None:
+    data = bytes(range(256)) * 10_000
+    assert hash_stream(io.BytesIO(data), chunk=4096) == (hashlib.sha256(data).hexdigest(), len(data))
+
+
+def test_sampling_is_bounded_and_deterministic() -> None:
+    targets = [FixityTarget(str(i), "0" * 64) for i in range(1000)]
+    a = choose(iter(targets), 10, seed=1)
+    assert len(a) == 10 and len({t.key for t in a}) == 10
+    assert [t.key for t in a] == [t.key for t in choose(iter(targets), 10, seed=1)]
+    assert choose(targets, 0) == []
+    assert len(choose(targets[:3], 10)) == 3
