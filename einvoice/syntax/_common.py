@@ -1,0 +1,131 @@
+"""Shared reading helpers for the syntax parsers (fast child lookup, exact decimals, strict dates)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from lxml import etree
+
+from einvoice.syntax.parsed import Locations, ParseProblem
+
+__all__ = ["Reader", "index"]
+
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)\Z")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_DATE_102 = re.compile(r"\d{8}\Z")
+
+Kids = dict[object, list[etree._Element]]
+
+
+def index(el: etree._Element) -> Kids:
+    """Children of ``el`` grouped by tag (one pass; lookups are then O(1))."""
+    out: Kids = {}
+    for child in el:
+        tag = child.tag
+        lst = out.get(tag)
+        if lst is None:
+            out[tag] = [child]
+        else:
+            lst.append(child)
+    return out
+
+
+def first(kids: Kids, tag: str) -> etree._Element | None:
+    lst = kids.get(tag)
+    return lst[0] if lst else None
+
+
+def text_of(el: etree._Element | None) -> str | None:
+    """Stripped text of an element; '' for an empty element, None for an absent one."""
+    if el is None:
+        return None
+    t = el.text
+    return t.strip() if t else ""
+
+
+class Reader:
+    """Reads values while recording locations and problems (never raises on bad values)."""
+
+    __slots__ = ("locations", "problems")
+
+    def __init__(self) -> None:
+        self.locations = Locations()
+        self.problems: list[ParseProblem] = []
+
+    def text(self, kids: Kids, tag: str, term: str, obj: object | None = None) -> str | None:
+        lst = kids.get(tag)
+        if not lst:
+            return None
+        el = lst[0]
+        self.locations.add(term, el, obj)
+        t = el.text
+        return t.strip() if t else ""
+
+    def el_text(self, el: etree._Element | None, term: str, obj: object | None = None) -> str | None:
+        if el is None:
+            return None
+        self.locations.add(term, el, obj)
+        t = el.text
+        return t.strip() if t else ""
+
+    def decimal(self, el: etree._Element | None, term: str, obj: object | None = None) -> Decimal | None:
+        """Exact decimal as written (keeps trailing zeros); bad text → None + a problem."""
+        if el is None:
+            return None
+        self.locations.add(term, el, obj)
+        raw = el.text
+        t = raw.strip() if raw else ""
+        if _DECIMAL.match(t):
+            try:
+                return Decimal(t)
+            except InvalidOperation:  # pragma: no cover - regex guarantees a valid literal
+                pass
+        self.problems.append(ParseProblem(term, f"not a decimal number: {t!r}", t, el))
+        return None
+
+    def dec(self, kids: Kids, tag: str, term: str, obj: object | None = None) -> Decimal | None:
+        lst = kids.get(tag)
+        return self.decimal(lst[0], term, obj) if lst else None
+
+    def iso_date(self, el: etree._Element | None, term: str, obj: object | None = None) -> date | None:
+        """A UBL date ``YYYY-MM-DD``."""
+        if el is None:
+            return None
+        self.locations.add(term, el, obj)
+        t = (el.text or "").strip()
+        if _ISO_DATE.match(t):
+            try:
+                return date.fromisoformat(t)
+            except ValueError:
+                pass
+        self.problems.append(ParseProblem(term, f"not a date YYYY-MM-DD: {t!r}", t, el))
+        return None
+
+    def date_102(self, el: etree._Element | None, term: str, obj: object | None = None) -> date | None:
+        """A CII date string element (``udt:DateTimeString``/``udt:DateString``/``qdt:…``) ``format="102"``."""
+        if el is None:
+            return None
+        self.locations.add(term, el, obj)
+        t = (el.text or "").strip()
+        fmt = el.get("format")
+        if (fmt is None or fmt == "102") and _DATE_102.match(t):
+            try:
+                return date(int(t[:4]), int(t[4:6]), int(t[6:8]))
+            except ValueError:
+                pass
+        self.problems.append(ParseProblem(term, f"not a date in format 102 (CCYYMMDD): {t!r} format={fmt!r}", t, el))
+        return None
+
+    def binary(self, el: etree._Element, term: str, obj: object | None = None) -> bytes:
+        """Base64 content of a binary object element; bad base64 → b'' + a problem."""
+        self.locations.add(term, el, obj)
+        raw = el.text or ""
+        try:
+            return base64.b64decode("".join(raw.split()), validate=True)
+        except (binascii.Error, ValueError):
+            self.problems.append(ParseProblem(term, "attachment is not valid base64", None, el))
+            return b""

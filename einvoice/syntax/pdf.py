@@ -1,0 +1,132 @@
+"""Hybrid PDFs (ZUGFeRD 1.0/2.x, Factur-X, XRechnung in PDF): extract the embedded invoice XML.
+
+Bounded and defensive: size limit, encrypted PDFs refused, at most :data:`MAX_ATTACHMENTS` embedded
+files inspected (names first, content only for candidates), every failure → :class:`UnreadableInvoice`
+with a clear message. pypdf reads the embedded files (the same reader the ``factur-x`` package uses;
+its own ``get_xml_from_pdf`` parses attachments with a default, non-hardened lxml parser, so the XML is
+handed to :mod:`einvoice.xmlsafe` instead); pikepdf is the fallback for PDFs pypdf cannot open.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import Final
+
+from einvoice.errors import HostileXml, NoEmbeddedInvoice, UnreadableInvoice
+from einvoice.xmlsafe import MAX_XML_BYTES
+
+__all__ = ["INVOICE_FILENAMES", "MAX_ATTACHMENTS", "MAX_PDF_BYTES", "extract_xml", "is_pdf"]
+
+#: largest PDF accepted
+MAX_PDF_BYTES: Final = 64 * 1024 * 1024
+#: most embedded files inspected
+MAX_ATTACHMENTS: Final = 50
+#: embedded file names of invoice XML, in order of preference (compared case-insensitively)
+INVOICE_FILENAMES: Final = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml")
+
+_INVOICE_ROOTS = (b"CrossIndustryInvoice", b"CrossIndustryDocument", b"Invoice", b"CreditNote")
+
+
+def is_pdf(data: bytes) -> bool:
+    """True when the bytes look like a PDF (``%PDF-`` within the first KiB, as readers accept)."""
+    return b"%PDF-" in data[:1024]
+
+
+def _looks_like_invoice(xml: bytes) -> bool:
+    head = xml[:4096]
+    return any(name in head for name in _INVOICE_ROOTS)
+
+
+def _pick(candidates: list[tuple[str, bytes]]) -> tuple[bytes, str]:
+    if not candidates:
+        raise NoEmbeddedInvoice(
+            "PDF without embedded invoice XML (no factur-x.xml / zugferd-invoice.xml / xrechnung.xml): "
+            "a plain PDF is not an e-invoice")
+    for preferred in INVOICE_FILENAMES:
+        for name, content in candidates:
+            if name.lower() == preferred:
+                return content, name
+    name, content = candidates[0]
+    return content, name
+
+
+def extract_xml(pdf: bytes) -> tuple[bytes, str]:
+    """The embedded invoice XML and its file name inside the PDF.
+
+    :raises NoEmbeddedInvoice: readable PDF without invoice XML.
+    :raises UnreadableInvoice: encrypted, truncated or malformed PDF; too large.
+    """
+    if len(pdf) > MAX_PDF_BYTES:
+        raise HostileXml(f"PDF too large: {len(pdf)} bytes (limit {MAX_PDF_BYTES})", code="too-large")
+    if not is_pdf(pdf):
+        raise UnreadableInvoice("not a PDF (no %PDF- header)", code="pdf-broken")
+    try:
+        return _pick(_candidates_pypdf(pdf))
+    except (NoEmbeddedInvoice, HostileXml):
+        raise
+    except UnreadableInvoice as first_error:
+        if first_error.code == "pdf-encrypted":
+            raise
+        try:
+            return _pick(_candidates_pikepdf(pdf))
+        except NoEmbeddedInvoice:
+            raise first_error from None
+
+
+def _candidates_pypdf(pdf: bytes) -> list[tuple[str, bytes]]:
+    from pypdf import PdfReader  # noqa: PLC0415 - heavy import only when a PDF arrives
+    from pypdf.errors import PyPdfError  # noqa: PLC0415
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(pdf), strict=False)
+        if reader.is_encrypted:
+            raise UnreadableInvoice("encrypted PDF: an e-invoice PDF (PDF/A-3) must not be encrypted", code="pdf-encrypted")
+        out: list[tuple[str, bytes]] = []
+        others: list[tuple[str, bytes]] = []
+        for count, att in enumerate(reader.attachment_list, start=1):
+            if count > MAX_ATTACHMENTS:
+                break
+            name = str(att.name or "")
+            lname = name.lower()
+            if lname in INVOICE_FILENAMES:
+                content = att.content
+                if len(content) > MAX_XML_BYTES:
+                    raise HostileXml(f"embedded {name} too large ({len(content)} bytes)", code="too-large")
+                out.append((name, content))
+            elif lname.endswith(".xml") and not out:
+                content = att.content
+                if len(content) <= MAX_XML_BYTES and _looks_like_invoice(content):
+                    others.append((name, content))
+        return out or others
+    except UnreadableInvoice:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError,
+            AssertionError, UnicodeError, ZeroDivisionError) as exc:
+        raise UnreadableInvoice(f"PDF cannot be read (damaged or truncated): {type(exc).__name__}: {exc}",
+                                code="pdf-broken") from None
+
+
+def _candidates_pikepdf(pdf: bytes) -> list[tuple[str, bytes]]:
+    import pikepdf  # noqa: PLC0415
+
+    try:
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            out: list[tuple[str, bytes]] = []
+            for count, (name, spec) in enumerate(doc.attachments.items(), start=1):
+                if count > MAX_ATTACHMENTS:
+                    break
+                lname = name.lower()
+                if lname in INVOICE_FILENAMES or lname.endswith(".xml"):
+                    content = bytes(spec.get_file().read_bytes())
+                    if len(content) > MAX_XML_BYTES:
+                        raise HostileXml(f"embedded {name} too large ({len(content)} bytes)", code="too-large")
+                    if lname in INVOICE_FILENAMES or _looks_like_invoice(content):
+                        out.append((name, content))
+            return out
+    except pikepdf.PasswordError:
+        raise UnreadableInvoice("encrypted PDF: an e-invoice PDF (PDF/A-3) must not be encrypted",
+                                code="pdf-encrypted") from None
+    except (pikepdf.PdfError, ValueError, KeyError, TypeError, OSError, RuntimeError) as exc:
+        raise UnreadableInvoice(f"PDF cannot be read (damaged or truncated): {exc}", code="pdf-broken") from None
