@@ -79,6 +79,19 @@ class Locations:
         """Record the element a model object (group) was read from."""
         self._objects[id(obj)] = el
 
+    def remap(self, mapping: dict[etree._Element, etree._Element]) -> None:
+        """Replace recorded elements by their counterparts (used when reading a renamed copy)."""
+        for term, lst in self._terms.items():
+            self._terms[term] = [(k, mapping.get(el, el)) for k, el in lst]
+        for key, el in self._objects.items():
+            self._objects[key] = mapping.get(el, el)
+
+    def merge(self, other: Locations) -> None:
+        """Add everything recorded in ``other``."""
+        for term, lst in other._terms.items():
+            self._terms.setdefault(term, []).extend(lst)
+        self._objects.update(other._objects)
+
     # querying (rules) ----------------------------------------------------------------------------
     def element(self, term: str, obj: object | None = None) -> etree._Element | None:
         """The element ``term`` was read from (for ``obj`` if given)."""
