@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from dms.web.ui.routes import auth
+from dms.web.ui.routes import admin, auth, clerk, finance, portal, records
 from dms.web.ui.routing import UiRoute
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
-router.include_router(auth.router)
+for _module in (auth, clerk, finance, portal, records, admin):
+    router.include_router(_module.router)
 
 __all__ = ["router"]

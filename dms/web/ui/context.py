@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
@@ -16,7 +17,6 @@ from dms.web.ui.security import (
     CSRF_FIELD,
     CSRF_HEADER,
     csrf_token,
-    csrf_valid,
     new_anonymous_id,
 )
 
@@ -74,6 +74,11 @@ def csrf_binding(request: Request) -> str:
 
 
 def csrf_for(request: Request) -> str:
+    """The CSRF token for this request's forms: the server-side session's token, else an HMAC."""
+    if principal(request) is not None:
+        session_token = getattr(request.state, "ui_session_csrf", None)
+        if session_token:
+            return str(session_token)
     return csrf_token(backend.secret(request), csrf_binding(request))
 
 
@@ -88,7 +93,7 @@ async def verify_csrf(request: Request) -> None:
             form = await request.form()
             value = form.get(CSRF_FIELD)
             token = value if isinstance(value, str) else None
-    if not csrf_valid(backend.secret(request), csrf_binding(request), token):
+    if not token or not hmac.compare_digest(csrf_for(request), token):
         raise UiCsrfError()
 
 
@@ -134,5 +139,14 @@ def require_area(area: str) -> Callable[[Request], Any]:
     return guard
 
 
-def area(area_name: str) -> Any:
-    return Depends(require_area(area_name))
+InboxUser = Annotated[Any, Depends(require_area("inbox"))]
+SearchUser = Annotated[Any, Depends(require_area("search"))]
+UploadUser = Annotated[Any, Depends(require_area("upload"))]
+DocumentsUser = Annotated[Any, Depends(require_area("documents"))]
+AktenUser = Annotated[Any, Depends(require_area("akten"))]
+InvoicesUser = Annotated[Any, Depends(require_area("invoices"))]
+PaymentRunsUser = Annotated[Any, Depends(require_area("payment_runs"))]
+DashboardUser = Annotated[Any, Depends(require_area("finance_dashboard"))]
+PortalUser = Annotated[Any, Depends(require_area("portal"))]
+RecordsUser = Annotated[Any, Depends(require_area("records"))]
+AdminUser = Annotated[Any, Depends(require_area("admin"))]

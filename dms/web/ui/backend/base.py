@@ -1,0 +1,126 @@
+"""Shared plumbing of the UI backend: the container, units of work, error translation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Final
+
+from fastapi import Request
+
+SESSION_COOKIE: Final = "aw_session"
+
+
+class NotFound(Exception):
+    """The object does not exist or the principal may not see it (the UI never tells the two apart)."""
+
+
+class ServiceUnavailable(Exception):
+    """A service the page needs is not part of this installation (yet)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+class UserError(Exception):
+    """A refusal to show inline on the page: catalog key, service message, HTTP status."""
+
+    def __init__(self, key: str, detail: str = "", status: int = 422) -> None:
+        super().__init__(detail or key)
+        self.key = key
+        self.detail = detail
+        self.status = status
+
+
+def container(request: Request) -> Any:
+    found = getattr(request.app.state, "container", None)
+    if found is None:
+        raise ServiceUnavailable("container")
+    return found
+
+
+def settings(request: Request) -> Any:
+    found = getattr(request.app.state, "settings", None)
+    if found is None:
+        found = getattr(getattr(request.app.state, "container", None), "settings", None)
+    if found is None:
+        raise ServiceUnavailable("settings")
+    return found
+
+
+def secret(request: Request) -> bytes:
+    try:
+        value = settings(request).effective_secret()
+    except ServiceUnavailable:
+        value = "aktenwerk-ui-unconfigured"
+    return ("ui:" + value).encode()
+
+
+LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def cookie_secure(request: Request) -> bool:
+    """Secure cookies when configured, over HTTPS, and on loopback (browsers treat it as secure)."""
+    try:
+        configured = bool(getattr(settings(request), "cookie_secure", False))
+    except ServiceUnavailable:
+        configured = False
+    return configured or request.url.scheme == "https" or (request.url.hostname or "") in LOOPBACK
+
+
+def session_max_age(request: Request) -> int:
+    try:
+        return int(getattr(settings(request), "session_hours", 8)) * 3600
+    except ServiceUnavailable:
+        return 8 * 3600
+
+
+#: dms error class name → (catalog key, HTTP status) for inline messages.
+_DMS_ERRORS: Final = {
+    "NotFound": ("error.not_found_text", 404),
+    "Gone": ("error.gone_text", 410),
+    "PermissionDenied": ("error.forbidden_text", 403),
+    "Frozen": ("error.frozen_text", 409),
+    "Conflict": ("error.conflict_text", 409),
+    "PayloadTooLarge": ("error.too_large_text", 413),
+    "ValidationFailed": ("error.invalid_text", 422),
+}
+
+
+def translate(exc: Exception) -> UserError | None:
+    """A domain error of any context as a UserError (None for programming errors)."""
+    for cls in type(exc).__mro__:
+        if cls.__name__ in _DMS_ERRORS and cls.__module__.split(".")[0] in {"dms", "einvoice", "retention"}:
+            key, status = _DMS_ERRORS[cls.__name__]
+            return UserError(key, str(exc), status)
+    root = type(exc).__module__.split(".")[0]
+    if root in {"dms", "einvoice", "retention", "search"} and any(
+        c.__name__.endswith("Error") for c in type(exc).__mro__[:-2]
+    ):
+        status = 409 if "Hold" in type(exc).__name__ or "Lock" in type(exc).__name__ else 422
+        return UserError("error.invalid_text" if status == 422 else "error.conflict_text", str(exc), status)
+    return None
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn domain errors raised inside the block into :class:`UserError` (shown on the page)."""
+    try:
+        yield
+    except UserError:
+        raise
+    except Exception as exc:
+        err = translate(exc)
+        if err is None:
+            raise
+        if err.status == 404:
+            raise NotFound(str(exc)) from exc
+        raise err from exc
+
+
+@contextmanager
+def uow(request: Request, *, read_only: bool = False) -> Iterator[Any]:
+    """A unit of work of the application container; the caller commits."""
+    with container(request).uow(read_only=read_only) as unit:
+        yield unit

@@ -1,0 +1,307 @@
+"""Clerk pages over ``dms.services.documents`` (the same functions the JSON API calls)."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import mimetypes
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pypdfium2 as pdfium
+from fastapi import Request, Response
+from PIL import Image
+from sqlalchemy import select
+
+from dms.db.tables import Akte, AuditEntry, Document, FilePlanNode, Vorgang
+from dms.services import access
+from dms.services import documents as svc
+from dms.web.ui.backend.base import NotFound, UserError, container, settings, uow, user_errors
+
+PREVIEW_WIDTH = 900
+MAX_PREVIEW_PAGES = 500
+
+
+def _doc_row(d: Any) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "title": d.title,
+        "filename": d.filename,
+        "document_type": d.document_type,
+        "received_at": d.received_at,
+        "status": d.status,
+        "department": d.department,
+    }
+
+
+def inbox(request: Request, user: Any, page: int = 1) -> dict[str, Any]:
+    """Documents not yet filed in an Akte that the user may read, newest first."""
+
+    page_size = 50
+    with uow(request, read_only=True) as unit, user_errors():
+        rows, _total = svc.list_documents(unit.session, user, limit=500, offset=0)
+    unfiled = [r for r in rows if r.akte_id is None]
+    start = (page - 1) * page_size
+    return {"items": [_doc_row(r) for r in unfiled[start : start + page_size]], "total": len(unfiled)}
+
+
+def document(request: Request, user: Any, doc_id: int) -> dict[str, Any]:
+
+    with uow(request, read_only=True) as unit, user_errors():
+        doc = svc.get_document(unit.session, user, doc_id)
+        versions = svc.list_versions(unit.session, user, doc_id)
+        akte = unit.session.get(Akte, doc.akte_id) if doc.akte_id else None
+        audit_rows = list(
+            unit.session.execute(
+                select(AuditEntry)
+                .where(AuditEntry.object_type == "document", AuditEntry.object_id == str(doc_id))
+                .order_by(AuditEntry.id.desc())  # type: ignore[union-attr]
+                .limit(100)
+            ).scalars()
+        )
+    role = getattr(user, "role", "")
+    return {
+        **_doc_row(doc),
+        "correspondent": doc.correspondent or "",
+        "tags": list(doc.tags or []),
+        "document_date": doc.document_date.isoformat() if doc.document_date else "",
+        "retention_class": doc.retention_class,
+        "sha256": doc.sha256,
+        "size": doc.size,
+        "mime_type": doc.mime_type,
+        "failure_reason": doc.failure_reason,
+        "akte": {"id": akte.id, "aktenzeichen": akte.aktenzeichen} if akte else None,
+        "previewable": (doc.mime_type or "").startswith(("application/pdf", "image/"))
+        or doc.filename.lower().endswith(".pdf"),
+        "editable": not doc.finalised and role in {"clerk", "admin", "records_manager"}
+        and (akte is None or akte.status == "open"),
+        "versions": [
+            {"version": v.version_no, "filename": v.filename, "created_at": v.created_at, "sha256": v.sha256}
+            for v in versions
+        ],
+        "audit": [
+            {"at": a.at, "actor": a.actor, "action": a.action, "detail": _audit_detail(a.details)}
+            for a in audit_rows
+        ],
+    }
+
+
+def _audit_detail(details: str) -> str:
+    try:
+        data = json.loads(details)
+    except ValueError:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    keys = [k for k in data if k not in {"sha256", "duplicate_of"}][:4]
+    return ", ".join(f"{k}: {data[k]}" for k in keys)
+
+
+def update_document(request: Request, user: Any, doc_id: int, fields: dict[str, str]) -> dict[str, str]:
+    """Apply metadata changes; returns field → message for invalid input (empty when saved)."""
+
+    changes: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key, value in fields.items():
+        if key == "tags":
+            changes["tags"] = [t.strip() for t in value.split(",") if t.strip()]
+        elif key == "document_date":
+            if value:
+                try:
+                    date.fromisoformat(value)
+                except ValueError:
+                    errors[key] = value
+            changes[key] = value or None
+        elif key == "title":
+            if not value:
+                errors[key] = "–"
+            changes[key] = value
+        else:
+            changes[key] = value or None
+    if errors:
+        return errors
+    with uow(request) as unit, user_errors():
+        svc.update_metadata(unit.session, user, doc_id, changes)
+        unit.commit()
+    return {}
+
+
+def _original_bytes(request: Request, user: Any, doc_id: int, version: int | None) -> tuple[bytes, Any]:
+
+    with uow(request) as unit, user_errors():
+        ver = svc.read_original(unit.session, user, doc_id, version)  # audited as a content read
+        unit.commit()
+    return container(request).store.get(ver.sha256), ver
+
+
+def original_response(request: Request, user: Any, doc_id: int, version: int | None) -> Response:
+    data, ver = _original_bytes(request, user, doc_id, version)
+    response = Response(data, media_type=ver.mime_type or "application/octet-stream")
+    safe = "".join(c if c.isalnum() or c in "._- " else "_" for c in ver.filename) or "dokument"
+    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def preview_png(request: Request, user: Any, doc_id: int, page_no: int) -> bytes:
+    """Page ``page_no`` (1-based) rendered server-side with pypdfium2; images are scaled as they are."""
+    if not 1 <= page_no <= MAX_PREVIEW_PAGES:
+        raise NotFound("page")
+    data, ver = _original_bytes(request, user, doc_id, None)
+    buf = io.BytesIO()
+    if (ver.mime_type or "").startswith("image/"):
+        with Image.open(io.BytesIO(data)) as img:
+            img.thumbnail((PREVIEW_WIDTH, PREVIEW_WIDTH * 2))
+            img.convert("RGB").save(buf, "PNG", optimize=True)
+        return buf.getvalue()
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise NotFound("preview") from exc
+    try:
+        if page_no > len(pdf):
+            raise NotFound("page")
+        page = pdf[page_no - 1]
+        scale = PREVIEW_WIDTH / max(page.get_width(), 1.0)
+        image = page.render(scale=min(scale, 3.0)).to_pil()
+        image.save(buf, "PNG", optimize=True)
+    finally:
+        pdf.close()
+    return buf.getvalue()
+
+
+def upload(request: Request, user: Any, filename: str, data: bytes, fields: dict[str, str]) -> int:
+    """Store the bytes and create the document (processing continues in the background)."""
+
+    limit = int(getattr(settings(request), "max_upload_bytes", 100 * 1024 * 1024))
+    if not data:
+        raise UserError("upload.empty")
+    if len(data) > limit:
+        raise UserError("error.too_large_text", status=413)
+    akte_id = int(fields["akte_id"]) if fields.get("akte_id", "").isdigit() else None
+
+    mime = mimetypes.guess_type(filename)[0]
+    with user_errors():
+        blob = container(request).store.put(data)
+        with uow(request) as unit:
+            new = svc.create_document(
+                unit.session,
+                user,
+                blob,
+                filename=filename,
+                mime_type=mime,
+                title=fields.get("title") or None,
+                akte_id=akte_id,
+                document_type=fields.get("document_type") or None,
+                channel="upload",
+                enqueue=unit.enqueue,
+            )
+            unit.commit()
+    return int(new.id)
+
+
+def akten_for_select(request: Request, user: Any) -> list[dict[str, Any]]:
+    return [a for a in akten(request, user, "") if a["status"] == "open"][:200]
+
+
+def akten(request: Request, user: Any, q: str) -> list[dict[str, Any]]:
+
+    with uow(request, read_only=True) as unit:
+        query = select(Akte).order_by(Akte.id.desc()).limit(500)  # type: ignore[union-attr]
+        if q:
+            like = f"%{q}%"
+            query = query.where(Akte.aktenzeichen.like(like) | Akte.title.like(like))  # type: ignore[attr-defined]
+        rows = list(unit.session.execute(query).scalars())
+        visible = []
+        for a in rows:
+            try:
+                access.ensure_can_read_akte(unit.session, user, a)
+            except Exception:  # noqa: S112 - not visible to this principal
+                continue
+            visible.append(
+                {
+                    "id": a.id,
+                    "aktenzeichen": a.aktenzeichen,
+                    "title": a.title,
+                    "department": a.department,
+                    "status": a.status,
+                }
+            )
+    return visible
+
+
+def akte(request: Request, user: Any, akte_id: int) -> dict[str, Any]:
+
+    with uow(request, read_only=True) as unit, user_errors():
+        row = unit.session.get(Akte, akte_id)
+        if row is None:
+            raise NotFound(f"Akte {akte_id}")
+        try:
+            access.ensure_can_read_akte(unit.session, user, row)
+        except Exception as exc:
+            raise NotFound(f"Akte {akte_id}") from exc
+        node = unit.session.get(FilePlanNode, row.fileplan_node_id)
+        vorgaenge = list(
+            unit.session.execute(select(Vorgang).where(Vorgang.akte_id == akte_id).order_by(Vorgang.number)).scalars()
+        )
+        docs, _ = svc.list_documents(unit.session, user, limit=500, akte_id=akte_id)
+        numbers = {v.id: v.number for v in vorgaenge}
+        documents = [
+            {**_doc_row(d), "vorgang": numbers.get(d.vorgang_id)} for d in docs if isinstance(d, Document)
+        ]
+    role = getattr(user, "role", "")
+    return {
+        "id": row.id,
+        "aktenzeichen": row.aktenzeichen,
+        "title": row.title,
+        "department": row.department,
+        "status": row.status,
+        "retention_class": row.retention_class or (node.retention_class if node else None),
+        "retention_until": None,
+        "retention_reason": None,
+        "fileplan": f"{node.code} {node.title}" if node else None,
+        "closed_at": row.closed_at,
+        "can_close": row.status == "open" and role in {"clerk", "admin", "records_manager"},
+        "vorgaenge": [{"number": v.number, "title": v.title, "status": v.status} for v in vorgaenge],
+        "documents": documents,
+    }
+
+
+def close_akte(request: Request, user: Any, akte_id: int) -> None:
+    akten_svc = importlib.import_module("dms.services.akten")  # the dms core's Akte service
+
+    with uow(request) as unit, user_errors():
+        akten_svc.close_akte(unit.session, user, akte_id)
+        unit.commit()
+
+
+# ------------------------------------------------------------------ saved searches (per-user UI preference)
+def _saved_path(request: Request, user: Any) -> Path:
+    base = Path(settings(request).data_path) / "ui" / "saved-searches"
+    return base / f"{int(user.user_id)}.json"
+
+
+def saved_searches(request: Request, user: Any) -> list[dict[str, str]]:
+    try:
+        data = json.loads(_saved_path(request, user).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [s for s in data if isinstance(s, dict) and "name" in s and "query" in s][:50]
+
+
+def save_search(request: Request, user: Any, name: str, query_string: str) -> None:
+    """Keep a named search for this user (atomic replace; newest first; at most 50)."""
+    items = [s for s in saved_searches(request, user) if s["name"] != name]
+    items.insert(0, {"name": name[:100], "query": query_string[:2000]})
+    path = _saved_path(request, user)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".saved-")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(items[:50], fh, ensure_ascii=False)
+    os.replace(tmp, path)

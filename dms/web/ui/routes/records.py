@@ -1,0 +1,114 @@
+"""Records manager pages: due list, legal holds, disposal requests (four eyes), certificates, hand-over."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import JSONResponse
+
+from dms.web.ui import backend
+from dms.web.ui.context import RecordsUser, language, verify_csrf
+from dms.web.ui.i18n import Translator
+from dms.web.ui.rendering import apply_security_headers, render
+from dms.web.ui.routing import UiRoute, redirect
+
+router = APIRouter(route_class=UiRoute, include_in_schema=False)
+
+
+def _as_of(value: str | None) -> date:
+    try:
+        return date.fromisoformat(value) if value else date.today()
+    except ValueError:
+        return date.today()
+
+
+@router.get("/records/due")
+def due(request: Request, user: RecordsUser, as_of: str | None = None) -> Response:
+    day = _as_of(as_of)
+    items = backend.retention_due(request, user, day)
+    return render(request, "records/due.html", {"items": items, "as_of": day, "error": None})
+
+
+@router.get("/records/holds")
+def holds(request: Request, user: RecordsUser) -> Response:
+    return render(request, "records/holds.html", {"holds": backend.holds(request, user), "error": None})
+
+
+@router.post("/records/holds", dependencies=[Depends(verify_csrf)])
+def create_hold(
+    request: Request,
+    document_id: Annotated[int, Form(ge=1)],
+    reason: Annotated[str, Form(min_length=3, max_length=1000)],
+    user: RecordsUser,
+) -> Response:
+    try:
+        backend.create_hold(request, user, document_id, reason.strip())
+    except backend.UserError as exc:
+        t = Translator(language(request))
+        ctx = {"holds": backend.holds(request, user), "error": t(exc.key, detail=exc.detail)}
+        return render(request, "records/holds.html", ctx, exc.status)
+    return redirect("/records/holds?msg=hold_created")
+
+
+@router.post("/records/holds/{hold_id}/release", dependencies=[Depends(verify_csrf)])
+def release_hold(request: Request, hold_id: int, user: RecordsUser) -> Response:
+    backend.release_hold(request, user, hold_id)
+    return redirect("/records/holds?msg=hold_released")
+
+
+@router.get("/records/disposals")
+def disposals(request: Request, user: RecordsUser) -> Response:
+    ctx = {"disposals": backend.disposals(request, user), "error": None}
+    return render(request, "records/disposals.html", ctx)
+
+
+@router.post("/records/disposals", dependencies=[Depends(verify_csrf)])
+async def create_disposal(request: Request, user: RecordsUser) -> Response:
+    form = await request.form()
+    ids = [int(v) for v in form.getlist("document_ids") if isinstance(v, str) and v.isdigit()]
+    t = Translator(language(request))
+    if not ids:
+        ctx = {"items": backend.retention_due(request, user, date.today()), "as_of": date.today()}
+        return render(request, "records/due.html", {**ctx, "error": t("records.select_some")}, 422)
+    try:
+        backend.create_disposal(request, user, ids)
+    except backend.UserError as exc:
+        ctx = {"disposals": backend.disposals(request, user), "error": t(exc.key, detail=exc.detail)}
+        return render(request, "records/disposals.html", ctx, exc.status)
+    return redirect("/records/disposals?msg=disposal_requested")
+
+
+@router.post("/records/disposals/{disposal_id}/approve", dependencies=[Depends(verify_csrf)])
+def approve_disposal(request: Request, disposal_id: int, user: RecordsUser) -> Response:
+    try:
+        backend.approve_disposal(request, user, disposal_id)
+    except backend.UserError as exc:
+        t = Translator(language(request))
+        ctx = {"disposals": backend.disposals(request, user), "error": t(exc.key, detail=exc.detail)}
+        return render(request, "records/disposals.html", ctx, exc.status)
+    return redirect("/records/disposals?msg=disposal_approved")
+
+
+@router.get("/records/disposals/{disposal_id}/certificate")
+def certificate(request: Request, disposal_id: int, user: RecordsUser, fmt: str = "json") -> Response:
+    data, media, filename = backend.certificate(request, user, disposal_id, fmt)
+    response = JSONResponse(data) if media == "application/json" else Response(data, media_type=media)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    apply_security_headers(response.headers)
+    return response
+
+
+@router.get("/records/archive")
+def archive(request: Request, user: RecordsUser) -> Response:
+    return render(request, "records/archive.html", {"data": backend.archive_handover(request, user)})
+
+
+@router.get("/records/archive/offer.xml")
+def archive_offer(request: Request, user: RecordsUser, as_of: str | None = None) -> Response:
+    xml, filename = backend.archive_offer(request, user, _as_of(as_of))
+    response = Response(xml, media_type="application/xml")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    apply_security_headers(response.headers)
+    return response
