@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from retention.classes import ClassRegistry, default_registry
-from retention.errors import DeletionBlocked, UnknownRetentionClass
+from retention.errors import DeletionBlocked
 from retention.holds import Hold, HoldIndex, as_index
 from retention.model import Action, RecordFacts, RetentionClass, StartRule, Trigger
 
@@ -167,6 +167,7 @@ class RetentionCalculator:
         else:
             registry = ClassRegistry(classes)
         self.classes = registry
+        self._by_id: dict[str, RetentionClass] = {k: registry[k] for k in registry}
         self._end_cache: dict[tuple[str, Any], date] = {}
 
     def keep_until(self, cls: RetentionClass, trigger: date) -> date:
@@ -191,6 +192,7 @@ class RetentionCalculator:
         found: list[Candidate] = []
         unknown: list[str] = []
         seen: set[str] = set()
+        by_id = self._by_id
         for source, ids in (
             (Source.EXPLICIT, facts.explicit_classes),
             (Source.NODE, facts.node_classes),
@@ -200,13 +202,12 @@ class RetentionCalculator:
                 if class_id in seen:
                     continue
                 seen.add(class_id)
-                try:
-                    cls = self.classes[class_id]
-                except (KeyError, UnknownRetentionClass):
+                cls = by_id.get(class_id)
+                if cls is None:
                     unknown.append(class_id)
                     continue
                 trig = facts.trigger_date(cls)
-                end = None if cls.period.permanent or trig is None else self.keep_until(cls, trig)
+                end = None if trig is None or cls.period.permanent else self.keep_until(cls, trig)
                 found.append(Candidate(cls, source, trig, end))
         return found, unknown
 

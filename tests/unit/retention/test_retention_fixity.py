@@ -45,3 +45,20 @@ def test_sampling_is_bounded_and_deterministic() -> None:
     assert [t.key for t in a] == [t.key for t in choose(iter(targets), 10, seed=1)]
     assert choose(targets, 0) == []
     assert len(choose(targets[:3], 10)) == 3
+
+
+def test_parallel_check_gives_same_report(tmp_path: Path) -> None:
+    targets = []
+    for i in range(20):
+        data = f"blob {i}".encode() * 1000
+        (tmp_path / f"b{i}").write_bytes(data)
+        expected = hashlib.sha256(data).hexdigest() if i != 7 else "0" * 64
+        targets.append(FixityTarget(f"b{i}", expected, f"d{i}"))
+    targets.append(FixityTarget("missing", "0" * 64, "dx"))
+    serial = check(targets, DirReader(tmp_path))
+    parallel = check(targets, DirReader(tmp_path), workers=4)
+    for rep in (serial, parallel):
+        assert rep.checked == 21 and rep.ok == 19
+        assert [m["record_id"] for m in rep.mismatches] == ["d7"]
+        assert [m["record_id"] for m in rep.missing] == ["dx"]
+    assert check(targets, DirReader(tmp_path), sample=5, seed=3).checked == 5
