@@ -56,13 +56,16 @@ class Reader:
         self.locations = Locations()
         self.problems: list[ParseProblem] = []
 
-    def text(self, kids: Kids, tag: str, term: str, obj: object | None = None) -> str | None:
+    def text(self, kids: Kids, tag: str, term: str, obj: object | None = None, *, raw: bool = False) -> str | None:
+        """Stripped text of the first ``tag`` child ('' when empty, None when absent); ``raw`` keeps it as written."""
         lst = kids.get(tag)
         if not lst:
             return None
         el = lst[0]
         self.locations.add(term, el, obj)
         t = el.text
+        if raw:
+            return t or ""
         return t.strip() if t else ""
 
     def el_text(self, el: etree._Element | None, term: str, obj: object | None = None) -> str | None:

@@ -418,7 +418,9 @@ def _settlement(r: Reader, k: Kids, el: etree._Element, inv: Invoice) -> None:
     for ac_el in k.get(ALLOWANCE_CHARGE, ()):
         ac = _allowance_charge(r, ac_el, document_level=True)
         (inv.charges if ac.is_charge else inv.allowances).append(ac)
-    for lc in k.get(LOGISTICS_CHARGE, ()):
+    spec = (inv.specification_id or "").lower()
+    third_party = "xrechnung" in spec and "extension" in spec
+    for lc in k.get(LOGISTICS_CHARGE, ()) if third_party else ():
         lk = index(lc)
         tpp = ThirdPartyPayment()
         r.locations.bind(tpp, lc)
@@ -429,7 +431,7 @@ def _settlement(r: Reader, k: Kids, el: etree._Element, inv: Invoice) -> None:
     descriptions: list[str] = []
     for terms in terms_list:
         tk = index(terms)
-        desc = r.text(tk, DESCRIPTION, "BT-20")
+        desc = r.text(tk, DESCRIPTION, "BT-20", raw=True)
         if desc is not None:
             descriptions.append(desc)
         due = first(tk, DUE_DATE)

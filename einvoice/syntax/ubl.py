@@ -136,6 +136,8 @@ def read_ubl(root: etree._Element, reader: Reader | None = None) -> tuple[Invoic
         ok = index(order)
         inv.purchase_order_reference = r.text(ok, ID, "BT-13")
         inv.sales_order_reference = r.text(ok, SALES_ORDER_ID, "BT-14")
+        if inv.purchase_order_reference == "NA" and inv.sales_order_reference:
+            inv.purchase_order_reference = None  # binding convention: "NA" when only BT-14 is known
     for el in k.get(BILLING_REFERENCE, ()):
         ref = first(index(el), INVOICE_DOC_REF)
         if ref is not None:
@@ -160,7 +162,8 @@ def read_ubl(root: etree._Element, reader: Reader | None = None) -> tuple[Invoic
             inv.project_reference = r.text(ak, ID, "BT-11")
         else:
             inv.additional_documents.append(_additional_document(r, el, ak))
-    inv.project_reference = _ref_id(r, k, PROJECT_REF, "BT-11") or inv.project_reference
+    if PROJECT_REF in k:
+        inv.project_reference = _ref_id(r, k, PROJECT_REF, "BT-11")
     supplier = first(k, SUPPLIER)
     if supplier is not None:
         inv.seller = _party(r, supplier, inv, seller=True)
@@ -192,7 +195,7 @@ def read_ubl(root: etree._Element, reader: Reader | None = None) -> tuple[Invoic
             inv.due_date = r.iso_date(first(index(means[0]), PAYMENT_DUE_DATE), "BT-9")
     if terms:
         # several PaymentTerms/Note are joined (UBL allows 0..n; EN 16931 has one BT-20)
-        notes = [r.text(index(t), NOTE, "BT-20") for t in terms]
+        notes = [r.text(index(t), NOTE, "BT-20", raw=True) for t in terms]
         joined = [n for n in notes if n is not None]
         inv.payment_terms = "\n".join(joined) if joined else None
     for el in k.get(ALLOWANCE_CHARGE, ()):
