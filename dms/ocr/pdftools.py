@@ -1,0 +1,136 @@
+"""Read-only PDF inspection for the scan station (pikepdf for structure, pypdfium2 for text/render)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+import pypdfium2
+from PIL import Image
+
+from dms.ocr.errors import CorruptInputError, EmptyDocumentError, EncryptedPdfError
+from dms.ocr.imageops import is_blank
+
+#: A page with at least this many non-space characters counts as "already has text".
+MIN_TEXT_CHARS = 20
+
+
+@dataclass(frozen=True)
+class PdfFacts:
+    """What the engine needs to know before OCR."""
+
+    pages: int
+    text_pages: tuple[bool, ...]
+    blank_pages: tuple[int, ...]
+    signed: bool
+
+    @property
+    def all_text(self) -> bool:
+        return bool(self.text_pages) and all(self.text_pages)
+
+
+def _is_signed(pdf: pikepdf.Pdf) -> bool:
+    acroform = pdf.Root.get("/AcroForm")
+    if acroform is None:
+        return False
+    sig_flags = acroform.get("/SigFlags")
+    if sig_flags is not None and int(sig_flags) & 1:
+        return True
+    for field in acroform.get("/Fields", []):
+        if field.get("/FT") == pikepdf.Name.Sig and field.get("/V") is not None:
+            return True
+    return False
+
+
+def open_checked(path: Path) -> pikepdf.Pdf:
+    """Open a PDF or raise a typed error (encrypted, damaged)."""
+    try:
+        pdf = pikepdf.open(path)
+    except pikepdf.PasswordError as exc:
+        raise EncryptedPdfError("a password is required to open it") from exc
+    except (pikepdf.PdfError, OSError, ValueError, RuntimeError) as exc:
+        raise CorruptInputError(f"cannot read PDF: {exc}") from exc
+    if pdf.is_encrypted:
+        pdf.close()
+        raise EncryptedPdfError(
+            "it carries owner-password restrictions",
+            reason_de="Die PDF-Datei ist verschlüsselt (Rechtebeschränkung durch ein Besitzerkennwort).",
+        )
+    return pdf
+
+
+def page_texts(path: Path) -> list[str]:
+    """Text of each page (text layer, not OCR)."""
+    try:
+        doc = pypdfium2.PdfDocument(path)
+    except pypdfium2.PdfiumError as exc:
+        raise CorruptInputError(f"cannot read PDF: {exc}") from exc
+    try:
+        out = []
+        for page in doc:
+            textpage = page.get_textpage()
+            out.append(textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n"))
+            textpage.close()
+            page.close()
+        return out
+    finally:
+        doc.close()
+
+
+def render_pages(path: Path, *, dpi: float = 150, grayscale: bool = True) -> Iterator[Image.Image]:
+    """Render each page to a Pillow image (used for blank-page and barcode detection)."""
+    try:
+        doc = pypdfium2.PdfDocument(path)
+    except pypdfium2.PdfiumError as exc:
+        raise CorruptInputError(f"cannot read PDF: {exc}") from exc
+    try:
+        for page in doc:
+            bitmap = page.render(scale=dpi / 72, grayscale=grayscale)
+            yield bitmap.to_pil()
+            page.close()
+    finally:
+        doc.close()
+
+
+def inspect_pdf(path: Path) -> PdfFacts:
+    """Page count, which pages carry text, which are blank, whether it is signed. Raises typed errors."""
+    with open_checked(path) as pdf:
+        pages = len(pdf.pages)
+        signed = _is_signed(pdf)
+    if pages == 0:
+        raise EmptyDocumentError("the PDF has no pages", reason_de="Die PDF-Datei enthält keine Seiten.")
+    texts = page_texts(path)
+    text_pages = tuple(len("".join(t.split())) >= MIN_TEXT_CHARS for t in texts)
+    blank: list[int] = []
+    if not all(text_pages):
+        for index, image in enumerate(render_pages(path, dpi=40)):
+            if not text_pages[index] and is_blank(image):
+                blank.append(index)
+    return PdfFacts(pages=pages, text_pages=text_pages, blank_pages=tuple(blank), signed=signed)
+
+
+def pdfa_status(path: Path) -> str:
+    """PDF/A part and conformance declared in the XMP metadata, e.g. ``2B``; empty when none."""
+    with pikepdf.open(path) as pdf:
+        return str(pdf.open_metadata().pdfa_status or "")
+
+
+#: Page keys that PDF/A forbids or that pikepdf's PDF/A check cannot vouch for, and that carry no
+#: content: slide-show transitions, display durations, zoom and page actions (JavaScript hooks).
+_PRESENTATION_KEYS = ("/Trans", "/Dur", "/PZ", "/AA")
+
+
+def strip_presentation_keys(path: Path) -> list[str]:
+    """Remove presentation/action keys from every page of ``path`` in place (a private work copy)."""
+    removed: set[str] = set()
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        for page in pdf.pages:
+            for key in _PRESENTATION_KEYS:
+                if key in page.obj:
+                    del page.obj[key]
+                    removed.add(key)
+        if removed:
+            pdf.save(path)
+    return sorted(removed)
