@@ -1,4 +1,8 @@
-"""UN/CEFACT CII D16B (CrossIndustryInvoice, incl. Factur-X/ZUGFeRD 2.x and XRechnung CII) → model."""
+"""UN/CEFACT CII D16B (CrossIndustryInvoice, incl. Factur-X/ZUGFeRD 2.x and XRechnung CII) → model.
+
+BG-DEX-09 (third party payment) has no CII binding in XRechnung (UBL only); ``ram:SpecifiedLogisticsServiceCharge``
+is a Factur-X EXTENDED logistics charge and not EN 16931 content, so it is not read into the model.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +34,6 @@ from einvoice.domain.model import (
     PrecedingInvoice,
     Price,
     TaxRepresentative,
-    ThirdPartyPayment,
     VatBreakdown,
     VatCategory,
 )
@@ -100,7 +103,6 @@ LINE_TOTAL, CHARGE_TOTAL, ALLOWANCE_TOTAL, TAX_BASIS, TAX_TOTAL, ROUNDING, GRAND
     _r("DuePayableAmount"))
 INVOICE_REF, FORMATTED_ISSUE, ACCOUNTING_ACCOUNT = (
     _r("InvoiceReferencedDocument"), _r("FormattedIssueDateTime"), _r("ReceivableSpecifiedTradeAccountingAccount"))
-LOGISTICS_CHARGE, APPLIED_AMOUNT = _r("SpecifiedLogisticsServiceCharge"), _r("AppliedAmount")
 # line
 LINE_DOC, PARENT_LINE_ID, PRODUCT, LINE_AGREEMENT, LINE_DELIVERY, LINE_SETTLEMENT = (
     _r("AssociatedDocumentLineDocument"), _r("ParentLineID"), _r("SpecifiedTradeProduct"),
@@ -418,15 +420,6 @@ def _settlement(r: Reader, k: Kids, el: etree._Element, inv: Invoice) -> None:
     for ac_el in k.get(ALLOWANCE_CHARGE, ()):
         ac = _allowance_charge(r, ac_el, document_level=True)
         (inv.charges if ac.is_charge else inv.allowances).append(ac)
-    spec = (inv.specification_id or "").lower()
-    third_party = "xrechnung" in spec and "extension" in spec
-    for lc in k.get(LOGISTICS_CHARGE, ()) if third_party else ():
-        lk = index(lc)
-        tpp = ThirdPartyPayment()
-        r.locations.bind(tpp, lc)
-        tpp.description = r.text(lk, DESCRIPTION, "BT-DEX-003", tpp)
-        tpp.amount = r.dec(lk, APPLIED_AMOUNT, "BT-DEX-002", tpp)
-        inv.third_party_payments.append(tpp)
     terms_list = k.get(PAYMENT_TERMS, ())
     descriptions: list[str] = []
     for terms in terms_list:

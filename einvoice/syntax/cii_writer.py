@@ -1,4 +1,8 @@
-"""EN 16931 model → UN/CEFACT CII D16B CrossIndustryInvoice (XRechnung 3.0 / Factur-X, XSD order)."""
+"""EN 16931 model → UN/CEFACT CII D16B CrossIndustryInvoice (XRechnung 3.0 / Factur-X, XSD order).
+
+Not expressible in CII and therefore not written: BG-DEX-09 third party payments (UBL-only binding).
+A price discount (BT-147) without gross price (BT-148) is written with BT-148 = BT-146 + BT-147.
+"""
 
 from __future__ import annotations
 
@@ -111,7 +115,7 @@ def _party(parent: etree._Element, tag: str, p: Party, *, seller: bool) -> None:
         _id(group(el, _r("URIUniversalCommunication")), _r("URIID"), p.electronic_address)
     if p.vat_id is not None:
         sub(group(el, _r("SpecifiedTaxRegistration")), _r("ID"), p.vat_id, {"schemeID": "VA"})
-    if seller and p.tax_registration_id is not None:
+    if p.tax_registration_id is not None:
         sub(group(el, _r("SpecifiedTaxRegistration")), _r("ID"), p.tax_registration_id, {"schemeID": "FC"})
 
 
@@ -253,10 +257,6 @@ def _settlement(el: etree._Element, inv: Invoice, cur: str | None) -> None:
         _date(period, _r("EndDateTime"), inv.invoicing_period.end)
     for ac in [*inv.allowances, *inv.charges]:
         _allowance_charge(el, ac, cur, document_level=True)
-    for tpp in inv.third_party_payments:
-        lc = group(el, _r("SpecifiedLogisticsServiceCharge"))
-        sub(lc, _r("Description"), tpp.description, always=True)
-        sub(lc, _r("AppliedAmount"), tpp.amount, always=True)
     if (inv.payment_terms is not None or inv.due_date is not None
             or (dd is not None and dd.mandate_reference is not None)):
         terms = group(el, _r("SpecifiedTradePaymentTerms"))
@@ -316,8 +316,11 @@ def _line(parent: etree._Element, line: InvoiceLine, cur: str | None, *, parent_
     price = line.price
     if price is not None:
         if price.gross_price is not None or price.discount is not None:
+            gross = price.gross_price
+            if gross is None and price.net_price is not None and price.discount is not None:
+                gross = price.net_price + price.discount  # CII requires the gross price with a discount
             gp = group(agr, _r("GrossPriceProductTradePrice"))
-            sub(gp, _r("ChargeAmount"), price.gross_price, always=True)
+            sub(gp, _r("ChargeAmount"), gross, always=True)
             sub(gp, _r("BasisQuantity"), price.base_quantity, {"unitCode": price.base_quantity_unit})
             if price.discount is not None:
                 ac = group(gp, _r("AppliedTradeAllowanceCharge"))

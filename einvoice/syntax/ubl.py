@@ -328,10 +328,8 @@ def _party(r: Reader, wrapper: etree._Element, inv: Invoice, *, seller: bool) ->
         scheme_id = (first(index(scheme), ID).text or "").strip() if scheme is not None and ID in index(scheme) else ""  # type: ignore[union-attr]
         if scheme_id == "VAT":
             p.vat_id = r.text(tk, COMPANY_ID, t[3], p)
-        elif seller:
+        else:  # seller: BT-32; buyer: a non-VAT registration, kept for display (not EN 16931)
             p.tax_registration_id = r.text(tk, COMPANY_ID, t[4], p)
-        elif p.vat_id is None:
-            p.vat_id = r.text(tk, COMPANY_ID, t[3], p)
     legal = first(k, LEGAL_ENTITY)
     if legal is not None:
         lk = index(legal)

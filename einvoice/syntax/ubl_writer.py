@@ -205,7 +205,7 @@ def _party(wrapper: etree._Element, p: Party, *, seller: bool, creditor_id: str 
         pts = group(pe, _c("PartyTaxScheme"))
         sub(pts, _b("CompanyID"), p.vat_id)
         sub(group(pts, _c("TaxScheme")), _b("ID"), "VAT")
-    if seller and p.tax_registration_id is not None:
+    if p.tax_registration_id is not None:
         pts = group(pe, _c("PartyTaxScheme"))
         sub(pts, _b("CompanyID"), p.tax_registration_id)
         sub(group(pts, _c("TaxScheme")), _b("ID"), "FC")
