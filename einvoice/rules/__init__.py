@@ -1,0 +1,136 @@
+"""All validity rules of EN 16931, its syntax bindings and XRechnung 3.0, as plain functions.
+
+`check(parsed)` runs every rule that applies to a parsed invoice and returns the findings with the
+severities of the KoSIT XRechnung configuration. `check_rules(invoice, …)` runs the model rules
+alone (used for the CEN unit-test fragments and property tests).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from lxml import etree
+
+from einvoice.domain.model import Invoice
+from einvoice.rules import codelists, en16931, vat, xrechnung
+from einvoice.rules.base import Ctx, Finding, Rule
+from einvoice.rules.catalogue import ALIASES, RULES, SEVERITY_ORDER, RuleSpec, severity_overrides
+from einvoice.rules.syntax_cii import check_cii
+from einvoice.rules.syntax_ubl import check_ubl
+from einvoice.syntax.parsed import Locations, ParsedInvoice
+
+__all__ = [
+    "ALIASES",
+    "EN16931_RULES",
+    "RULES",
+    "XRECHNUNG_RULES",
+    "Finding",
+    "RuleSpec",
+    "check",
+    "check_rules",
+]
+
+log = logging.getLogger(__name__)
+
+EN16931_RULES: tuple[Rule, ...] = (*en16931.RULES, *vat.RULES, *codelists.RULES)
+XRECHNUNG_RULES: tuple[Rule, ...] = xrechnung.RULES
+
+_OUTDATED_PROFILES = ("ZUGFERD-1.0",)
+_NOT_EN16931 = {"MINIMUM", "BASIC-WL"}
+
+
+def _run(ctx: Ctx, rules: Iterable[Rule]) -> None:
+    for rule in rules:
+        try:
+            rule(ctx)
+        except Exception:  # a rule must never take the report down; this is a bug, say so
+            log.exception("rule %s failed", getattr(rule, "__name__", rule))
+            ctx.fail("AW-INTERNAL", location=None)
+
+
+def check_rules(
+    invoice: Invoice,
+    *,
+    syntax: str,
+    locations: Locations | None = None,
+    root: etree._Element | None = None,
+    xrechnung_rules: bool = False,
+    extension: bool = False,
+    cvd: bool = False,
+) -> list[Finding]:
+    """Run the model rules (and, given ``root``, the syntax rules) on one invoice model."""
+    ctx = Ctx(invoice, locations or Locations(), syntax, "", is_extension=extension, is_cvd=cvd)
+    _run(ctx, EN16931_RULES)
+    if root is not None:
+        syntax_rule = check_cii if syntax == "CII" else check_ubl
+        _run(ctx, (lambda c: syntax_rule(c, root),))
+    if xrechnung_rules:
+        _run(ctx, XRECHNUNG_RULES)
+    return ctx.findings
+
+
+def _profile_findings(parsed: ParsedInvoice, ctx: Ctx) -> tuple[bool, bool]:
+    """Findings about the profile/specification; returns (run EN 16931 rules, run XRechnung rules)."""
+    profile = parsed.profile or "UNKNOWN"
+    if parsed.syntax == "ZUGFeRD-1.0-CII" or profile.startswith(_OUTDATED_PROFILES):
+        ctx.fail("AW-OUTDATED", "BT-24")
+        return False, False
+    if profile in _NOT_EN16931:
+        ctx.fail("AW-PROFILE-NOT-EN16931", "BT-24")
+        return False, False
+    version = parsed.xrechnung_version
+    if version is not None and version != "3.0":
+        ctx.fail("AW-OUTDATED-XRECHNUNG", "BT-24")
+        return True, False
+    if parsed.is_xrechnung:
+        return True, True
+    if profile == "UNKNOWN":
+        ctx.fail("AW-UNKNOWN-SPECIFICATION", "BT-24")
+        return True, False
+    ctx.fail("AW-NOT-XRECHNUNG", "BT-24")
+    return True, False
+
+
+def check(parsed: ParsedInvoice) -> list[Finding]:
+    """All findings for a parsed invoice, ordered by severity (fatal, error, warning, information)."""
+    spec = parsed.specification or ""
+    extension = parsed.profile == "XRECHNUNG-EXTENSION"
+    cvd = "cvd" in spec
+    ctx = Ctx(
+        parsed.invoice, parsed.locations, parsed.syntax, parsed.profile, is_extension=extension, is_cvd=cvd
+    )
+    run_en, run_xr = _profile_findings(parsed, ctx)
+    if run_en:
+        for problem in parsed.problems:
+            ctx.fail("AW-DATATYPE", problem.term, location=problem.xpath)
+            last = ctx.findings[-1]
+            ctx.findings[-1] = Finding(
+                last.rule,
+                last.severity,
+                f"{last.message} ({problem.term}: {problem.message})",
+                last.location,
+                last.bt,
+                last.message_en,
+                f"{last.message_de} ({problem.term}: {problem.message})",
+            )
+        _run(ctx, EN16931_RULES)
+        if parsed.syntax == "CII":
+            _run(ctx, (lambda c: check_cii(c, parsed.root),))
+        elif parsed.syntax in ("UBL-Invoice", "UBL-CreditNote"):
+            _run(ctx, (lambda c: check_ubl(c, parsed.root),))
+        if run_xr:
+            _run(ctx, XRECHNUNG_RULES)
+    overrides = severity_overrides(
+        xrechnung=run_xr, extension=extension, cvd=cvd, syntax=parsed.syntax, profile=parsed.profile
+    )
+    findings = ctx.findings
+    if overrides:
+        findings = [
+            Finding(f.rule, overrides[f.rule], f.message, f.location, f.bt, f.message_en, f.message_de)
+            if f.rule in overrides
+            else f
+            for f in findings
+        ]
+    findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])
+    return findings

@@ -1,0 +1,281 @@
+"""UBL syntax-binding rules on the XML tree: UBL-SR-*, UBL-DT-01/06/07, UBL-CR-646, BR-66/67, BR-CL-03.
+
+These cardinality rules cannot be seen in the model (which keeps the first occurrence), so they run on
+the lxml tree with precompiled ElementPath lookups (no XPath engine, no re-parsing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from lxml import etree
+
+from einvoice.domain.codes import ISO_4217
+from einvoice.rules.base import Ctx
+from einvoice.syntax.namespaces import CAC, CBC
+from einvoice.syntax.parsed import xpath_of
+
+__all__ = ["check_ubl"]
+
+
+def _p(path: str) -> str:
+    """'cac:A/cbc:B' → Clark notation for lxml ``findall``."""
+    out = []
+    for step in path.split("/"):
+        prefix, local = step.split(":")
+        out.append("{{{}}}{}".format(CAC if prefix == "cac" else CBC, local))
+    return "/".join(out)
+
+
+_ROOT_MAX1 = (
+    ("UBL-SR-01", "cac:ContractDocumentReference/cbc:ID"),
+    ("UBL-SR-02", "cac:ReceiptDocumentReference/cbc:ID"),
+    ("UBL-SR-03", "cac:DespatchDocumentReference/cbc:ID"),
+    ("UBL-SR-05", "cac:PaymentTerms/cbc:Note"),
+    ("UBL-SR-08", "cac:InvoicePeriod"),
+    ("UBL-SR-09", "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName"),
+    ("UBL-SR-10", "cac:AccountingSupplierParty/cac:Party/cac:PartyName/cbc:Name"),
+    ("UBL-SR-11", "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID"),
+    ("UBL-SR-14", "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyLegalForm"),
+    ("UBL-SR-15", "cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName"),
+    ("UBL-SR-16", "cac:AccountingCustomerParty/cac:Party/cac:PartyIdentification/cbc:ID"),
+    ("UBL-SR-17", "cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID"),
+    ("UBL-SR-24", "cac:Delivery"),
+    ("UBL-SR-39", "cac:ProjectReference/cbc:ID"),
+    ("UBL-SR-40", "cac:AccountingCustomerParty/cac:Party/cac:PartyName/cbc:Name"),
+    ("UBL-SR-45", "cac:PaymentMeans/cbc:PaymentDueDate"),
+    ("UBL-SR-49", "cac:InvoicePeriod/cbc:DescriptionCode"),
+)
+_ROOT_MAX1_C = tuple((rid, _p(path)) for rid, path in _ROOT_MAX1)
+
+_LINE_MAX1 = (
+    ("UBL-SR-34", _p("cbc:Note")),
+    ("UBL-SR-35", _p("cac:OrderLineReference/cbc:LineID")),
+    ("UBL-SR-36", _p("cac:InvoicePeriod")),
+    ("UBL-SR-37", _p("cac:Price/cac:AllowanceCharge/cbc:Amount")),
+    ("UBL-SR-50", _p("cac:Item/cbc:Description")),
+    ("UBL-SR-52", _p("cac:DocumentReference")),
+)
+
+_AMOUNT_TAGS = frozenset(
+    f"{{{CBC}}}{n}"
+    for n in [
+        "Amount",
+        "BaseAmount",
+        "PriceAmount",
+        "TaxAmount",
+        "TaxableAmount",
+        "LineExtensionAmount",
+        "TaxExclusiveAmount",
+        "TaxInclusiveAmount",
+        "AllowanceTotalAmount",
+        "ChargeTotalAmount",
+        "PrepaidAmount",
+        "PayableRoundingAmount",
+        "PayableAmount",
+    ]
+)
+_PRICE = f"{{{CAC}}}Price"
+_PRICE_AMOUNT = f"{{{CBC}}}PriceAmount"
+_BINARY = f"{{{CBC}}}EmbeddedDocumentBinaryObject"
+_ADDRESS_TAGS = frozenset({f"{{{CAC}}}PostalAddress", f"{{{CAC}}}Address"})
+_ADDRESS_LINE = f"{{{CAC}}}AddressLine"
+
+
+def _texts(els: Iterable[etree._Element]) -> list[str]:
+    return [(e.text or "").strip() for e in els]
+
+
+def _is_vat_scheme(pts: etree._Element) -> bool:
+    return any((t or "").strip().upper() == "VAT" for t in _texts(pts.findall(_p("cac:TaxScheme/cbc:ID"))))
+
+
+def check_ubl(ctx: Ctx, root: etree._Element) -> None:
+    """Run the UBL syntax rules on ``root`` (Invoice or CreditNote)."""
+    fail = ctx.fail
+    for rid, path in _ROOT_MAX1_C:
+        found = root.findall(path)
+        if len(found) > 1:
+            fail(rid, location=xpath_of(found[1]))
+    docs = root.findall(_p("cac:AdditionalDocumentReference"))
+    if (
+        sum(
+            1
+            for d in docs
+            if _texts(d.findall(_p("cbc:DocumentTypeCode"))) == ["130"] and d.find(_p("cbc:ID")) is not None
+        )
+        > 1
+    ):
+        fail("UBL-SR-04", location=xpath_of(docs[-1]))
+    is_cn = root.tag.endswith("}CreditNote")
+    for d in docs:
+        if len(d.findall(_p("cbc:DocumentDescription"))) > 1:
+            fail("UBL-SR-33", location=xpath_of(d))
+        type_codes = _texts(d.findall(_p("cbc:DocumentTypeCode")))
+        id_el = d.find(_p("cbc:ID"))
+        ok = (
+            "130" in type_codes
+            or (is_cn and "50" in type_codes)
+            or ((id_el is None or id_el.get("schemeID") is None) and not type_codes)
+        )
+        if not ok:
+            fail("UBL-SR-43", location=xpath_of(d))
+    for br in root.findall(_p("cac:BillingReference")):
+        refs = br.findall(_p("cac:InvoiceDocumentReference"))
+        if len(refs) > 1:
+            fail("UBL-SR-06", location=xpath_of(br))
+        if not br.findall(_p("cac:InvoiceDocumentReference/cbc:ID")):
+            fail("UBL-SR-07", location=xpath_of(br))
+    seller_party = root.find(_p("cac:AccountingSupplierParty/cac:Party"))
+    if seller_party is not None:
+        schemes = seller_party.findall(_p("cac:PartyTaxScheme"))
+        vat = [s for s in schemes if _is_vat_scheme(s)]
+        other = [s for s in schemes if not _is_vat_scheme(s) and s.findall(_p("cac:TaxScheme/cbc:ID"))]
+        if sum(len(s.findall(_p("cbc:CompanyID"))) for s in vat) > 1:
+            fail("UBL-SR-12", location=xpath_of(vat[-1]))
+        if sum(len(s.findall(_p("cbc:CompanyID"))) for s in other) > 1:
+            fail("UBL-SR-13", location=xpath_of(other[-1]))
+        if len(schemes) > 2:
+            fail("UBL-SR-42", location=xpath_of(seller_party))
+        for s in schemes:
+            if s.find(_p("cac:TaxScheme/cbc:ID")) is None or s.find(_p("cbc:CompanyID")) is None:
+                fail("UBL-SR-53", location=xpath_of(s))
+    buyer_party = root.find(_p("cac:AccountingCustomerParty/cac:Party"))
+    if buyer_party is not None:
+        vat_ids = [
+            c
+            for s in buyer_party.findall(_p("cac:PartyTaxScheme"))
+            if _is_vat_scheme(s)
+            for c in s.findall(_p("cbc:CompanyID"))
+        ]
+        if len(vat_ids) > 1:
+            fail("UBL-SR-18", location=xpath_of(vat_ids[1]))
+    payee = root.find(_p("cac:PayeeParty"))
+    if payee is not None:
+        names = _texts(payee.findall(_p("cac:PartyName/cbc:Name")))
+        seller_names = _texts(
+            root.findall(
+                _p("cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName")
+            )
+        )
+        differs = any(a != b for a in names for b in seller_names)
+        loc = xpath_of(payee)
+        if not (len(names) <= 1 and differs):
+            fail("UBL-SR-19", location=loc)
+        non_sepa = [
+            e
+            for e in payee.findall(_p("cac:PartyIdentification/cbc:ID"))
+            if e.get("schemeID") is not None and e.get("schemeID", "").upper() != "SEPA"
+        ]
+        if not (len(non_sepa) <= 1 and differs):
+            fail("UBL-SR-20", location=loc)
+        if not (len(payee.findall(_p("cac:PartyLegalEntity/cbc:CompanyID"))) <= 1 and differs):
+            fail("UBL-SR-21", location=loc)
+    rep = root.find(_p("cac:TaxRepresentativeParty"))
+    if rep is not None:
+        if len(rep.findall(_p("cac:PartyName/cbc:Name"))) > 1:
+            fail("UBL-SR-22", location=xpath_of(rep))
+        if len(rep.findall(_p("cac:PartyTaxScheme/cbc:CompanyID"))) > 1:
+            fail("UBL-SR-23", location=xpath_of(rep))
+    for delivery in root.findall(_p("cac:Delivery")):
+        if len(delivery.findall(_p("cac:DeliveryParty/cac:PartyName/cbc:Name"))) > 1:
+            fail("UBL-SR-25", location=xpath_of(delivery))
+    means = root.findall(_p("cac:PaymentMeans"))
+    payment_ids: set[str] = set()
+    means_codes: set[str] = set()
+    card_accounts = mandates = code_names = 0
+    for pm in means:
+        ids = pm.findall(_p("cbc:PaymentID"))
+        codes = pm.findall(_p("cbc:PaymentMeansCode"))
+        if len(ids) > 1:
+            fail("UBL-SR-26", location=xpath_of(pm))
+        if len(codes) > 1:
+            fail("UBL-SR-27", location=xpath_of(pm))
+        if len(pm.findall(_p("cac:PaymentMandate/cbc:ID"))) > 1:
+            fail("UBL-SR-28", location=xpath_of(pm))
+        payment_ids.update(_texts(ids))
+        means_codes.update(_texts(codes))
+        card_accounts += len(pm.findall(_p("cac:CardAccount")))
+        mandates += len(pm.findall(_p("cac:PaymentMandate")))
+        code_names += sum(1 for c in codes if c.get("name") is not None)
+    if len(payment_ids) > 1:
+        fail("UBL-SR-44", "BT-83")
+    if code_names > 1:
+        fail("UBL-SR-46", "BT-82")
+    if len(means_codes) > 1:
+        fail("UBL-SR-47", "BT-81")
+    if card_accounts > 1:
+        fail("BR-66", "BG-18")
+    if mandates > 1:
+        fail("BR-67", "BG-19")
+    sepa = [
+        e
+        for e in root.iter(f"{{{CBC}}}ID")
+        if (e.get("schemeID") or "").upper() == "SEPA"
+        and e.getparent() is not None
+        and e.getparent().tag == f"{{{CAC}}}PartyIdentification"
+    ]
+    if len(sepa) > 1:
+        fail("UBL-SR-29", location=xpath_of(sepa[1]))
+    for ac in root.findall(_p("cac:AllowanceCharge")):
+        if len(ac.findall(_p("cbc:AllowanceChargeReason"))) > 1:
+            is_charge = (ac.findtext(_p("cbc:ChargeIndicator")) or "").strip() == "true"
+            fail("UBL-SR-31" if is_charge else "UBL-SR-30", location=xpath_of(ac))
+    for sub in root.findall(_p("cac:TaxTotal/cac:TaxSubtotal")):
+        if len(sub.findall(_p("cac:TaxCategory/cbc:TaxExemptionReason"))) > 1:
+            fail("UBL-SR-32", location=xpath_of(sub))
+    line_tag = _p("cac:CreditNoteLine") if is_cn else _p("cac:InvoiceLine")
+    for line in root.findall(line_tag):
+        for rid, path in _LINE_MAX1:
+            if len(line.findall(path)) > 1:
+                fail(rid, location=xpath_of(line))
+        if len(line.findall(_p("cac:Item/cac:ClassifiedTaxCategory"))) != 1:
+            fail("UBL-SR-48", location=xpath_of(line))
+    # BR-CO-15 (UBL binding): exactly one TaxAmount in the document currency
+    currency = (root.findtext(_p("cbc:DocumentCurrencyCode")) or "").strip()
+    if currency:
+        n = sum(1 for e in root.findall(_p("cac:TaxTotal/cbc:TaxAmount")) if e.get("currencyID") == currency)
+        if n > 1:
+            fail("BR-CO-15", "BT-110")
+    # one pass over all elements: amounts, binary objects, addresses, sub invoice lines
+    sub_lines = False
+    for el in root.iter():
+        tag = el.tag
+        if tag in _AMOUNT_TAGS:
+            cur = el.get("currencyID")
+            if cur is None or " ".join(cur.split()) not in ISO_4217:
+                fail("BR-CL-03", location=xpath_of(el))
+            text = (el.text or "").strip()
+            if (
+                "." in text
+                and len(text.split(".", 1)[1]) > 2
+                and tag != _PRICE_AMOUNT
+                and not _under_price(el)
+            ):
+                fail("UBL-DT-01", location=xpath_of(el))
+        elif tag == _BINARY:
+            if el.get("mimeCode") is None:
+                fail("UBL-DT-06", location=xpath_of(el))
+            if el.get("filename") is None:
+                fail("UBL-DT-07", location=xpath_of(el))
+        elif tag in _ADDRESS_TAGS:
+            if len(el.findall(_ADDRESS_LINE)) > 1:
+                fail("UBL-SR-51", location=xpath_of(el))
+        elif tag == f"{{{CAC}}}SubInvoiceLine":
+            sub_lines = True
+    if sub_lines:
+        fail("UBL-CR-646", "BG-25")
+    if ctx.is_extension:
+        for pp in root.findall(_p("cac:PrepaidPayment")):
+            amount = pp.find(_p("cbc:PaidAmount"))
+            if amount is not None and amount.get("currencyID") != currency:
+                fail("BR-DEX-14", location=xpath_of(amount))
+
+
+def _under_price(el: etree._Element) -> bool:
+    parent = el.getparent()
+    while parent is not None:
+        if parent.tag == _PRICE:
+            return True
+        parent = parent.getparent()
+    return False
