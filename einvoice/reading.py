@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from lxml import etree
 
 from einvoice.errors import UnreadableInvoice
@@ -51,8 +53,12 @@ def parse_element(root: etree._Element, syntax: Syntax | None = None) -> ParsedI
     """Read an lxml element (document root or a fragment) into a :class:`ParsedInvoice`.
 
     ``syntax`` defaults to detection from the root element; pass it to read fragments whose root is
-    right but incomplete (CEN unit tests). ``xml`` of the result is empty: serialise ``root`` if needed.
+    right but incomplete (CEN unit tests). An element inside a larger document (e.g. a ``<test>`` of a
+    vefa ``testSet``) is copied first, so XPaths start at the invoice root. ``xml`` of the result is
+    empty: serialise ``root`` if needed.
     """
+    if root.getparent() is not None:  # a fragment inside another document: read a standalone copy
+        root = copy.deepcopy(root)
     if syntax is None:
         syntax = detect_syntax(root)
     reader = Reader()

@@ -540,17 +540,28 @@ def _additional_document(r: Reader, el: etree._Element, k: Kids) -> AdditionalDo
 
 
 def _lines(r: Reader, elements: list[etree._Element] | tuple[()], inv: Invoice) -> None:
-    """Lines in document order; XRechnung extension sub-lines (``ParentLineID``) nest under their parent."""
+    """Lines in document order; sub-lines (``ParentLineID``, XRechnung extension / Factur-X EXTENDED)
+    nest under their parent wherever it stands in the document; unknown or cyclic parents stay top-level."""
+    read = [_line(r, el) for el in elements]
     by_id: dict[str, InvoiceLine] = {}
-    for el in elements:
-        line, parent_id = _line(r, el)
-        parent = by_id.get(parent_id) if parent_id else None
-        if parent is not None:
-            parent.sub_lines.append(line)
-        else:
-            inv.lines.append(line)
+    for line, _ in read:
         if line.id:
             by_id.setdefault(line.id, line)
+    parent_of: dict[int, InvoiceLine] = {}
+    for line, parent_id in read:
+        parent = by_id.get(parent_id) if parent_id else None
+        if parent is None or parent is line:
+            continue
+        ancestor: InvoiceLine | None = parent
+        seen = 0
+        while ancestor is not None and ancestor is not line and seen <= len(read):
+            ancestor = parent_of.get(id(ancestor))
+            seen += 1
+        if ancestor is None:
+            parent_of[id(line)] = parent
+    for line, _ in read:
+        parent = parent_of.get(id(line))
+        (parent.sub_lines if parent is not None else inv.lines).append(line)
 
 
 def _line(r: Reader, el: etree._Element) -> tuple[InvoiceLine, str | None]:
