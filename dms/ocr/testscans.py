@@ -258,7 +258,11 @@ def separator_page(
     extra_codes: Iterable[Code] = (),
 ) -> TestPage:
     """A separator sheet: a large code in the middle and the word "Trennblatt"."""
-    code = Code(value, kind=kind, x=0.35, y=0.3, module_mm=1.2)
+    code = (
+        Code(value, kind=kind, x=0.35, y=0.3, module_mm=1.2)
+        if kind == "qr"
+        else Code(value, kind=kind, x=0.1, y=0.3, module_mm=0.5)
+    )
     return render_page(["TRENNBLATT"], dpi=dpi, size_mm=size_mm, codes=[code, *extra_codes], noise=0.0005)
 
 
