@@ -104,8 +104,9 @@ def _candidates_pypdf(pdf: bytes) -> list[tuple[str, bytes]]:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError,
             AssertionError, UnicodeError, ZeroDivisionError) as exc:
-        raise UnreadableInvoice(f"PDF cannot be read (damaged or truncated): {type(exc).__name__}: {exc}",
-                                code="pdf-broken") from None
+        detail = str(exc).split(":")[-1].strip() or type(exc).__name__
+        hint = "truncated (no %%EOF marker)" if b"%%EOF" not in pdf[-2048:] else "damaged"
+        raise UnreadableInvoice(f"PDF cannot be read: {hint} ({detail})", code="pdf-broken") from None
 
 
 def _candidates_pikepdf(pdf: bytes) -> list[tuple[str, bytes]]:
@@ -129,4 +130,4 @@ def _candidates_pikepdf(pdf: bytes) -> list[tuple[str, bytes]]:
         raise UnreadableInvoice("encrypted PDF: an e-invoice PDF (PDF/A-3) must not be encrypted",
                                 code="pdf-encrypted") from None
     except (pikepdf.PdfError, ValueError, KeyError, TypeError, OSError, RuntimeError) as exc:
-        raise UnreadableInvoice(f"PDF cannot be read (damaged or truncated): {exc}", code="pdf-broken") from None
+        raise UnreadableInvoice(f"PDF cannot be read: damaged or truncated ({exc})", code="pdf-broken") from None
