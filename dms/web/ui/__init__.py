@@ -7,7 +7,9 @@ The application includes :data:`router`; every page calls the same services as t
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.routing import APIRoute
 
+from dms.web.deps import declared_permissions
 from dms.web.ui.routes import admin, auth, clerk, finance, portal, records
 from dms.web.ui.routing import UiRoute
 
@@ -16,3 +18,14 @@ for _module in (auth, clerk, finance, portal, records, admin):
     router.include_router(_module.router)
 
 __all__ = ["router"]
+
+
+def ui_routes() -> list[tuple[str, str, str]]:
+    """(method, path, declared permission) of every UI route, for the permission table and its tests."""
+    found: list[tuple[str, str, str]] = []
+    for module in (auth, clerk, finance, portal, records, admin):
+        for route in module.router.routes:
+            if isinstance(route, APIRoute):
+                perms = sorted(declared_permissions(route.dependant))
+                found.extend((m, route.path, perms[0] if perms else "") for m in sorted(route.methods))
+    return found

@@ -53,13 +53,17 @@ def language(request: Request) -> str:
 
 
 def principal(request: Request) -> Any | None:
-    """The signed-in principal of this request, or None (resolved once per request)."""
+    """The signed-in principal (session cookie or bearer token), or None; resolved once per request."""
     if hasattr(request.state, "ui_principal"):
         return request.state.ui_principal
-    token = request.cookies.get(backend.SESSION_COOKIE)
-    found = backend.principal_for_session(request, token) if token else None
+    found = backend.current_principal(request)
     request.state.ui_principal = found
     return found
+
+
+def via_bearer(request: Request) -> bool:
+    """Requests authenticated by an API token carry no ambient cookie: CSRF does not apply."""
+    return request.headers.get("authorization", "").lower().startswith("bearer ")
 
 
 def csrf_binding(request: Request) -> str:
@@ -76,7 +80,7 @@ def csrf_binding(request: Request) -> str:
 def csrf_for(request: Request) -> str:
     """The CSRF token for this request's forms: the server-side session's token, else an HMAC."""
     if principal(request) is not None:
-        session_token = getattr(request.state, "ui_session_csrf", None)
+        session_token = getattr(request.state, "csrf_token", None)
         if session_token:
             return str(session_token)
     return csrf_token(backend.secret(request), csrf_binding(request))
@@ -85,6 +89,8 @@ def csrf_for(request: Request) -> str:
 async def verify_csrf(request: Request) -> None:
     """Dependency for every state-changing UI route: the token must come as form field or header."""
     if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return
+    if via_bearer(request) and principal(request) is not None:
         return
     token = request.headers.get(CSRF_HEADER)
     if not token:
@@ -123,7 +129,12 @@ def role_of(user: Any) -> str | None:
 
 
 def require_area(area: str) -> Callable[[Request], Any]:
-    """Dependency: a signed-in principal allowed to open ``area``; else login redirect or 403 page."""
+    """Dependency: a signed-in principal holding ``ui:<area>``; else login redirect or 403 page.
+
+    The permission is declared like ``dms.web.deps.require`` does, so the dms route/permission
+    table covers UI routes too.
+    """
+    permission = f"ui:{area}"
 
     def guard(request: Request) -> Any:
         user = principal(request)
@@ -136,6 +147,8 @@ def require_area(area: str) -> Callable[[Request], Any]:
             raise UiForbidden()
         return user
 
+    guard.__aktenwerk_permission__ = permission  # type: ignore[attr-defined]
+    guard.__name__ = f"require_ui_{area}"
     return guard
 
 

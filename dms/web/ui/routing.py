@@ -5,7 +5,6 @@ Using a route class keeps the UI self-contained: the application only includes t
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -38,19 +37,9 @@ def error_page(request: Request, status: int, title_key: str, text_key: str, det
 
 
 def domain_status(exc: Exception) -> int | None:
-    """The HTTP status the application's error table assigns to a domain error (None if not one)."""
-    try:
-        app_errors = importlib.import_module("dms.web.errors")
-    except ImportError:
-        return None
-    lookup = getattr(app_errors, "status_for", None)
-    if callable(lookup):
-        try:
-            status = lookup(exc)
-        except Exception:
-            return None
-        return int(status) if status else None
-    return None
+    """The HTTP status the application's one error table (``dms.web.errors``) gives a domain error."""
+    status = backend.status_of(exc)
+    return None if status >= 500 else status
 
 
 class UiRoute(APIRoute):

@@ -7,7 +7,7 @@ rule lives here.
 
 from __future__ import annotations
 
-from dms.web.ui.backend.auth import login, logout, principal_for_session
+from dms.web.ui.backend.auth import current_principal, login, logout
 from dms.web.ui.backend.base import (
     SESSION_COOKIE,
     NotFound,
@@ -16,6 +16,7 @@ from dms.web.ui.backend.base import (
     cookie_secure,
     secret,
     session_max_age,
+    status_of,
     settings,
 )
 from dms.web.ui.backend.documents import (
@@ -73,13 +74,13 @@ __all__ = [
     "akten_for_select",
     "close_akte",
     "cookie_secure",
+    "current_principal",
     "document",
     "inbox",
     "login",
     "logout",
     "original_response",
     "preview_png",
-    "principal_for_session",
     "save_search",
     "saved_searches",
     "secret",

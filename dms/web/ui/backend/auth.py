@@ -8,19 +8,16 @@ from fastapi import Request
 
 from dms.auth import service as auth
 from dms.errors import DmsError
-from dms.web.ui.backend.base import settings, uow
+from dms.web import deps
+from dms.web.ui.backend.base import container, settings, uow
 
 
-def principal_for_session(request: Request, token: str) -> Any | None:
-    """The principal of a live session, or None; remembers the session's CSRF token on the request."""
+def current_principal(request: Request) -> Any | None:
+    """The principal of this request exactly as the API sees it (session cookie or bearer token)."""
     try:
-        with uow(request, read_only=True) as unit:
-            row, user = auth.session_for_cookie(unit.session, token)
-            principal = auth.principal_of(unit.session, user)
+        return deps.get_principal(request, container(request))
     except DmsError:
         return None
-    request.state.ui_session_csrf = row.csrf_token
-    return principal
 
 
 def login(request: Request, username: str, password: str) -> tuple[str, Any] | None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any, Final
 
 from fastapi import Request
 
-SESSION_COOKIE: Final = "aw_session"
+from dms.web import deps
+from dms.web import errors as app_errors
+
+SESSION_COOKIE: Final = deps.SESSION_COOKIE  # one browser session for UI and API
 
 
 class NotFound(Exception):
@@ -76,31 +80,32 @@ def session_max_age(request: Request) -> int:
         return 8 * 3600
 
 
-#: dms error class name → (catalog key, HTTP status) for inline messages.
-_DMS_ERRORS: Final = {
-    "NotFound": ("error.not_found_text", 404),
-    "Gone": ("error.gone_text", 410),
-    "PermissionDenied": ("error.forbidden_text", 403),
-    "Frozen": ("error.frozen_text", 409),
-    "Conflict": ("error.conflict_text", 409),
-    "PayloadTooLarge": ("error.too_large_text", 413),
-    "ValidationFailed": ("error.invalid_text", 422),
+#: HTTP status (from the application's error table) → catalog key of the inline message.
+_STATUS_KEYS: Final = {
+    403: "error.forbidden_text",
+    404: "error.not_found_text",
+    409: "error.conflict_text",
+    410: "error.gone_text",
+    413: "error.too_large_text",
 }
 
 
+@cache
+def _error_table() -> dict[type[BaseException], int]:
+    return app_errors._resolve()
+
+
+def status_of(exc: BaseException) -> int:
+    """The HTTP status ``dms.web.errors`` assigns (500 for anything that is not a domain error)."""
+    return app_errors.status_for(exc, _error_table())
+
+
 def translate(exc: Exception) -> UserError | None:
-    """A domain error of any context as a UserError (None for programming errors)."""
-    for cls in type(exc).__mro__:
-        if cls.__name__ in _DMS_ERRORS and cls.__module__.split(".")[0] in {"dms", "einvoice", "retention"}:
-            key, status = _DMS_ERRORS[cls.__name__]
-            return UserError(key, str(exc), status)
-    root = type(exc).__module__.split(".")[0]
-    if root in {"dms", "einvoice", "retention", "search"} and any(
-        c.__name__.endswith("Error") for c in type(exc).__mro__[:-2]
-    ):
-        status = 409 if "Hold" in type(exc).__name__ or "Lock" in type(exc).__name__ else 422
-        return UserError("error.invalid_text" if status == 422 else "error.conflict_text", str(exc), status)
-    return None
+    """A domain error of any context as a UserError (None for programming errors → 500)."""
+    status = status_of(exc)
+    if status >= 500 or status == 401:
+        return None
+    return UserError(_STATUS_KEYS.get(status, "error.invalid_text"), str(exc), status)
 
 
 @contextmanager

@@ -46,7 +46,7 @@ def inbox(request: Request, user: Any, page: int = 1) -> dict[str, Any]:
         rows, _total = svc.list_documents(unit.session, user, limit=500, offset=0)
     unfiled = [r for r in rows if r.akte_id is None]
     start = (page - 1) * page_size
-    return {"items": [_doc_row(r) for r in unfiled[start : start + page_size]], "total": len(unfiled)}
+    return {"docs": [_doc_row(r) for r in unfiled[start : start + page_size]], "total": len(unfiled)}
 
 
 def document(request: Request, user: Any, doc_id: int) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import FileResponse
 
+from dms.web.deps import public
 from dms.web.ui import backend
 from dms.web.ui.context import LANG_COOKIE, principal, role_of, verify_csrf
 from dms.web.ui.i18n import LANGUAGES
@@ -17,7 +18,7 @@ from dms.web.ui.rendering import STATIC_DIR, render
 from dms.web.ui.routing import UiRoute, error_page, redirect
 from dms.web.ui.security import ANON_COOKIE, LoginRateLimiter
 
-router = APIRouter(route_class=UiRoute, include_in_schema=False)
+router = APIRouter(route_class=UiRoute, include_in_schema=False, dependencies=[public()])
 
 STATIC_FILES = {p.name for p in STATIC_DIR.iterdir() if p.is_file()}
 
