@@ -8,6 +8,7 @@ alone (used for the CEN unit-test fragments and property tests).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
 from lxml import etree
@@ -16,7 +17,7 @@ from einvoice.domain.model import Invoice
 from einvoice.rules import codelists, en16931, vat, xrechnung
 from einvoice.rules.base import Ctx, Finding, Rule
 from einvoice.rules.catalogue import ALIASES, RULES, SEVERITY_ORDER, RuleSpec, severity_overrides
-from einvoice.rules.syntax_cii import check_cii
+from einvoice.rules.syntax_cii import check_cii, extended_cii_facts
 from einvoice.rules.syntax_ubl import check_ubl
 from einvoice.syntax.parsed import Locations, ParsedInvoice
 
@@ -32,6 +33,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+_XS_DATE_TZ = re.compile(r"\d{4}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})\Z")
 
 EN16931_RULES: tuple[Rule, ...] = (*en16931.RULES, *vat.RULES, *codelists.RULES)
 XRECHNUNG_RULES: tuple[Rule, ...] = xrechnung.RULES
@@ -67,7 +70,19 @@ def check_rules(
         _run(ctx, (lambda c: syntax_rule(c, root),))
     if xrechnung_rules:
         _run(ctx, XRECHNUNG_RULES)
-    return ctx.findings
+    return _dedupe(ctx.findings)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """Drop repeated (rule, location) pairs (a rule may be seen from the model and from the tree)."""
+    seen: set[tuple[str, str | None]] = set()
+    out: list[Finding] = []
+    for f in findings:
+        key = (f.rule, f.location)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
 
 
 def _profile_findings(parsed: ParsedInvoice, ctx: Ctx) -> tuple[bool, bool]:
@@ -82,7 +97,7 @@ def _profile_findings(parsed: ParsedInvoice, ctx: Ctx) -> tuple[bool, bool]:
     version = parsed.xrechnung_version
     if version is not None and version != "3.0":
         ctx.fail("AW-OUTDATED-XRECHNUNG", "BT-24")
-        return True, False
+        return True, True
     if parsed.is_xrechnung:
         return True, True
     if profile == "UNKNOWN":
@@ -101,8 +116,13 @@ def check(parsed: ParsedInvoice) -> list[Finding]:
         parsed.invoice, parsed.locations, parsed.syntax, parsed.profile, is_extension=extension, is_cvd=cvd
     )
     run_en, run_xr = _profile_findings(parsed, ctx)
+    if parsed.profile == "EXTENDED" and parsed.syntax == "CII":
+        ctx.excluded_lines, ctx.extra_charges = extended_cii_facts(parsed)
+        ctx.prepare()
     if run_en:
         for problem in parsed.problems:
+            if problem.value is not None and _XS_DATE_TZ.match(problem.value):
+                continue  # xs:date allows a time zone; the value is schema-valid
             ctx.fail("AW-DATATYPE", problem.term, location=problem.xpath)
             last = ctx.findings[-1]
             ctx.findings[-1] = Finding(
@@ -124,7 +144,7 @@ def check(parsed: ParsedInvoice) -> list[Finding]:
     overrides = severity_overrides(
         xrechnung=run_xr, extension=extension, cvd=cvd, syntax=parsed.syntax, profile=parsed.profile
     )
-    findings = ctx.findings
+    findings = _dedupe(ctx.findings)
     if overrides:
         findings = [
             Finding(f.rule, overrides[f.rule], f.message, f.location, f.bt, f.message_en, f.message_de)

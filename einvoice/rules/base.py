@@ -103,10 +103,35 @@ class Ctx:
     allowance_categories: set[str] = field(default_factory=set)
     charge_categories: set[str] = field(default_factory=set)
     breakdown_categories: list[str] = field(default_factory=list)
+    #: Factur-X EXTENDED sub lines (ParentLineID): shown, but not part of the document sums
+    excluded_lines: frozenset[int] = frozenset()
+    #: Factur-X EXTENDED logistics service charges: document level charges outside BG-21
+    extra_charges: list[AllowanceCharge] = field(default_factory=list)
+
+    @property
+    def lines(self) -> list[InvoiceLine]:
+        """The invoice lines that count for the document sums."""
+        if not self.excluded_lines:
+            return self.invoice.lines
+        return [ln for ln in self.invoice.lines if id(ln) not in self.excluded_lines]
+
+    @property
+    def charges(self) -> list[AllowanceCharge]:
+        """Document level charges, including EXTENDED logistics service charges."""
+        return [*self.invoice.charges, *self.extra_charges] if self.extra_charges else self.invoice.charges
 
     def __post_init__(self) -> None:
+        self.prepare()
+
+    def prepare(self) -> None:
+        """(Re)compute the sums per VAT category (call again after changing lines/charges)."""
         inv = self.invoice
-        for line in inv.lines:
+        self.by_category.clear()
+        self.by_category_rate.clear()
+        self.line_categories.clear()
+        self.allowance_categories.clear()
+        self.charge_categories.clear()
+        for line in self.lines:
             cat = code(line.vat.category) if line.vat is not None else None
             rate = line.vat.rate if line.vat is not None else None
             if cat is None:
@@ -116,7 +141,7 @@ class Ctx:
                 sums.line_count += 1
                 if line.net_amount is not None:
                     sums.lines += line.net_amount
-        for ac in (*inv.allowances, *inv.charges):
+        for ac in (*inv.allowances, *self.charges):
             cat = code(ac.vat_category)
             if cat is None:
                 continue
@@ -181,6 +206,12 @@ class Ctx:
         if obj is not None:
             return loc.of(obj)
         return None
+
+    def within_one(self, actual: Decimal, expected: Decimal) -> bool:
+        """The CEN tolerance of ±1 between a stated and a computed amount (CII: inclusive, UBL: strict)."""
+        if self.syntax == "CII":
+            return actual - 1 <= expected <= actual + 1
+        return actual - 1 < expected < actual + 1
 
     def check(self, ok: bool, rule_id: str, bt: str | None = None, obj: object | None = None) -> None:
         if not ok:

@@ -452,7 +452,7 @@ UBL-SR-49|error|Value tax point date shall occur maximum once
 UBL-SR-50|error|Item description shall occur maximum once
 UBL-SR-51|error|An address can only have one third line.
 UBL-SR-52|error|Document reference shall occur maximum once.
-UBL-SR-53|error|To specify a Seller tax registration identifier, the tax scheme and company identifier shall be present.
+UBL-SR-53|error| CompanyID (VAT Identifier) must be stated when providing the PartyTaxScheme/TaxScheme/ID.
 UBL-DT-01|error|Amounts shall be decimal up to two fraction digits
 UBL-DT-06|error|Binary object elements shall contain the mime code attribute
 UBL-DT-07|error|Binary object elements shall contain the file name attribute
@@ -558,10 +558,7 @@ _EXT = {
 
 
 #: EN 16931 rules that Factur-X/ZUGFeRD EXTENDED legitimately goes beyond (reported as warnings there).
-EXTENDED_RELAXED = frozenset(
-    {"BR-CO-10", "BR-CO-11", "BR-CO-12", "BR-CO-13", "BR-CL-19", "BR-CL-20"}
-    | {f"{prefix}-08" for prefix, _c, _n in VAT_FAMILIES}
-)
+EXTENDED_RELAXED = frozenset({"BR-CL-19", "BR-CL-20"})
 
 
 def severity_overrides(

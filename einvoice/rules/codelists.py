@@ -95,6 +95,8 @@ def codelists(ctx: Ctx) -> None:
         if ac.reason_code is not None and code(ac.reason_code):
             ctx.check(_in(ac.reason_code, C.UNTDID_7161), "BR-CL-20", "BT-105", ac)
     for line in inv.lines:
+        if ctx.syntax == "CII" and line.object_id is not None and line.object_id.scheme is not None:
+            ctx.check(_in(line.object_id.scheme, C.UNTDID_1153), "BR-CL-07", "BT-128", line)
         if line.vat is not None and line.vat.category is not None:
             ctx.check(_in(line.vat.category, C.UNTDID_5305), "BR-CL-18", "BT-151", line)
         if line.unit_code is not None and code(line.unit_code):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from lxml import etree
 
 from einvoice.domain.codes import ISO_4217
+from einvoice.domain.model import AllowanceCharge, VatCategory
 from einvoice.rules.base import Ctx
 from einvoice.syntax.namespaces import RAM, RSM
-from einvoice.syntax.parsed import xpath_of
+from einvoice.syntax.parsed import ParsedInvoice, xpath_of
 
-__all__ = ["check_cii"]
+__all__ = ["check_cii", "extended_cii_facts"]
 
 
 def _r(path: str) -> str:
@@ -44,6 +47,7 @@ def check_cii(ctx: Ctx, root: etree._Element) -> None:
         points = [p for t in settlement.findall(_TAX) for p in t.findall(_TPD)]
         if len(points) > 1:
             fail("CII-SR-461", location=xpath_of(points[1]))
+        _br_co_15(ctx, settlement)
     codes = {(e.text or "").strip() for e in root.iter(_DDTC)}
     if len(codes) > 1:
         fail("CII-SR-462", "BT-8")
@@ -60,3 +64,60 @@ def check_cii(ctx: Ctx, root: etree._Element) -> None:
         cur = el.get("currencyID") if isinstance(el.tag, str) else None
         if cur is not None and " ".join(cur.split()) not in ISO_4217:
             fail("BR-CL-03", location=xpath_of(el))
+
+
+def _br_co_15(ctx: Ctx, settlement: etree._Element) -> None:
+    """BR-CO-15 (CII binding): only a TaxTotalAmount in the invoice currency counts as BT-110."""
+    currency = (settlement.findtext(_r("ram:InvoiceCurrencyCode")) or "").strip()
+    summation = settlement.find(_r("ram:SpecifiedTradeSettlementHeaderMonetarySummation"))
+    if summation is None or not currency:
+        return
+    taxes = summation.findall(_r("ram:TaxTotalAmount"))
+    if sum(1 for t in taxes if t.get("currencyID") == currency) > 1:
+        ctx.fail("BR-CO-15", "BT-110", location=xpath_of(summation))
+        return
+    if not taxes or any(t.get("currencyID") in (None, currency) for t in taxes):
+        return
+    try:
+        basis = Decimal((summation.findtext(_r("ram:TaxBasisTotalAmount")) or "").strip())
+        grand = Decimal((summation.findtext(_r("ram:GrandTotalAmount")) or "").strip())
+    except InvalidOperation:
+        return
+    if grand != basis:
+        ctx.fail("BR-CO-15", "BT-112", location=xpath_of(summation))
+
+
+def _dec(text: str | None) -> Decimal | None:
+    try:
+        return Decimal(text.strip()) if text and text.strip() else None
+    except InvalidOperation:
+        return None
+
+
+def extended_cii_facts(parsed: ParsedInvoice) -> tuple[frozenset[int], list[AllowanceCharge]]:
+    """Factur-X EXTENDED: sub lines (with ParentLineID) and logistics service charges.
+
+    Sub lines (LineStatusReasonCode DETAIL/INFORMATION under a GROUP line) are not summed into BT-106;
+    ``ram:SpecifiedLogisticsServiceCharge`` amounts are document level charges (BT-108).
+    """
+    excluded: set[int] = set()
+    for line in parsed.invoice.lines:
+        el = parsed.locations.element_of(line)
+        if el is not None and el.find(_r("ram:AssociatedDocumentLineDocument/ram:ParentLineID")) is not None:
+            excluded.add(id(line))
+    charges: list[AllowanceCharge] = []
+    settlement = parsed.root.find(_SETTLEMENT)
+    if settlement is not None:
+        for lsc in settlement.findall(_r("ram:SpecifiedLogisticsServiceCharge")):
+            tax = lsc.find(_r("ram:AppliedTradeTax"))
+            cat = tax.findtext(_r("ram:CategoryCode")) if tax is not None else None
+            charges.append(
+                AllowanceCharge(
+                    is_charge=True,
+                    amount=_dec(lsc.findtext(_r("ram:AppliedAmount"))),
+                    vat_category=VatCategory.parse(cat.strip()) if cat else None,
+                    vat_rate=_dec(tax.findtext(_r("ram:RateApplicablePercent"))) if tax is not None else None,
+                    reason=lsc.findtext(_r("ram:Description")),
+                )
+            )
+    return frozenset(excluded), charges

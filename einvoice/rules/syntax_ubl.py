@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from einvoice.domain.codes import ISO_4217
+from einvoice.domain.codes import ISO_4217, UNTDID_1153
 from einvoice.rules.base import Ctx
 from einvoice.syntax.namespaces import CAC, CBC
 from einvoice.syntax.parsed import xpath_of
@@ -126,6 +126,7 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
             fail("UBL-SR-06", location=xpath_of(br))
         if not br.findall(_p("cac:InvoiceDocumentReference/cbc:ID")):
             fail("UBL-SR-07", location=xpath_of(br))
+            fail("BR-55", "BT-25", location=xpath_of(br))
     seller_party = root.find(_p("cac:AccountingSupplierParty/cac:Party"))
     if seller_party is not None:
         schemes = seller_party.findall(_p("cac:PartyTaxScheme"))
@@ -137,9 +138,9 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
             fail("UBL-SR-13", location=xpath_of(other[-1]))
         if len(schemes) > 2:
             fail("UBL-SR-42", location=xpath_of(seller_party))
-        for s in schemes:
-            if s.find(_p("cac:TaxScheme/cbc:ID")) is None or s.find(_p("cbc:CompanyID")) is None:
-                fail("UBL-SR-53", location=xpath_of(s))
+    for pts in root.iter(f"{{{CAC}}}PartyTaxScheme"):
+        if pts.find(_p("cac:TaxScheme/cbc:ID")) is None or pts.find(_p("cbc:CompanyID")) is None:
+            fail("UBL-SR-53", location=xpath_of(pts))
     buyer_party = root.find(_p("cac:AccountingCustomerParty/cac:Party"))
     if buyer_party is not None:
         vat_ids = [
@@ -173,6 +174,14 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
             fail("UBL-SR-21", location=loc)
     rep = root.find(_p("cac:TaxRepresentativeParty"))
     if rep is not None:
+        vat_ids = [
+            c
+            for s in rep.findall(_p("cac:PartyTaxScheme"))
+            if _is_vat_scheme(s)
+            for c in s.findall(_p("cbc:CompanyID"))
+        ]
+        if not vat_ids:
+            fail("BR-56", "BT-63", location=xpath_of(rep))
         if len(rep.findall(_p("cac:PartyName/cbc:Name"))) > 1:
             fail("UBL-SR-22", location=xpath_of(rep))
         if len(rep.findall(_p("cac:PartyTaxScheme/cbc:CompanyID"))) > 1:
@@ -229,6 +238,12 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
         for rid, path in _LINE_MAX1:
             if len(line.findall(path)) > 1:
                 fail(rid, location=xpath_of(line))
+        for ref in line.findall(_p("cac:DocumentReference")):
+            if _texts(ref.findall(_p("cbc:DocumentTypeCode"))) == ["130"]:
+                ref_id = ref.find(_p("cbc:ID"))
+                scheme = ref_id.get("schemeID") if ref_id is not None else None
+                if scheme is not None and " ".join(scheme.split()) not in UNTDID_1153:
+                    fail("BR-CL-07", "BT-128", location=xpath_of(ref_id))
         if len(line.findall(_p("cac:Item/cac:ClassifiedTaxCategory"))) != 1:
             fail("UBL-SR-48", location=xpath_of(line))
     # BR-CO-15 (UBL binding): exactly one TaxAmount in the document currency
