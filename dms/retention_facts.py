@@ -1,0 +1,136 @@
+"""Translate dms rows into the pure retention facts (RecordFacts, Hold) — the one place that knows both."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from dms.db.tables import Akte, Document, DocumentType, FilePlanNode
+from dms.errors import ValidationFailed
+from dms.retention_settings import RetentionSettings
+from dms.retention_tables import RetentionEvent, RetentionHold
+from retention import (
+    ClassRegistry,
+    Hold,
+    HoldIndex,
+    HoldScope,
+    RecordFacts,
+    RetentionCalculator,
+    default_registry,
+)
+from retention.errors import InvalidRetentionClass
+
+
+def today(settings: RetentionSettings) -> date:
+    """The calendar date that decides retention (local time of the authority)."""
+    return datetime.now(ZoneInfo(settings.timezone)).date()
+
+
+def registry(settings: RetentionSettings) -> ClassRegistry:
+    """Shipped classes plus the configured ones (``AKTENWERK_RETENTION_CLASSES_FILE``)."""
+    if settings.classes_file is None:
+        return default_registry()
+    try:
+        items = json.loads(settings.classes_file.read_text(encoding="utf-8"))
+        if not isinstance(items, list):
+            raise InvalidRetentionClass("die Klassendatei muss eine JSON-Liste enthalten")
+        return ClassRegistry.from_config(items)
+    except (OSError, ValueError) as exc:
+        raise ValidationFailed(f"retention classes file {settings.classes_file}: {exc}") from exc
+
+
+def calculator(settings: RetentionSettings) -> RetentionCalculator:
+    return RetentionCalculator(registry(settings))
+
+
+class FactsBuilder:
+    """Builds :class:`RecordFacts` for documents; caches Akten, nodes, types and events per instance."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._types: dict[str, str | None] = {
+            t.name: t.retention_class for t in session.execute(select(DocumentType)).scalars()
+        }
+        self._nodes: dict[int, str | None] = {
+            int(n.id or 0): n.retention_class for n in session.execute(select(FilePlanNode)).scalars()
+        }
+        self._akten: dict[int, tuple[tuple[str, ...], date | None]] = {}
+        self._events: dict[int, dict[str, date]] = {}
+        for ev in session.execute(select(RetentionEvent)).scalars():
+            self._events.setdefault(ev.fiscal_year, {})[ev.name] = ev.occurred_on
+
+    def _akte(self, akte_id: int) -> tuple[tuple[str, ...], date | None]:
+        found = self._akten.get(akte_id)
+        if found is None:
+            akte = self.session.get(Akte, akte_id)
+            if akte is None:
+                found = ((), None)
+            else:
+                classes = tuple(c for c in (akte.retention_class, self._nodes.get(akte.fileplan_node_id)) if c)
+                closed = akte.closed_at.date() if akte.closed_at and akte.status != "open" else None
+                found = (classes, closed)
+            self._akten[akte_id] = found
+        return found
+
+    def facts(self, doc: Document) -> RecordFacts:
+        node_classes: tuple[str, ...] = ()
+        closed = None
+        if doc.akte_id:
+            node_classes, closed = self._akte(doc.akte_id)
+        type_class = self._types.get(doc.document_type or "") if doc.document_type else None
+        events = self._events.get(doc.document_date.year, {}) if doc.document_date else {}
+        return RecordFacts(
+            record_id=str(doc.id),
+            document_date=doc.document_date,
+            received=doc.received_at.date() if doc.received_at else None,
+            closed=closed,
+            events=events,
+            explicit_classes=(doc.retention_class,) if doc.retention_class else (),
+            node_classes=node_classes,
+            type_classes=(type_class,) if type_class else (),
+            akte_id=str(doc.akte_id) if doc.akte_id else None,
+            ablaufhemmung=bool((doc.custom_fields or {}).get("ablaufhemmung")),
+        )
+
+    def iter_live(self, batch: int = 5000) -> Iterator[tuple[Document, RecordFacts]]:
+        """Every non-deleted document with its facts, streamed in id order."""
+        last = 0
+        while True:
+            rows = list(self.session.execute(
+                select(Document).where(Document.id > last, Document.deleted.is_(False))  # type: ignore[attr-defined, operator]
+                .order_by(Document.id).limit(batch)  # type: ignore[arg-type]
+            ).scalars())
+            if not rows:
+                return
+            for doc in rows:
+                yield doc, self.facts(doc)
+            last = int(rows[-1].id or 0)
+            self.session.expunge_all()
+
+
+def hold_of(row: RetentionHold) -> Hold:
+    scope = HoldScope(row.scope)
+    return Hold(
+        id=str(row.id), scope=scope, target=row.target, reason=row.reason, owner=row.owner,
+        review_date=row.review_date, members=None,
+    )
+
+
+def active_holds(session: Session, resolve_query: object = None) -> HoldIndex:
+    """All active holds. Query holds are resolved by ``resolve_query(text) -> set[str]`` when given;
+    unresolved query holds block every record (fail closed)."""
+    holds = []
+    for row in session.execute(select(RetentionHold).where(RetentionHold.released_at.is_(None))).scalars():  # type: ignore[union-attr]
+        hold = hold_of(row)
+        if hold.scope is HoldScope.QUERY and callable(resolve_query):
+            members = resolve_query(hold.target)
+            if members is not None:
+                hold = Hold(hold.id, hold.scope, hold.target, hold.reason, hold.owner, hold.review_date,
+                            frozenset(str(m) for m in members))
+        holds.append(hold)
+    return HoldIndex(holds)
