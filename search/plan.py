@@ -44,7 +44,7 @@ PARTS_BOOST = 0.5
 
 @dataclass(frozen=True, slots=True)
 class MatchAll:
-    pass
+    """Every document, with score 0 on every engine (it only ever selects, never ranks)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,17 +117,21 @@ class CompiledQuery:
 
 
 def text_match(term: str) -> Q:
+    """A word matches the text, the title (boosted), compound parts (damped) or the correspondent."""
     return Bool(
         should=(
             Term(BODY, term),
             Boost(Term(TITLE, term), TITLE_BOOST),
             Boost(Term(PARTS, term), PARTS_BOOST),
+            Term(CORR, term),
         )
     )
 
 
 def phrase_match(terms: tuple[str, ...]) -> Q:
-    return Bool(should=(PhraseQ(BODY, terms), Boost(PhraseQ(TITLE, terms), TITLE_BOOST)))
+    return Bool(
+        should=(PhraseQ(BODY, terms), Boost(PhraseQ(TITLE, terms), TITLE_BOOST), PhraseQ(CORR, terms))
+    )
 
 
 def prefix_match(prefixes: tuple[str, ...]) -> Q:

@@ -70,6 +70,11 @@ class EngineBase(ABC):
     @abstractmethod
     def _doc_freq(self, field_name: str, term: str) -> int: ...
 
+    def _vocabulary_candidates(self, stem: str, max_edits: int) -> list[str]:
+        """Index terms (of the analysed body) that may lie within ``max_edits`` of ``stem``; they share
+        its first letter. Permissions are checked afterwards with a filtered count per candidate."""
+        return self._terms_with_prefix(BODY, stem[0])
+
     @abstractmethod
     def get(self, doc_id: str) -> SearchDoc | None: ...
 
@@ -128,7 +133,7 @@ class EngineBase(ABC):
             return None
         limit = 1 if len(stem) <= 5 else 2
         candidates: list[tuple[int, str]] = []
-        for term in self._terms_with_prefix(BODY, stem[0]):
+        for term in self._vocabulary_candidates(stem, limit):
             if term == stem:
                 continue
             d = bounded_distance(stem, term, limit)

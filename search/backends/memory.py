@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import threading
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -38,6 +39,28 @@ from search.plan import (
 K1 = 1.2
 B = 0.75
 TEXT_FIELDS = (BODY, TITLE, PARTS, CORR)
+
+
+def _field_norms_table() -> tuple[int, ...]:
+    """Lucene/Tantivy's one-byte document-length buckets: exact up to 40, then 8 buckets per doubling."""
+    table = list(range(41))
+    value, step = 40, 2
+    while len(table) < 256:
+        for _ in range(8):
+            if len(table) == 256:
+                break
+            value += step
+            table.append(value)
+        step *= 2
+    return tuple(table)
+
+
+FIELD_NORMS = _field_norms_table()
+
+
+def quantized_length(length: int) -> int:
+    """Document length as the real engines store it (so BM25 scores agree with Tantivy's)."""
+    return FIELD_NORMS[bisect_right(FIELD_NORMS, length) - 1]
 
 
 def facet_values(doc: SearchDoc, facet: str) -> list[str]:
@@ -224,7 +247,8 @@ class MemoryBackend(EngineBase):
                     scores, key=lambda i: (sign * st.docs[i].effective_date.toordinal(), st.seq[i])
                 )
             page = order[offset : offset + limit]
-            hits = [RawHit(i, scores[i], st.docs[i]) for i in page]
+            relevance = sort is Sort.RELEVANCE
+            hits = [RawHit(i, scores[i] if relevance else 0.0, st.docs[i]) for i in page]
             facet_out = {}
             for facet in facets:
                 counts: dict[str, int] = defaultdict(int)
@@ -239,7 +263,7 @@ class MemoryBackend(EngineBase):
         st = self._state
         n = max(len(st.docs), 1)
         avgdl = st.total_len[field_name] / n if st.total_len[field_name] else 1.0
-        dl = st.lengths[field_name].get(doc_id, 0)
+        dl = quantized_length(st.lengths[field_name].get(doc_id, 0))
         return idf * (tf * (K1 + 1)) / (tf + K1 * (1 - B + B * dl / avgdl))
 
     def _idf(self, df: int) -> float:
@@ -249,7 +273,7 @@ class MemoryBackend(EngineBase):
     def _eval(self, q: Q) -> dict[str, float]:
         st = self._state
         if isinstance(q, MatchAll):
-            return dict.fromkeys(st.docs, 1.0)
+            return dict.fromkeys(st.docs, 0.0)
         if isinstance(q, MatchNone):
             return {}
         if isinstance(q, Term):

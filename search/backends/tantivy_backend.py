@@ -390,7 +390,7 @@ class TantivyBackend(EngineBase):
         T = tantivy.Query
         schema = self.schema
         if isinstance(q, MatchAll):
-            return T.all_query()
+            return T.const_score_query(T.all_query(), 0.0)
         if isinstance(q, MatchNone):
             return T.empty_query()
         if isinstance(q, Term):
