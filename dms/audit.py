@@ -1,0 +1,141 @@
+"""Append-only, hash-chained audit log.
+
+Each row carries ``prev_hash`` (the previous row's ``row_hash``; 64 zeros for the first) and
+``row_hash = SHA-256(prev_hash ␞ canonical(row))``. The canonical encoding joins the stored text columns
+with the unit separator (0x1F) — cheap to recompute while streaming a million rows.
+Appends are serialised through the single ``audit_head`` row (row lock on PostgreSQL; SQLite write
+transactions are IMMEDIATE and therefore already serial).
+"""
+# ruff: noqa: PLR0917  -- the canonical row encoding is positional by design
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, event, insert, select, update
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session
+
+from dms.db.tables import AuditEntry, AuditHead
+from dms.domain.principal import Principal
+
+GENESIS = "0" * 64
+_SEP = "\x1f"
+
+
+def canonical(
+    row_id: int, at: str, actor_id: int | None, actor: str, action: str, object_type: str, object_id: str, details: str
+) -> str:
+    return _SEP.join(
+        (str(row_id), at, "" if actor_id is None else str(actor_id), actor, action, object_type, object_id, details)
+    )
+
+
+def row_hash(prev_hash: str, canonical_text: str) -> str:
+    return hashlib.sha256(f"{prev_hash}\x1e{canonical_text}".encode()).hexdigest()
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _lock_head(session: Session) -> tuple[int, str]:
+    state = session.info.get("audit_head")
+    if state is not None:
+        return state  # type: ignore[no-any-return]
+    row = session.execute(select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()).first()
+    if row is None:
+        session.execute(insert(AuditHead).values(id=1, last_id=0, last_hash=GENESIS))
+        state = (0, GENESIS)
+    else:
+        state = (int(row[0]), str(row[1]))
+    return state
+
+
+def record(
+    session: Session,
+    actor: Principal | None,
+    action: str,
+    object_type: str = "",
+    object_id: object = "",
+    details: dict[str, Any] | None = None,
+) -> int:
+    """Append one audit row inside the caller's transaction; returns its id."""
+    last_id, last_hash = _lock_head(session)
+    new_id = last_id + 1
+    at = _now_iso()
+    actor_id = actor.user_id if actor else None
+    actor_name = actor.username if actor else "system"
+    det = json.dumps(details or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    oid = "" if object_id is None else str(object_id)
+    h = row_hash(last_hash, canonical(new_id, at, actor_id, actor_name, action, object_type, oid, det))
+    session.execute(
+        insert(AuditEntry).values(
+            id=new_id, at=at, actor_id=actor_id, actor=actor_name, action=action, object_type=object_type,
+            object_id=oid, details=det, prev_hash=last_hash, row_hash=h,
+        )
+    )
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_id=new_id, last_hash=h))
+    session.info["audit_head"] = (new_id, h)
+    return new_id
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_head(session: OrmSession, transaction: Any) -> None:
+    """The cached head is only valid inside the transaction that locked it."""
+    if transaction.parent is None:
+        session.info.pop("audit_head", None)
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    rows: int
+    head_hash: str
+    broken_id: int | None = None
+    reason: str | None = None
+
+
+_COLS = "id, at, actor_id, actor, action, object_type, object_id, details, prev_hash, row_hash"
+
+
+def _stream(conn: Connection, batch: int) -> Iterator[Iterable[Any]]:
+    result = conn.execution_options(stream_results=True, yield_per=batch).exec_driver_sql(
+        f"SELECT {_COLS} FROM audit_log ORDER BY id"  # noqa: S608 - constant
+    )
+    yield from result.partitions(batch)
+
+
+def verify_chain(conn: Connection, batch: int = 20000) -> VerifyResult:
+    """Stream every row, recompute the chain; report the first broken row (by id)."""
+    prev = GENESIS
+    n = 0
+    expected_id = None
+    for part in _stream(conn, batch):
+        for rid, at, actor_id, actor, action, otype, oid, det, prev_hash, rhash in part:
+            if expected_id is not None and rid != expected_id:
+                return VerifyResult(False, n, prev, rid, f"row {expected_id} is missing (next row is {rid})")
+            if prev_hash != prev:
+                return VerifyResult(False, n, prev, rid, f"row {rid}: prev_hash does not match the previous row")
+            calc = hashlib.sha256(
+                f"{prev}\x1e{rid}{_SEP}{at}{_SEP}{'' if actor_id is None else actor_id}{_SEP}{actor}{_SEP}"
+                f"{action}{_SEP}{otype}{_SEP}{oid}{_SEP}{det}".encode()
+            ).hexdigest()
+            if calc != rhash:
+                return VerifyResult(False, n, prev, rid, f"row {rid}: content does not match its hash")
+            prev = rhash
+            n += 1
+            expected_id = rid + 1
+    last_id = (expected_id or 1) - 1
+    head = conn.exec_driver_sql("SELECT last_id, last_hash FROM audit_head WHERE id = 1").first()
+    if head is not None and (int(head[0]) != last_id or head[1] != prev):
+        return VerifyResult(
+            False, n, prev, last_id + 1 if int(head[0]) > last_id else last_id,
+            f"audit head says row {head[0]} is last, the log ends at row {last_id}: rows were removed or altered",
+        )
+    return VerifyResult(True, n, prev)

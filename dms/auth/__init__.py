@@ -1,0 +1,1 @@
+"""Authentication: argon2 passwords, personal API tokens, browser sessions, principal loading."""

@@ -1,0 +1,1 @@
+"""Operations behind the CLI: init, serve, import, backup/restore, doctor."""

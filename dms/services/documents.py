@@ -1,0 +1,411 @@
+"""Documents: create on upload, versions (never replaced), versioned metadata, finalise, re-file, grants."""
+# ruff: noqa: PLC0415, PLR0917  -- service calls mirror (session, principal, ids…)
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from dms import audit
+from dms.db.tables import (
+    AccessGrant,
+    Akte,
+    Document,
+    DocumentMetadataVersion,
+    DocumentType,
+    DocumentVersion,
+    FilingHistory,
+    SearchOutbox,
+    Vorgang,
+)
+from dms.db.types import utcnow
+from dms.domain.principal import Principal
+from dms.errors import Conflict, Frozen, NotFound, ValidationFailed
+from dms.services import access
+from dms.storage.ports import StoredBlob
+
+CHANNELS = ("upload", "api", "scan", "email", "online_application", "import", "portal", "peppol")
+INGEST_TASK = "dms.ingest"
+METADATA_FIELDS = ("title", "document_type", "correspondent", "tags", "document_date", "department",
+                   "custom_fields", "retention_class", "asn")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
+
+
+def sanitise_filename(name: str | None) -> str:
+    """Keep only the base name: no directories, no control characters, no leading dots."""
+    raw = unicodedata.normalize("NFC", name or "")
+    raw = raw.replace("\\", "/").split("/")[-1]
+    raw = _UNSAFE.sub("_", raw).strip().lstrip(".").strip()
+    if raw in {"", ".", ".."}:
+        raw = "upload.bin"
+    if len(raw) > 200:
+        stem, dot, ext = raw.rpartition(".")
+        raw = (stem[: 200 - len(ext) - 1] + "." + ext) if dot and len(ext) <= 16 else raw[:200]
+    return raw
+
+
+def parse_date(value: str | date | None, field: str = "document_date") -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ValidationFailed(f"{field} must be an ISO date (YYYY-MM-DD), got {value!r}") from exc
+
+
+def _snapshot(doc: Document) -> dict[str, Any]:
+    return {
+        "title": doc.title, "document_type": doc.document_type, "correspondent": doc.correspondent,
+        "tags": list(doc.tags or []), "document_date": doc.document_date.isoformat() if doc.document_date else None,
+        "department": doc.department, "custom_fields": dict(doc.custom_fields or {}),
+        "retention_class": doc.retention_class, "asn": doc.asn, "akte_id": doc.akte_id, "vorgang_id": doc.vorgang_id,
+    }
+
+
+def check_custom_fields(session: Session, document_type: str | None, fields: dict[str, Any], *, enforce_required: bool) -> None:
+    if not document_type:
+        return
+    dtype = session.execute(select(DocumentType).where(DocumentType.name == document_type)).scalar_one_or_none()
+    if dtype is None:
+        return  # free-text document types are allowed; only defined types have field rules
+    defs = {f["name"]: f for f in dtype.fields or []}
+    unknown = set(fields) - set(defs)
+    if unknown and defs:
+        raise ValidationFailed(f"unknown custom field(s) for {document_type}: {', '.join(sorted(unknown))}")
+    if enforce_required:
+        missing = [n for n, f in defs.items() if f.get("required") and fields.get(n) in (None, "")]
+        if missing:
+            raise ValidationFailed(f"required field(s) missing for document type {document_type}: {', '.join(missing)}")
+
+
+def _resolve_filing(
+    session: Session, principal: Principal, akte_id: int | None, vorgang_id: int | None
+) -> tuple[Akte | None, Vorgang | None]:
+    akte = vorgang = None
+    if vorgang_id is not None:
+        vorgang = session.get(Vorgang, vorgang_id)
+        if vorgang is None:
+            raise NotFound(f"Vorgang {vorgang_id} not found")
+        if akte_id is not None and akte_id != vorgang.akte_id:
+            raise ValidationFailed(f"Vorgang {vorgang_id} does not belong to Akte {akte_id}")
+        akte_id = vorgang.akte_id
+        if vorgang.status != "open":
+            raise Frozen(f"Vorgang {vorgang_id} is closed (zdA)")
+    if akte_id is not None:
+        akte = session.get(Akte, akte_id)
+        if akte is None:
+            raise NotFound(f"Akte {akte_id} not found")
+        access.ensure_can_read_akte(session, principal, akte)
+        if akte.status != "open":
+            raise Frozen(f"Akte {akte.aktenzeichen} is closed (zdA) and accepts no documents")
+    return akte, vorgang
+
+
+@dataclass
+class NewDocument:
+    id: int
+    sha256: str
+    duplicate_of: list[int]
+
+
+def create_document(
+    session: Session,
+    principal: Principal,
+    blob: StoredBlob,
+    *,
+    filename: str,
+    mime_type: str | None = None,
+    title: str | None = None,
+    akte_id: int | None = None,
+    vorgang_id: int | None = None,
+    document_type: str | None = None,
+    department: str | None = None,
+    document_date: str | date | None = None,
+    retention_class: str | None = None,
+    correspondent: str | None = None,
+    tags: list[str] | None = None,
+    custom_fields: dict[str, Any] | None = None,
+    channel: str = "upload",
+    enqueue: Any = None,
+) -> NewDocument:
+    """Create a document for stored bytes. Same bytes again → a new document sharing the blob (see docs)."""
+    if blob.size == 0:
+        raise ValidationFailed("the file is empty (0 bytes)")
+    if channel not in CHANNELS:
+        raise ValidationFailed(f"unknown channel {channel!r}")
+    filename = sanitise_filename(filename)
+    akte, vorgang = _resolve_filing(session, principal, akte_id, vorgang_id)
+    ddate = parse_date(document_date)
+    fields = dict(custom_fields or {})
+    check_custom_fields(session, document_type, fields, enforce_required=bool(fields))
+    dept = (department or "").strip() or (akte.department if akte else None) or principal.department
+    duplicates = list(
+        session.execute(
+            select(Document.id).where(Document.sha256 == blob.sha256, Document.deleted.is_(False)).order_by(Document.id).limit(20)  # type: ignore[attr-defined]
+        ).scalars()
+    )
+    doc = Document(
+        title=(title or "").strip()[:500] or filename,
+        document_type=(document_type or None),
+        correspondent=correspondent,
+        tags=sorted(set(tags or [])),
+        document_date=ddate,
+        department=dept,
+        custom_fields=fields,
+        retention_class=(retention_class or None),
+        akte_id=akte.id if akte else None,
+        vorgang_id=vorgang.id if vorgang else None,
+        channel=channel,
+        uploader_id=principal.user_id or None,
+        filename=filename,
+        mime_type=mime_type,
+        size=blob.size,
+        sha256=blob.sha256,
+        status="processing",
+    )
+    session.add(doc)
+    session.flush()
+    doc_id = int(doc.id or 0)
+    access.refresh_acl(session, doc)
+    session.add(DocumentVersion(document_id=doc_id, version_no=1, sha256=blob.sha256, size=blob.size,
+                                filename=filename, mime_type=mime_type, created_by=principal.user_id or None))
+    session.add(DocumentMetadataVersion(document_id=doc_id, metadata_version=1, data=_snapshot(doc),
+                                        changed_by=principal.user_id or None))
+    audit.record(session, principal, "document.create", "document", doc_id, {
+        "sha256": blob.sha256, "size": blob.size, "filename": filename, "channel": channel,
+        "akte_id": doc.akte_id, "duplicate_of": duplicates[:5],
+    })
+    if enqueue is not None:
+        enqueue(INGEST_TASK, doc_id)
+    return NewDocument(doc_id, blob.sha256, duplicates)
+
+
+def get_document(session: Session, principal: Principal, document_id: int) -> Document:
+    doc = session.get(Document, document_id)
+    if doc is None or doc.deleted:
+        raise NotFound(f"document {document_id} not found")
+    access.ensure_can_read(principal, doc)
+    return doc
+
+
+def read_original(session: Session, principal: Principal, document_id: int, version_no: int | None = None) -> DocumentVersion:
+    """The version row whose bytes the caller may now stream. Audited as a content read."""
+    doc = get_document(session, principal, document_id)
+    n = version_no or doc.current_version
+    ver = session.execute(
+        select(DocumentVersion).where(DocumentVersion.document_id == document_id, DocumentVersion.version_no == n)
+    ).scalar_one_or_none()
+    if ver is None:
+        raise NotFound(f"document {document_id} has no version {n}")
+    audit.record(session, principal, "document.read_content", "document", document_id, {"version": n, "sha256": ver.sha256})
+    return ver
+
+
+def list_versions(session: Session, principal: Principal, document_id: int) -> list[DocumentVersion]:
+    get_document(session, principal, document_id)
+    return list(
+        session.execute(
+            select(DocumentVersion).where(DocumentVersion.document_id == document_id).order_by(DocumentVersion.version_no)
+        ).scalars()
+    )
+
+
+def _ensure_mutable(doc: Document) -> None:
+    if doc.finalised:
+        raise Frozen(f"document {doc.id} is finalised and immutable")
+
+
+def _ensure_filing_open(session: Session, doc: Document) -> None:
+    if doc.akte_id:
+        akte = session.get(Akte, doc.akte_id)
+        if akte is not None and akte.status != "open":
+            raise Frozen(f"Akte {akte.aktenzeichen} is closed (zdA); its documents are frozen")
+
+
+def add_version(session: Session, principal: Principal, document_id: int, blob: StoredBlob, filename: str,
+                mime_type: str | None = None, comment: str | None = None, enqueue: Any = None) -> DocumentVersion:
+    doc = get_document(session, principal, document_id)
+    _ensure_mutable(doc)
+    _ensure_filing_open(session, doc)
+    if blob.size == 0:
+        raise ValidationFailed("the file is empty (0 bytes)")
+    if blob.sha256 == doc.sha256:
+        raise Conflict(f"these bytes are already the current version of document {document_id}")
+    filename = sanitise_filename(filename)
+    n = (session.execute(select(func.max(DocumentVersion.version_no)).where(DocumentVersion.document_id == document_id)).scalar() or 0) + 1
+    ver = DocumentVersion(document_id=document_id, version_no=n, sha256=blob.sha256, size=blob.size,
+                          filename=filename, mime_type=mime_type, comment=comment, created_by=principal.user_id or None)
+    session.add(ver)
+    doc.current_version = n
+    doc.sha256, doc.size, doc.filename, doc.mime_type = blob.sha256, blob.size, filename, mime_type
+    doc.status, doc.failure_reason, doc.processing_attempts = "processing", None, 0
+    doc.updated_at = utcnow()
+    session.add(doc)
+    audit.record(session, principal, "document.new_version", "document", document_id,
+                 {"version": n, "sha256": blob.sha256, "size": blob.size, "comment": comment})
+    if enqueue is not None:
+        enqueue(INGEST_TASK, document_id)
+    return ver
+
+
+def update_metadata(session: Session, principal: Principal, document_id: int, changes: dict[str, Any]) -> Document:
+    """Change metadata; the previous state stays in ``document_metadata_versions``."""
+    doc = get_document(session, principal, document_id)
+    _ensure_mutable(doc)
+    _ensure_filing_open(session, doc)
+    unknown = set(changes) - set(METADATA_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"unknown metadata field(s): {', '.join(sorted(unknown))}")
+    before = _snapshot(doc)
+    for key, raw in changes.items():
+        value = raw
+        if key == "document_date":
+            value = parse_date(value)
+        elif key == "tags":
+            if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+                raise ValidationFailed("tags must be a list of strings")
+            value = sorted(set(value))
+        elif key == "custom_fields":
+            if not isinstance(value, dict):
+                raise ValidationFailed("custom_fields must be an object")
+        elif key == "title":
+            value = str(value or "").strip()[:500]
+            if not value:
+                raise ValidationFailed("title must not be empty")
+        setattr(doc, key, value)
+    check_custom_fields(session, doc.document_type, dict(doc.custom_fields or {}), enforce_required=True)
+    after = _snapshot(doc)
+    if after == before:
+        return doc
+    doc.metadata_version += 1
+    doc.updated_at = utcnow()
+    access.refresh_acl(session, doc)
+    session.add(doc)
+    session.add(DocumentMetadataVersion(document_id=document_id, metadata_version=doc.metadata_version,
+                                        data=after, changed_by=principal.user_id or None))
+    session.add(SearchOutbox(document_id=document_id, op="upsert"))
+    diff = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
+    audit.record(session, principal, "document.update_metadata", "document", document_id, diff)
+    return doc
+
+
+def metadata_history(session: Session, principal: Principal, document_id: int) -> list[DocumentMetadataVersion]:
+    get_document(session, principal, document_id)
+    return list(session.execute(
+        select(DocumentMetadataVersion).where(DocumentMetadataVersion.document_id == document_id)
+        .order_by(DocumentMetadataVersion.metadata_version)
+    ).scalars())
+
+
+def finalise(session: Session, principal: Principal, document_id: int) -> Document:
+    doc = get_document(session, principal, document_id)
+    if doc.finalised:
+        raise Conflict(f"document {document_id} is already finalised")
+    if doc.status != "ready":
+        raise Conflict(f"document {document_id} is {doc.status}; only ready documents can be finalised")
+    check_custom_fields(session, doc.document_type, dict(doc.custom_fields or {}), enforce_required=True)
+    doc.finalised = True
+    doc.finalised_at = utcnow()
+    session.add(doc)
+    audit.record(session, principal, "document.finalise", "document", document_id, {"sha256": doc.sha256})
+    return doc
+
+
+def refile(session: Session, principal: Principal, document_id: int, akte_id: int | None,
+           vorgang_id: int | None, reason: str | None = None) -> Document:
+    """Move a document to another Akte/Vorgang; the history keeps where it was."""
+    doc = get_document(session, principal, document_id)
+    _ensure_filing_open(session, doc)
+    akte, vorgang = _resolve_filing(session, principal, akte_id, vorgang_id)
+    new_akte = akte.id if akte else None
+    new_vorgang = vorgang.id if vorgang else None
+    if (new_akte, new_vorgang) == (doc.akte_id, doc.vorgang_id):
+        raise Conflict("the document is already filed there")
+    session.add(FilingHistory(document_id=document_id, from_akte_id=doc.akte_id, from_vorgang_id=doc.vorgang_id,
+                              to_akte_id=new_akte, to_vorgang_id=new_vorgang, reason=reason, by=principal.user_id or None))
+    audit.record(session, principal, "document.refile", "document", document_id, {
+        "from": [doc.akte_id, doc.vorgang_id], "to": [new_akte, new_vorgang], "reason": reason})
+    doc.akte_id, doc.vorgang_id = new_akte, new_vorgang
+    if akte and akte.department and not doc.department:
+        doc.department = akte.department
+    doc.updated_at = utcnow()
+    access.refresh_acl(session, doc)
+    session.add(SearchOutbox(document_id=document_id, op="upsert"))
+    return doc
+
+
+def filing_history(session: Session, principal: Principal, document_id: int) -> list[FilingHistory]:
+    get_document(session, principal, document_id)
+    return list(session.execute(select(FilingHistory).where(FilingHistory.document_id == document_id).order_by(FilingHistory.id)).scalars())
+
+
+def grant(session: Session, principal: Principal, object_type: str, object_id: int, grantee: str) -> AccessGrant:
+    if object_type not in access.OBJECT_TYPES:
+        raise ValidationFailed(f"object_type must be one of {', '.join(access.OBJECT_TYPES)}")
+    access.validate_grantee(grantee)
+    model = {"akte": Akte, "vorgang": Vorgang, "document": Document}[object_type]
+    if session.get(model, object_id) is None:
+        raise NotFound(f"{object_type} {object_id} not found")
+    exists = session.execute(select(AccessGrant).where(
+        AccessGrant.object_type == object_type, AccessGrant.object_id == object_id, AccessGrant.grantee == grantee)).scalar_one_or_none()
+    if exists:
+        return exists
+    g = AccessGrant(object_type=object_type, object_id=object_id, grantee=grantee, created_by=principal.user_id or None)
+    session.add(g)
+    session.flush()
+    _refresh_under(session, object_type, object_id)
+    audit.record(session, principal, "access.grant", object_type, object_id, {"grantee": grantee})
+    return g
+
+
+def revoke_grant(session: Session, principal: Principal, object_type: str, object_id: int, grantee: str) -> None:
+    g = session.execute(select(AccessGrant).where(
+        AccessGrant.object_type == object_type, AccessGrant.object_id == object_id, AccessGrant.grantee == grantee)).scalar_one_or_none()
+    if g is None:
+        raise NotFound(f"no grant for {grantee} on {object_type} {object_id}")
+    session.delete(g)
+    session.flush()
+    _refresh_under(session, object_type, object_id)
+    audit.record(session, principal, "access.revoke", object_type, object_id, {"grantee": grantee})
+
+
+def _refresh_under(session: Session, object_type: str, object_id: int) -> None:
+    for d in access.documents_under(session, object_type, object_id):
+        access.refresh_acl(session, d)
+        session.add(SearchOutbox(document_id=int(d.id or 0), op="upsert"))
+
+
+def list_documents(session: Session, principal: Principal, *, limit: int = 50, offset: int = 0,
+                   akte_id: int | None = None, status: str | None = None) -> tuple[list[Document], int]:
+    q = select(Document).where(Document.deleted.is_(False))  # type: ignore[attr-defined]
+    if akte_id is not None:
+        q = q.where(Document.akte_id == akte_id)
+    if status:
+        q = q.where(Document.status == status)
+    if "*" not in principal.tokens:
+        from sqlalchemy import or_
+        q = q.where(or_(*[Document.acl_tokens.contains(f" {t} ") for t in principal.tokens]))  # type: ignore[attr-defined]
+    total = session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+    rows = list(session.execute(q.order_by(Document.id.desc()).limit(limit).offset(offset)).scalars())  # type: ignore[union-attr]
+    return rows, int(total)
+
+
+def reprocess(session: Session, principal: Principal, document_id: int, enqueue: Any = None) -> Document:
+    doc = get_document(session, principal, document_id)
+    if doc.status == "processing":
+        raise Conflict(f"document {document_id} is already being processed")
+    doc.status, doc.failure_reason, doc.processing_attempts, doc.processing_started_at = "processing", None, 0, None
+    doc.updated_at = utcnow()
+    session.add(doc)
+    audit.record(session, principal, "document.reprocess", "document", document_id, {})
+    if enqueue is not None:
+        enqueue(INGEST_TASK, document_id)
+    return doc

@@ -1,0 +1,1 @@
+"""Web layer: FastAPI app factory, dependencies, error mapping, permissions, API routers."""

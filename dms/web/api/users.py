@@ -1,0 +1,59 @@
+"""Users and their tokens (administration)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from dms.auth import service as auth
+from dms.db.tables import User, UserGroup
+from dms.domain.principal import Principal
+from dms.web.api.schemas import TokenIn, TokenOut, UserIn, UserOut, UserUpdate
+from dms.web.deps import ReadSession, Uow, require
+
+router = APIRouter(prefix="/api/v1/users", tags=["users"])
+
+
+def _groups(session: ReadSession, user_id: int) -> list[str]:
+    return sorted(session.execute(select(UserGroup.group_name).where(UserGroup.user_id == user_id)).scalars())
+
+
+@router.get("", response_model=list[UserOut])
+def list_users(principal: Annotated[Principal, require("users:read")], session: ReadSession,
+               role: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[UserOut]:
+    q = select(User).order_by(User.id).limit(limit)
+    if role:
+        q = q.where(User.role == role)
+    return [UserOut.of(u, _groups(session, int(u.id or 0))) for u in session.execute(q).scalars()]
+
+
+@router.post("", status_code=201, response_model=UserOut)
+def create_user(body: UserIn, principal: Annotated[Principal, require("users:admin")], uow: Uow) -> UserOut:
+    user = auth.create_user(uow.session, principal, body.username, body.role, password=body.password,
+                            department=body.department, supplier_id=body.supplier_id, amount_limit=body.amount_limit,
+                            groups=body.groups, display_name=body.display_name, email=body.email)
+    uow.commit()
+    return UserOut.of(user, body.groups)
+
+
+@router.get("/{user_id}", response_model=UserOut)
+def get_user(user_id: int, principal: Annotated[Principal, require("users:read")], session: ReadSession) -> UserOut:
+    return UserOut.of(auth.get_user(session, user_id), _groups(session, user_id))
+
+
+@router.patch("/{user_id}", response_model=UserOut)
+def update_user(user_id: int, body: UserUpdate, principal: Annotated[Principal, require("users:admin")],
+                uow: Uow) -> UserOut:
+    user = auth.update_user(uow.session, principal, user_id, **body.model_dump(exclude_unset=True))
+    uow.commit()
+    return UserOut.of(user, _groups(uow.session, user_id))
+
+
+@router.post("/{user_id}/tokens", status_code=201, response_model=TokenOut)
+def create_token(user_id: int, body: TokenIn, principal: Annotated[Principal, require("users:admin")],
+                 uow: Uow) -> TokenOut:
+    row, plain = auth.create_token(uow.session, principal, user_id, body.name, body.days)
+    uow.commit()
+    return TokenOut.of(row, plain)

@@ -1,0 +1,75 @@
+"""FastAPI application factory: ``create_app(settings)``.
+
+Routers of other contexts are mounted in the marked registration block (one line each) and get a line
+per route in ``dms/web/permissions.py``.
+"""
+# ruff: noqa: PLC0415  -- lazy imports keep start-up light and avoid import cycles
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from dms.bootstrap import Container, build_container
+from dms.settings import Settings, get_settings
+from dms.web.errors import install_error_handlers
+
+#: multipart overhead allowed above the configured file size limit before a request is refused
+MULTIPART_SLACK = 1024 * 1024
+
+
+def _include_routers(app: FastAPI) -> None:
+    from dms.web.api import audit, documents, fileplan, system, users
+
+    app.include_router(system.router)
+    app.include_router(documents.router)
+    app.include_router(fileplan.router)
+    app.include_router(users.router)
+    app.include_router(audit.router)
+    # >>> registration: routers of other contexts, one line each (e.g. app.include_router(x.router)) >>>
+    app.include_router(__import__("dms.web.ui", fromlist=["router"]).router)  # web UI (server-rendered pages)
+    app.include_router(__import__("dms.web.api.einvoice", fromlist=["router"]).router)  # e-invoice validation
+    # <<< registration <<<
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
+    """Build the app. Pass a ``container`` to share one (tests); otherwise it is built at startup."""
+    settings = settings or (container.settings if container else get_settings())
+    owns_container = container is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if getattr(app.state, "container", None) is None:
+            app.state.container = build_container(settings)
+        yield
+        if owns_container:
+            app.state.container.close()
+            app.state.container = None
+
+    app = FastAPI(
+        title="Aktenwerk",
+        version="0.1.0",
+        description="E-Akte, e-invoices, full-text search and retention for German municipalities.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.container = container
+    install_error_handlers(app)
+
+    limit = settings.max_upload_bytes + MULTIPART_SLACK
+
+    @app.middleware("http")
+    async def refuse_oversized(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > limit:
+            return JSONResponse(
+                {"detail": f"request body of {length} bytes exceeds the upload limit of {settings.max_upload_bytes} bytes"},
+                status_code=413,
+            )
+        return await call_next(request)
+
+    _include_routers(app)
+    return app

@@ -1,0 +1,189 @@
+"""THE authorisation tables: which role holds which permission, and which permission each route needs.
+
+Adding a route = one line in ``ROUTE_PERMISSIONS`` (and ``require("<perm>")`` on the route itself);
+``tests/unit/dms/test_route_permissions.py`` enumerates ``app.routes`` and fails for a route without a
+rule, a rule that disagrees with the route's dependency, or a role × route outcome that differs.
+New permissions: add them to ``ROLE_PERMISSIONS`` for the roles that hold them.
+"""
+# ruff: noqa: PLC0415  -- lazy imports keep start-up light and avoid import cycles
+
+from __future__ import annotations
+
+PUBLIC = "public"  # no authentication needed
+AUTHENTICATED = "auth:self"  # any logged-in user (own profile, own tokens)
+
+_READ_DOCS = {"documents:read", "fileplan:read", "akten:read"}
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    "admin": {
+        "*",  # everything
+    },
+    "records_manager": _READ_DOCS | {
+        "documents:upload", "documents:write", "documents:finalise", "grants:write",
+        "fileplan:write", "akten:write", "akten:close", "document_types:write", "audit:read",
+        # >>> registration: records_manager permissions of other contexts >>>
+        "ui:records", "ui:search", "ui:upload", "ui:documents", "ui:akten",  # web UI (dms/web/ui)
+        # <<< registration <<<
+    },
+    "clerk": _READ_DOCS | {
+        "documents:upload", "documents:write", "documents:finalise", "akten:write",
+        # >>> registration: clerk permissions of other contexts >>>
+        "ui:inbox", "ui:search", "ui:upload", "ui:documents", "ui:akten",  # web UI (dms/web/ui)
+        # <<< registration <<<
+    },
+    "finance": _READ_DOCS | {
+        "documents:upload",
+        # >>> registration: finance permissions of other contexts >>>
+        "ui:invoices", "ui:payment_runs", "ui:finance_dashboard", "ui:search", "ui:documents", "ui:akten",  # web UI
+        # <<< registration <<<
+    },
+    "supplier": {
+        "documents:upload", "documents:read",  # only what they uploaded / were granted (ACL)
+        # >>> registration: supplier permissions of other contexts >>>
+        "ui:portal",  # web UI (dms/web/ui)
+        # <<< registration <<<
+    },
+    "auditor": _READ_DOCS | {
+        "audit:read", "users:read",
+        # >>> registration: auditor permissions of other contexts >>>
+        "ui:search", "ui:documents", "ui:akten", "ui:invoices", "ui:payment_runs", "ui:finance_dashboard", "ui:records",  # web UI
+        # <<< registration <<<
+    },
+}
+for _perms in ROLE_PERMISSIONS.values():
+    _perms.add(AUTHENTICATED)
+
+
+def role_has(role: str, permission: str) -> bool:
+    if permission == PUBLIC:
+        return True
+    perms = ROLE_PERMISSIONS.get(role, set())
+    return "*" in perms or permission in perms
+
+
+#: (METHOD, path template) -> permission. One line per route.
+ROUTE_PERMISSIONS: dict[tuple[str, str], str] = {
+    # health, docs, session
+    ("GET", "/api/v1/health"): PUBLIC,
+    ("POST", "/api/v1/auth/login"): PUBLIC,
+    ("POST", "/api/v1/auth/logout"): AUTHENTICATED,
+    ("GET", "/api/v1/me"): AUTHENTICATED,
+    ("GET", "/api/v1/me/tokens"): AUTHENTICATED,
+    ("POST", "/api/v1/me/tokens"): AUTHENTICATED,
+    ("DELETE", "/api/v1/me/tokens/{token_id}"): AUTHENTICATED,
+    # documents
+    ("POST", "/api/v1/documents"): "documents:upload",
+    ("GET", "/api/v1/documents"): "documents:read",
+    ("GET", "/api/v1/documents/{document_id}"): "documents:read",
+    ("PATCH", "/api/v1/documents/{document_id}"): "documents:write",
+    ("GET", "/api/v1/documents/{document_id}/original"): "documents:read",
+    ("GET", "/api/v1/documents/{document_id}/text"): "documents:read",
+    ("GET", "/api/v1/documents/{document_id}/thumbnail"): "documents:read",
+    ("GET", "/api/v1/documents/{document_id}/versions"): "documents:read",
+    ("POST", "/api/v1/documents/{document_id}/versions"): "documents:write",
+    ("GET", "/api/v1/documents/{document_id}/versions/{version_no}/original"): "documents:read",
+    ("GET", "/api/v1/documents/{document_id}/metadata-history"): "documents:read",
+    ("GET", "/api/v1/documents/{document_id}/filing-history"): "documents:read",
+    ("POST", "/api/v1/documents/{document_id}/finalise"): "documents:finalise",
+    ("POST", "/api/v1/documents/{document_id}/refile"): "documents:write",
+    ("POST", "/api/v1/documents/{document_id}/reprocess"): "documents:write",
+    # file plan, Akten, Vorgänge, document types, grants
+    ("GET", "/api/v1/fileplan"): "fileplan:read",
+    ("POST", "/api/v1/fileplan"): "fileplan:write",
+    ("GET", "/api/v1/fileplan/{node_id}"): "fileplan:read",
+    ("PATCH", "/api/v1/fileplan/{node_id}"): "fileplan:write",
+    ("GET", "/api/v1/fileplan/{node_id}/history"): "fileplan:read",
+    ("GET", "/api/v1/akten"): "akten:read",
+    ("POST", "/api/v1/akten"): "akten:write",
+    ("GET", "/api/v1/akten/{akte_id}"): "akten:read",
+    ("PATCH", "/api/v1/akten/{akte_id}"): "akten:write",
+    ("POST", "/api/v1/akten/{akte_id}/close"): "akten:close",
+    ("GET", "/api/v1/akten/{akte_id}/vorgaenge"): "akten:read",
+    ("POST", "/api/v1/akten/{akte_id}/vorgaenge"): "akten:write",
+    ("GET", "/api/v1/vorgaenge/{vorgang_id}"): "akten:read",
+    ("POST", "/api/v1/vorgaenge/{vorgang_id}/close"): "akten:close",
+    ("GET", "/api/v1/document-types"): "documents:read",
+    ("POST", "/api/v1/document-types"): "document_types:write",
+    ("POST", "/api/v1/grants"): "grants:write",
+    ("DELETE", "/api/v1/grants"): "grants:write",
+    # users and tokens (admin)
+    ("GET", "/api/v1/users"): "users:read",
+    ("POST", "/api/v1/users"): "users:admin",
+    ("GET", "/api/v1/users/{user_id}"): "users:read",
+    ("PATCH", "/api/v1/users/{user_id}"): "users:admin",
+    ("POST", "/api/v1/users/{user_id}/tokens"): "users:admin",
+    # audit
+    ("GET", "/api/v1/audit"): "audit:read",
+    ("GET", "/api/v1/audit/verify"): "audit:read",
+    # >>> registration: routes of other contexts, one line each >>>
+    # web UI (dms/web/ui), server-rendered pages
+    ("GET", "/static/ui/{name}"): PUBLIC,
+    ("GET", "/"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): PUBLIC,
+    ("POST", "/lang"): PUBLIC,
+    ("GET", "/inbox"): "ui:inbox",
+    ("GET", "/search"): "ui:search",
+    ("POST", "/search/saved"): "ui:search",
+    ("GET", "/documents/{doc_id}"): "ui:documents",
+    ("POST", "/documents/{doc_id}"): "ui:documents",
+    ("GET", "/documents/{doc_id}/preview/{page_no}.png"): "ui:documents",
+    ("GET", "/documents/{doc_id}/download"): "ui:documents",
+    ("GET", "/upload"): "ui:upload",
+    ("POST", "/upload"): "ui:upload",
+    ("GET", "/akten"): "ui:akten",
+    ("GET", "/akten/{akte_id}"): "ui:akten",
+    ("POST", "/akten/{akte_id}/close"): "ui:akten",
+    ("GET", "/invoices"): "ui:invoices",
+    ("GET", "/invoices/{invoice_id}"): "ui:invoices",
+    ("POST", "/invoices/{invoice_id}/decisions"): "ui:invoices",
+    ("POST", "/invoices/{invoice_id}/confirm-iban"): "ui:invoices",
+    ("GET", "/payment-runs"): "ui:payment_runs",
+    ("POST", "/payment-runs"): "ui:payment_runs",
+    ("GET", "/payment-runs/{run_id}/pain001"): "ui:payment_runs",
+    ("GET", "/finance/dashboard"): "ui:finance_dashboard",
+    ("GET", "/portal/upload"): "ui:portal",
+    ("POST", "/portal/upload"): "ui:portal",
+    ("GET", "/portal/invoices"): "ui:portal",
+    ("GET", "/records/due"): "ui:records",
+    ("GET", "/records/holds"): "ui:records",
+    ("POST", "/records/holds"): "ui:records",
+    ("POST", "/records/holds/{hold_id}/release"): "ui:records",
+    ("GET", "/records/disposals"): "ui:records",
+    ("POST", "/records/disposals"): "ui:records",
+    ("POST", "/records/disposals/{disposal_id}/approve"): "ui:records",
+    ("GET", "/records/disposals/{disposal_id}/certificate"): "ui:records",
+    ("GET", "/records/archive"): "ui:records",
+    ("GET", "/records/archive/offer.xml"): "ui:records",
+    ("GET", "/admin/users"): "ui:admin",
+    ("POST", "/admin/users"): "ui:admin",
+    ("GET", "/admin/fileplan"): "ui:admin",
+    ("POST", "/admin/fileplan"): "ui:admin",
+    ("GET", "/admin/retention-classes"): "ui:admin",
+    ("GET", "/admin/routing"): "ui:admin",
+    ("GET", "/admin/health"): "ui:admin",
+    ("POST", "/api/v1/einvoice/validate"): AUTHENTICATED,  # e-invoice pre-check, nothing stored
+    # <<< registration <<<
+}
+
+#: Framework routes that carry no data (OpenAPI schema and docs pages).
+FRAMEWORK_ROUTES: set[str] = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+
+def iter_app_routes(app: object) -> list[tuple[str, str, object]]:
+    """``(METHOD, path, dependant)`` for every route of the app (dependant is None for plain routes).
+
+    Works with FastAPI's included-router contexts; HEAD is folded into GET."""
+    from fastapi.routing import iter_route_contexts
+
+    out: list[tuple[str, str, object]] = []
+    for rc in iter_route_contexts(app.routes):  # type: ignore[attr-defined]
+        path = rc.path
+        if path is None:
+            continue
+        dependant = getattr(rc, "dependant", None)
+        for m in sorted(rc.methods or {"GET"}):
+            if m == "HEAD":
+                continue
+            out.append((m, path, dependant))
+    return out

@@ -1,0 +1,1 @@
+"""Celery worker: app, tasks, dispatchers, recovery sweep, embedded broker transport."""

@@ -1,0 +1,70 @@
+"""Recovery sweep: documents stuck in ``processing`` are re-enqueued (or failed after too many tries)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import or_, select, update
+
+from dms.db.tables import Document
+from dms.db.types import utcnow
+
+if TYPE_CHECKING:
+    from dms.bootstrap import Container
+
+log = logging.getLogger(__name__)
+
+
+def stuck_documents(container: Container, older_than_seconds: float | None = None, limit: int = 1000) -> list[int]:
+    """Claimed but not finished for ``older_than_seconds``; never claimed for 4× that (lost messages)."""
+    age = container.settings.stuck_after_seconds if older_than_seconds is None else older_than_seconds
+    now = utcnow()
+    cutoff, unclaimed_cutoff = now - timedelta(seconds=age), now - timedelta(seconds=age * 4)
+    with container.uow(read_only=True) as uow:
+        q = (
+            select(Document.id)
+            .where(Document.status == "processing", Document.deleted.is_(False))  # type: ignore[attr-defined]
+            .where(
+                or_(
+                    Document.processing_started_at < cutoff,  # type: ignore[operator]
+                    Document.processing_started_at.is_(None) & (Document.updated_at < unclaimed_cutoff),  # type: ignore[union-attr]
+                )
+            )
+            .order_by(Document.id)
+            .limit(limit)
+        )
+        return [int(i) for i in uow.session.execute(q).scalars()]
+
+
+def release_orphaned_claims(container: Container) -> list[int]:
+    """Embedded mode at worker start: no other worker exists, so every claim is from a dead one.
+
+    The claims are released and the documents re-enqueued (their message died with the worker)."""
+    with container.uow() as uow:
+        ids = [int(i) for i in uow.session.execute(
+            select(Document.id).where(Document.status == "processing", Document.processing_started_at.is_not(None))  # type: ignore[union-attr]
+        ).scalars()]
+        if ids:
+            uow.session.execute(update(Document).where(Document.id.in_(ids)).values(processing_started_at=None))  # type: ignore[union-attr]
+        uow.commit()
+    for doc_id in ids:
+        container.dispatcher.send("dms.ingest", [doc_id])
+    if ids:
+        log.warning("re-enqueued %d document(s) left claimed by a dead worker: %s", len(ids), ids[:20])
+    return ids
+
+
+def recovery_sweep(container: Container, older_than_seconds: float | None = None) -> list[int]:
+    """Re-send ``dms.ingest`` for stuck documents. Processing is idempotent, so duplicates are harmless."""
+    ids = stuck_documents(container, older_than_seconds)
+    for doc_id in ids:
+        try:
+            container.dispatcher.send("dms.ingest", [doc_id])
+        except Exception:
+            log.exception("sweep could not re-enqueue document %s", doc_id)
+            break
+    if ids:
+        log.warning("recovery sweep re-enqueued %d stuck document(s): %s", len(ids), ids[:20])
+    return ids
