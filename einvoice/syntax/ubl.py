@@ -100,6 +100,7 @@ PAYMENT_TERMS, ALLOWANCE_CHARGE, TAX_CATEGORY = _c("PaymentTerms"), _c("Allowanc
 TAX_TOTAL, TAX_SUBTOTAL, MONETARY_TOTAL = _c("TaxTotal"), _c("TaxSubtotal"), _c("LegalMonetaryTotal")
 ATTACHMENT, EXTERNAL_REF = _c("Attachment"), _c("ExternalReference")
 INVOICE_LINE, CREDIT_NOTE_LINE, SUB_LINE = _c("InvoiceLine"), _c("CreditNoteLine"), _c("SubInvoiceLine")
+SUB_CN_LINE = _c("SubCreditNoteLine")
 DOCUMENT_REF, ORDER_LINE_REF = _c("DocumentReference"), _c("OrderLineReference")
 PRICE, ITEM = _c("Price"), _c("Item")
 BUYERS_ITEM, SELLERS_ITEM, STANDARD_ITEM = (
@@ -581,7 +582,7 @@ def _line(r: Reader, el: etree._Element) -> InvoiceLine:
     price_el = first(k, PRICE)
     if price_el is not None:
         line.price = _price(r, price_el)
-    for sub in k.get(SUB_LINE, ()):
+    for sub in k.get(SUB_LINE, ()) or k.get(SUB_CN_LINE, ()):
         line.sub_lines.append(_line(r, sub))
     return line
 

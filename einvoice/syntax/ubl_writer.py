@@ -352,4 +352,4 @@ def _line(parent: etree._Element, line: InvoiceLine, cur: str | None, cn: bool, 
             sub(pac, _b("Amount"), discount, {"currencyID": cur}, always=True)
             sub(pac, _b("BaseAmount"), price.gross_price, {"currencyID": cur})
     for sl in line.sub_lines:
-        _line(el, sl, cur, cn, "SubInvoiceLine")
+        _line(el, sl, cur, cn, "SubCreditNoteLine" if cn else "SubInvoiceLine")

