@@ -161,7 +161,7 @@ def test_write_dispatch() -> None:
 
 
 def test_facturx_pdf_is_pdfa3_with_embedded_cii() -> None:
-    import pikepdf  # noqa: PLC0415
+    import pikepdf
 
     inv = make_invoice()
     pdf = write_facturx_pdf(inv)
