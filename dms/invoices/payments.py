@@ -1,0 +1,400 @@
+"""Payment runs (Zahlungsläufe): every approved, unpaid invoice in exactly one SEPA file.
+
+Exactly once, also for concurrent runs: candidates are locked (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL; SQLite write transactions are serial), claimed with a guarded ``UPDATE … WHERE
+payment_run_id IS NULL`` whose row count must match, and ``inv_payment_run_items.invoice_id`` is unique.
+Skonto is deducted when the execution date is within a Skonto period.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from dms import audit
+from dms.db.types import utcnow
+from dms.domain.principal import Principal
+from dms.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from dms.invoices import suppliers
+from dms.invoices.intake import local_today
+from dms.invoices.settings import InvoiceSettings
+from dms.invoices.tables import Invoice, PaymentRun, PaymentRunItem
+from dms.invoices.workflow import STATUS_APPROVED
+from einvoice.domain.terms import SkontoTerm, payable_amount
+from einvoice.payment.camt import parse_camt053, reconcile
+from einvoice.payment.errors import PaymentFileError
+from einvoice.payment.sepa import CreditTransfer, Debtor, build_pain001
+
+PAYMENT_ROLES = frozenset({"finance", "admin"})
+READ_ROLES = PAYMENT_ROLES | {"auditor"}
+STATUS_SCHEDULED = "scheduled"
+STATUS_PAID = "paid"
+
+
+def _require(principal: Principal, roles: frozenset[str], what: str) -> None:
+    if principal.role not in roles:
+        raise PermissionDenied(f"{what} ist der Finanzbuchhaltung vorbehalten.")
+
+
+def _terms(inv: Invoice) -> list[SkontoTerm]:
+    return [
+        SkontoTerm(
+            days=int(t["days"]),
+            percent=Decimal(t["percent"]),
+            base_amount=Decimal(t["base_amount"]) if t.get("base_amount") else None,
+            source=t.get("source", "structured"),
+        )
+        for t in inv.skonto_terms or []
+    ]
+
+
+def e2e_id(invoice_id: int) -> str:
+    return f"AW-INV-{invoice_id}"
+
+
+def create_payment_run(
+    session: Session,
+    principal: Principal,
+    settings: InvoiceSettings,
+    *,
+    execution_date: date | None = None,
+    now: datetime | None = None,
+) -> PaymentRun:
+    """Create a run over every approved, not yet scheduled invoice with a bank account.
+
+    An empty run (nothing to pay) is recorded with status ``empty`` and no file.
+    """
+    _require(principal, PAYMENT_ROLES, "Ein Zahlungslauf")
+    now = now or utcnow()
+    today = local_today(now)
+    execution_date = execution_date or today
+    if execution_date < today:
+        raise ValidationFailed("Das Ausführungsdatum liegt in der Vergangenheit.")
+    query = (
+        select(Invoice)
+        .where(Invoice.status == STATUS_APPROVED, Invoice.payment_run_id.is_(None), Invoice.iban.is_not(None))  # type: ignore[union-attr]
+        .order_by(Invoice.id)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    candidates = list(session.execute(query).scalars())
+    run = PaymentRun(
+        status="created" if candidates else "empty",
+        message_id=f"AW-{now:%Y%m%d%H%M%S%f}"[:35],
+        execution_date=execution_date,
+        created_by=principal.user_id or None,
+        created_at=now,
+    )
+    session.add(run)
+    session.flush()
+    run_id = int(run.id or 0)
+    run.message_id = f"AW-RUN-{run_id}-{now:%Y%m%d%H%M%S}"
+    if not candidates:
+        audit.record(session, principal, "invoice.payment_run.create", "payment_run", run_id, {"count": 0})
+        return run
+    ids = [int(i.id or 0) for i in candidates]
+    claimed = 0
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start : chunk_start + 500]
+        claimed += session.execute(
+            update(Invoice)
+            .where(Invoice.id.in_(chunk), Invoice.payment_run_id.is_(None), Invoice.status == STATUS_APPROVED)  # type: ignore[union-attr]
+            .values(payment_run_id=run_id, status=STATUS_SCHEDULED, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    if claimed != len(ids):
+        raise Conflict(
+            "Ein anderer Zahlungslauf hat gleichzeitig Rechnungen übernommen; bitte erneut starten."
+        )
+    names = {s.id: s.name for s in suppliers.list_suppliers(session, limit=100000)}
+    transfers: list[CreditTransfer] = []
+    items: list[dict[str, Any]] = []
+    total = skonto_total = Decimal("0.00")
+    for inv in candidates:
+        amount, skonto = payable_amount(
+            _terms(inv), inv.issue_date, inv.amount_due or Decimal(0), execution_date
+        )
+        e2e = e2e_id(int(inv.id or 0))
+        remittance = f"Rechnung {inv.invoice_number or ''} vom {inv.issue_date or ''}".strip()
+        if skonto > 0:
+            remittance += f" abzgl. Skonto {skonto}"
+        transfers.append(
+            CreditTransfer(
+                e2e,
+                names.get(inv.supplier_id) or inv.seller_name or "Lieferant",
+                inv.iban or "",
+                amount,
+                remittance,
+                bic=inv.bic,
+            )
+        )
+        items.append(
+            {
+                "run_id": run_id,
+                "invoice_id": inv.id,
+                "end_to_end_id": e2e,
+                "amount": amount,
+                "skonto": skonto,
+                "status": STATUS_SCHEDULED,
+            }
+        )
+        total += amount
+        skonto_total += skonto
+    try:
+        xml = build_pain001(
+            Debtor(settings.debtor_name, settings.debtor_iban, settings.debtor_bic),
+            transfers,
+            execution_date=execution_date,
+            message_id=run.message_id,
+            created_at=now,
+        )
+    except PaymentFileError as exc:
+        detail = "; ".join(exc.problems[:5])
+        raise ValidationFailed(f"pain.001 kann nicht erzeugt werden: {exc.message} {detail}".strip()) from exc
+    session.execute(PaymentRunItem.__table__.insert(), items)  # type: ignore[attr-defined]
+    run.pain001 = xml.decode("utf-8")
+    run.total, run.skonto_total, run.count = total, skonto_total, len(items)
+    session.add(run)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        "invoice.payment_run.create",
+        "payment_run",
+        run_id,
+        {
+            "count": len(items),
+            "total": str(total),
+            "skonto": str(skonto_total),
+            "execution_date": execution_date.isoformat(),
+            "message_id": run.message_id,
+        },
+    )
+    return run
+
+
+def get_run(session: Session, principal: Principal, run_id: int) -> PaymentRun:
+    _require(principal, READ_ROLES, "Der Zahlungslauf")
+    run = session.get(PaymentRun, run_id)
+    if run is None:
+        raise NotFound(f"Zahlungslauf {run_id} nicht gefunden.")
+    return run
+
+
+def list_runs(session: Session, principal: Principal, *, limit: int = 200) -> list[PaymentRun]:
+    _require(principal, READ_ROLES, "Die Liste der Zahlungsläufe")
+    return list(session.execute(select(PaymentRun).order_by(PaymentRun.id.desc()).limit(limit)).scalars())  # type: ignore[union-attr]
+
+
+def run_items(session: Session, run_id: int) -> list[PaymentRunItem]:
+    return list(
+        session.execute(
+            select(PaymentRunItem).where(PaymentRunItem.run_id == run_id).order_by(PaymentRunItem.invoice_id)
+        ).scalars()
+    )
+
+
+def run_view(session: Session, run: PaymentRun, *, with_items: bool = False) -> dict[str, Any]:
+    items = run_items(session, int(run.id or 0))
+    view: dict[str, Any] = {
+        "id": run.id,
+        "status": run.status,
+        "message_id": run.message_id,
+        "execution_date": run.execution_date.isoformat(),
+        "invoice_ids": [i.invoice_id for i in items],
+        "count": run.count,
+        "total": f"{run.total:.2f}",
+        "skonto_total": f"{run.skonto_total:.2f}",
+        "created_at": run.created_at.isoformat(),
+    }
+    if with_items:
+        view["items"] = [
+            {
+                "invoice_id": i.invoice_id,
+                "end_to_end_id": i.end_to_end_id,
+                "amount": f"{i.amount:.2f}",
+                "skonto": f"{i.skonto:.2f}",
+                "status": i.status,
+            }
+            for i in items
+        ]
+    return view
+
+
+def mark_executed(
+    session: Session, principal: Principal, run_id: int, *, now: datetime | None = None
+) -> PaymentRun:
+    """The bank accepted the file: the run's invoices count as paid on the execution date."""
+    _require(principal, PAYMENT_ROLES, "Ein Zahlungslauf")
+    run = get_run(session, principal, run_id)
+    if run.status != "created":
+        raise Conflict(f"Zahlungslauf {run_id} ist im Status {run.status} und kann nicht ausgeführt werden.")
+    now = now or utcnow()
+    for item in run_items(session, run_id):
+        inv = session.get(Invoice, item.invoice_id)
+        if inv is None:  # pragma: no cover - foreign key
+            continue
+        inv.status, inv.paid_on, inv.paid_amount, inv.skonto_deducted = (
+            STATUS_PAID,
+            run.execution_date,
+            item.amount,
+            item.skonto,
+        )
+        inv.version += 1
+        inv.updated_at = now
+        session.add(inv)
+        item.status = "executed"
+        session.add(item)
+    run.status, run.executed_at = "executed", now
+    session.add(run)
+    session.flush()
+    audit.record(
+        session, principal, "invoice.payment_run.execute", "payment_run", run_id, {"count": run.count}
+    )
+    return run
+
+
+def reconcile_statement(session: Session, principal: Principal, run_id: int, camt: bytes) -> dict[str, Any]:
+    """Match a camt.053 statement against the run's transfers by end-to-end id."""
+    _require(principal, PAYMENT_ROLES, "Der Kontoabgleich")
+    run = get_run(session, principal, run_id)
+    items = run_items(session, run_id)
+    try:
+        statements = parse_camt053(camt)
+    except PaymentFileError as exc:
+        raise ValidationFailed(exc.message) from exc
+    result = reconcile(statements, {i.end_to_end_id: i.amount for i in items})
+    for item in items:
+        if item.end_to_end_id in result.paid:
+            item.status = "booked"
+        elif item.end_to_end_id in result.returned:
+            item.status = "returned"
+        elif item.end_to_end_id in result.amount_mismatch:
+            item.status = "mismatch"
+        session.add(item)
+    if not result.open and not result.amount_mismatch and not result.returned:
+        run.status, run.reconciled_at = "reconciled", utcnow()
+        session.add(run)
+    session.flush()
+    summary = {
+        "run_id": run_id,
+        "booked": sorted(result.paid),
+        "returned": sorted(result.returned),
+        "amount_mismatch": {k: [f"{a:.2f}", f"{b:.2f}"] for k, (a, b) in result.amount_mismatch.items()},
+        "open": list(result.open),
+        "status": run.status,
+    }
+    audit.record(
+        session,
+        principal,
+        "invoice.payment_run.reconcile",
+        "payment_run",
+        run_id,
+        {k: v for k, v in summary.items() if k != "run_id"},
+    )
+    return summary
+
+
+# -------------------------------------------------------------------------------------- booking export
+
+BOOKING_FIELDS = (
+    "invoice_id",
+    "supplier_id",
+    "supplier",
+    "supplier_vat_id",
+    "invoice_number",
+    "issue_date",
+    "due_date",
+    "currency",
+    "gross_total",
+    "amount_due",
+    "skonto",
+    "paid_amount",
+    "execution_date",
+    "iban",
+    "leitweg_id",
+    "order_reference",
+    "department",
+    "payment_run_id",
+    "end_to_end_id",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BookingExport:
+    content: bytes
+    media_type: str
+    filename: str
+
+
+def booking_rows(session: Session, principal: Principal, run_id: int) -> list[dict[str, Any]]:
+    run = get_run(session, principal, run_id)
+    names = {s.id: s.name for s in suppliers.list_suppliers(session, limit=100000)}
+    rows = []
+    for item in run_items(session, run_id):
+        inv = session.get(Invoice, item.invoice_id)
+        if inv is None:  # pragma: no cover - foreign key
+            continue
+        rows.append(
+            {
+                "invoice_id": inv.id,
+                "supplier_id": inv.supplier_id,
+                "supplier": names.get(inv.supplier_id) or inv.seller_name,
+                "supplier_vat_id": inv.seller_vat_id,
+                "invoice_number": inv.invoice_number,
+                "issue_date": inv.issue_date.isoformat() if inv.issue_date else None,
+                "due_date": inv.due_date.isoformat() if inv.due_date else None,
+                "currency": inv.currency,
+                "gross_total": f"{inv.gross_total:.2f}" if inv.gross_total is not None else None,
+                "amount_due": f"{inv.amount_due:.2f}" if inv.amount_due is not None else None,
+                "skonto": f"{item.skonto:.2f}",
+                "paid_amount": f"{item.amount:.2f}",
+                "execution_date": run.execution_date.isoformat(),
+                "iban": inv.iban,
+                "leitweg_id": inv.leitweg_id,
+                "order_reference": inv.order_reference,
+                "department": inv.department,
+                "payment_run_id": run_id,
+                "end_to_end_id": item.end_to_end_id,
+            }
+        )
+    return rows
+
+
+def booking_export(session: Session, principal: Principal, run_id: int, fmt: str = "csv") -> BookingExport:
+    """The run's bookings for the municipal finance software: CSV (``;``, UTF-8 with BOM) or JSON."""
+    rows = booking_rows(session, principal, run_id)
+    if fmt == "json":
+        body = json.dumps({"payment_run_id": run_id, "bookings": rows}, ensure_ascii=False, indent=1).encode()
+        return BookingExport(body, "application/json", f"buchungen-lauf-{run_id}.json")
+    if fmt != "csv":
+        raise ValidationFailed("format muss csv oder json sein.")
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=BOOKING_FIELDS, delimiter=";", lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else _csv_safe(str(v))) for k, v in row.items()})
+    return BookingExport(
+        ("\ufeff" + buf.getvalue()).encode("utf-8"), "text/csv; charset=utf-8", f"buchungen-lauf-{run_id}.csv"
+    )
+
+
+def _csv_safe(value: str) -> str:
+    """Neutralise spreadsheet formula injection in supplier-controlled text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(value) else value
+
+
+def _is_number(value: str) -> bool:
+    try:
+        Decimal(value)
+    except ArithmeticError:
+        return False
+    return True
