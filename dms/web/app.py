@@ -30,8 +30,10 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(users.router)
     app.include_router(audit.router)
     # >>> registration: routers of other contexts, one line each (e.g. app.include_router(x.router)) >>>
+    app.include_router(__import__("dms.web.api.invoices", fromlist=["router"]).router)  # invoice workflow
     app.include_router(__import__("dms.web.ui", fromlist=["router"]).router)  # web UI (server-rendered pages)
     app.include_router(__import__("dms.web.api.einvoice", fromlist=["router"]).router)  # e-invoice validation
+    app.include_router(__import__("dms.web.api.retention", fromlist=["router"]).router)  # retention, holds, disposal
     # <<< registration <<<
 
 

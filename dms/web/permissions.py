@@ -21,31 +21,38 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "documents:upload", "documents:write", "documents:finalise", "grants:write",
         "fileplan:write", "akten:write", "akten:close", "document_types:write", "audit:read",
         # >>> registration: records_manager permissions of other contexts >>>
+        "invoices:read",  # invoice workflow (dms/invoices)
         "ui:records", "ui:search", "ui:upload", "ui:documents", "ui:akten",  # web UI (dms/web/ui)
+        "documents:delete", "retention:read", "retention:holds", "retention:dispose", "retention:manage",  # retention
         # <<< registration <<<
     },
     "clerk": _READ_DOCS | {
         "documents:upload", "documents:write", "documents:finalise", "akten:write",
         # >>> registration: clerk permissions of other contexts >>>
+        "invoices:read", "invoices:decide",  # invoice workflow (dms/invoices)
         "ui:inbox", "ui:search", "ui:upload", "ui:documents", "ui:akten",  # web UI (dms/web/ui)
         # <<< registration <<<
     },
     "finance": _READ_DOCS | {
         "documents:upload",
         # >>> registration: finance permissions of other contexts >>>
+        "invoices:submit", "invoices:read", "invoices:decide", "invoices:release", "invoices:deputies", "payments:run", "payments:read", "suppliers:read", "suppliers:write",  # invoice workflow
         "ui:invoices", "ui:payment_runs", "ui:finance_dashboard", "ui:search", "ui:documents", "ui:akten",  # web UI
         # <<< registration <<<
     },
     "supplier": {
         "documents:upload", "documents:read",  # only what they uploaded / were granted (ACL)
         # >>> registration: supplier permissions of other contexts >>>
+        "invoices:submit", "invoices:read",  # invoice workflow: own invoices only (service checks)
         "ui:portal",  # web UI (dms/web/ui)
         # <<< registration <<<
     },
     "auditor": _READ_DOCS | {
         "audit:read", "users:read",
         # >>> registration: auditor permissions of other contexts >>>
+        "invoices:read", "payments:read", "suppliers:read",  # invoice workflow
         "ui:search", "ui:documents", "ui:akten", "ui:invoices", "ui:payment_runs", "ui:finance_dashboard", "ui:records",  # web UI
+        "retention:read",  # retention
         # <<< registration <<<
     },
 }
@@ -115,6 +122,31 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/audit"): "audit:read",
     ("GET", "/api/v1/audit/verify"): "audit:read",
     # >>> registration: routes of other contexts, one line each >>>
+    # invoice workflow (dms/web/api/invoices.py)
+    ("POST", "/api/v1/invoices"): "invoices:submit",
+    ("GET", "/api/v1/invoices"): "invoices:read",
+    ("GET", "/api/v1/invoices/{invoice_id}"): "invoices:read",
+    ("GET", "/api/v1/invoices/{invoice_id}/validation"): "invoices:read",
+    ("POST", "/api/v1/invoices/{invoice_id}/decisions"): "invoices:decide",
+    ("POST", "/api/v1/invoices/{invoice_id}/confirm-iban"): "invoices:release",
+    ("POST", "/api/v1/invoices/{invoice_id}/supplier"): "invoices:release",
+    ("GET", "/api/v1/suppliers"): "suppliers:read",
+    ("POST", "/api/v1/suppliers"): "suppliers:write",
+    ("GET", "/api/v1/suppliers/{supplier_id}"): "suppliers:read",
+    ("POST", "/api/v1/suppliers/{supplier_id}/ibans"): "suppliers:write",
+    ("GET", "/api/v1/invoice-routing-rules"): "invoices:read",
+    ("POST", "/api/v1/invoice-routing-rules"): "invoices:admin",
+    ("DELETE", "/api/v1/invoice-routing-rules/{rule_id}"): "invoices:admin",
+    ("GET", "/api/v1/approval-chains"): "invoices:read",
+    ("PUT", "/api/v1/approval-chains/{department}"): "invoices:admin",
+    ("POST", "/api/v1/deputyships"): "invoices:deputies",
+    ("POST", "/api/v1/payment-runs"): "payments:run",
+    ("GET", "/api/v1/payment-runs"): "payments:read",
+    ("GET", "/api/v1/payment-runs/{run_id}"): "payments:read",
+    ("GET", "/api/v1/payment-runs/{run_id}/pain001"): "payments:read",
+    ("POST", "/api/v1/payment-runs/{run_id}/executed"): "payments:run",
+    ("POST", "/api/v1/payment-runs/{run_id}/reconcile"): "payments:run",
+    ("GET", "/api/v1/payment-runs/{run_id}/booking-export"): "payments:read",
     # web UI (dms/web/ui), server-rendered pages
     ("GET", "/static/ui/{name}"): PUBLIC,
     ("GET", "/"): PUBLIC,
@@ -163,6 +195,27 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/admin/routing"): "ui:admin",
     ("GET", "/admin/health"): "ui:admin",
     ("POST", "/api/v1/einvoice/validate"): AUTHENTICATED,  # e-invoice pre-check, nothing stored
+    # retention (dms/web/api/retention.py)
+    ("DELETE", "/api/v1/documents/{document_id}"): "documents:delete",
+    ("GET", "/api/v1/documents/{document_id}/retention"): "documents:read",
+    ("POST", "/api/v1/holds"): "retention:holds",
+    ("GET", "/api/v1/holds"): "retention:read",
+    ("DELETE", "/api/v1/holds/{hold_id}"): "retention:holds",
+    ("GET", "/api/v1/retention/classes"): "retention:read",
+    ("POST", "/api/v1/retention/events"): "retention:manage",
+    ("GET", "/api/v1/retention/plan"): "retention:read",
+    ("POST", "/api/v1/disposals"): "retention:dispose",
+    ("GET", "/api/v1/disposals"): "retention:read",
+    ("GET", "/api/v1/disposals/{disposal_id}"): "retention:read",
+    ("POST", "/api/v1/disposals/{disposal_id}/approve"): "retention:dispose",
+    ("POST", "/api/v1/disposals/{disposal_id}/reject"): "retention:dispose",
+    ("GET", "/api/v1/disposals/{disposal_id}/certificate"): "retention:read",
+    ("POST", "/api/v1/retention/fixity"): "retention:manage",
+    ("GET", "/api/v1/retention/fixity"): "retention:read",
+    ("GET", "/api/v1/archive/handovers"): "retention:read",
+    ("POST", "/api/v1/archive/offers"): "retention:dispose",
+    ("POST", "/api/v1/archive/messages"): "retention:dispose",
+    ("POST", "/api/v1/archive/handovers/{process_id}/transfer"): "retention:dispose",
     # <<< registration <<<
 }
 
