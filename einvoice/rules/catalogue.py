@@ -461,7 +461,7 @@ BR-66|error|[BR-66]-An Invoice shall contain maximum one Payment Card account (B
 BR-67|error|[BR-67]-An Invoice shall contain maximum one Payment Mandate (BG-19).
 CII-SR-452|warning|Only one Payment Terms (BT-20) should be present
 CII-SR-453|warning|Only one Payment Terms description (BT-20) should be present
-CII-SR-454|warning|Only one Payment due date (BT-9) should be present
+CII-SR-454|warning|Exactly one line VAT information (BG-30, ApplicableTradeTax) shall be given per invoice line (BG-25)
 CII-SR-461|error|Value added tax point date (BT-7) shall occur maximum once
 CII-SR-462|error|Value added tax point date code (BT-8) shall occur maximum once (all DueDateTypeCode values shall be equal)
 CII-SR-465|warning|Seller contact point (BT-41) and seller contact department (DepartmentName) shall not both be present

@@ -48,6 +48,10 @@ def check_cii(ctx: Ctx, root: etree._Element) -> None:
         if len(points) > 1:
             fail("CII-SR-461", location=xpath_of(points[1]))
         _br_co_15(ctx, settlement)
+        _br_53(ctx, settlement)
+    for line in root.iterfind(_r("rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem")):
+        if len(line.findall(_r("ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"))) != 1:
+            fail("CII-SR-454", "BG-30", location=xpath_of(line))
     codes = {(e.text or "").strip() for e in root.iter(_DDTC)}
     if len(codes) > 1:
         fail("CII-SR-462", "BT-8")
@@ -121,3 +125,15 @@ def extended_cii_facts(parsed: ParsedInvoice) -> tuple[frozenset[int], list[Allo
                 )
             )
     return frozenset(excluded), charges
+
+
+def _br_53(ctx: Ctx, settlement: etree._Element) -> None:
+    """BR-53 (CII binding): a VAT accounting currency needs BT-111, a TaxTotalAmount in that currency."""
+    tax_currency = (settlement.findtext(_r("ram:TaxCurrencyCode")) or "").strip()
+    if not tax_currency:
+        return
+    currency = (settlement.findtext(_r("ram:InvoiceCurrencyCode")) or "").strip()
+    amounts = settlement.findall(_r("ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:TaxTotalAmount"))
+    ok = tax_currency != currency and any(a.get("currencyID") == tax_currency for a in amounts)
+    if not ok:
+        ctx.fail("BR-53", "BT-111", location=xpath_of(settlement))

@@ -1,0 +1,42 @@
+"""``POST /api/v1/einvoice/validate``: validate an uploaded e-invoice, store nothing.
+
+Any authenticated user (suppliers pre-check their invoices). Multipart field ``file``; the answer is the
+validation report (the CLI's JSON shape), or the German HTML report with ``?format=html``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from dms.web.deps import AUTHENTICATED_DEP
+from einvoice.validation.engine import fatal_report, validate
+from einvoice.xmlsafe import MAX_XML_BYTES
+
+router = APIRouter(prefix="/api/v1/einvoice", tags=["einvoice"])
+
+#: Largest upload read; anything larger is reported as unreadable without reading it all.
+MAX_UPLOAD_BYTES = MAX_XML_BYTES
+
+
+@router.post("/validate", response_model=None)
+def validate_upload(
+    principal: AUTHENTICATED_DEP,
+    file: Annotated[
+        UploadFile, File(description="E-invoice: XRechnung/EN 16931 XML or ZUGFeRD/Factur-X PDF")
+    ],
+    format: Annotated[Literal["json", "html"], Query(description="json (default) or html")] = "json",
+) -> Any:
+    """Validate against EN 16931, the UBL/CII bindings and XRechnung 3.0; nothing is stored."""
+    del principal  # authentication is the only requirement
+    data = file.file.read(MAX_UPLOAD_BYTES + 1)
+    name = file.filename or None
+    if len(data) > MAX_UPLOAD_BYTES:
+        report = fatal_report(name, f"(too-large: more than {MAX_UPLOAD_BYTES} bytes)")
+    else:
+        report = validate(data, name)
+    if format == "html":
+        return HTMLResponse(report.to_html())
+    return JSONResponse(report.to_dict())
