@@ -100,16 +100,15 @@ def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES, max_depth: int = M
     return root
 
 
+_DEPTH_PROBES: dict[int, etree.XPath] = {}
+
+
 def _too_deep(root: etree._Element, limit: int) -> bool:
-    """Depth check without recursion; only descends while the document is deep at all."""
-    stack: list[tuple[etree._Element, int]] = [(root, 1)]
-    while stack:
-        el, depth = stack.pop()
-        if depth > limit:
-            return True
-        if len(el):
-            stack.extend((child, depth + 1) for child in el)
-    return False
+    """True when any element is nested deeper than ``limit`` (one compiled XPath, evaluated in C)."""
+    probe = _DEPTH_PROBES.get(limit)
+    if probe is None:
+        probe = _DEPTH_PROBES[limit] = etree.XPath("boolean(" + "/*" * (limit + 1) + ")")
+    return bool(probe(root))
 
 
 def namespace(el: etree._Element) -> str:

@@ -16,6 +16,8 @@ Conventions
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -74,11 +76,10 @@ class VatCategory(StrEnum):
         """The enum member for ``code``, the raw string for unknown codes (BR-CL-17/18 report them)."""
         if code is None:
             return None
-        try:
-            return cls(code)
-        except ValueError:
-            return code
+        return _VAT_BY_CODE.get(code, code)
 
+
+_VAT_BY_CODE: dict[str, VatCategory] = {member.value: member for member in VatCategory}
 
 #: UNTDID 1001 codes allowed for invoices (BR-CL-01 subset, as in the EN 16931 code list 2023+).
 INVOICE_TYPE_CODES: frozenset[str] = frozenset(
@@ -274,13 +275,55 @@ class VatBreakdown:
     exemption_reason_code: str | None = None  #: BT-121 VAT exemption reason code (VATEX)
 
 
-@dataclass(slots=True)
 class Attachment:
-    """BT-125 attached document (binary object) with BT-125-1 mime code and BT-125-2 filename."""
+    """BT-125 attached document (binary object) with BT-125-1 mime code and BT-125-2 filename.
 
-    content: bytes = b""  #: BT-125 decoded content
-    mime_code: str | None = None  #: BT-125-1 attached document mime code
-    filename: str | None = None  #: BT-125-2 attached document filename
+    Parsers hand over the base64 text (``encoded``); it is decoded on first access of :attr:`content`,
+    so reading an invoice does not pay for large attachments it never opens.
+    """
+
+    __slots__ = ("_content", "_encoded", "filename", "mime_code")
+
+    def __init__(self, content: bytes | None = None, mime_code: str | None = None, filename: str | None = None,
+                 *, encoded: str | None = None) -> None:
+        self._content = content
+        self._encoded = encoded
+        self.mime_code = mime_code  #: BT-125-1 attached document mime code
+        self.filename = filename  #: BT-125-2 attached document filename
+
+    @property
+    def content(self) -> bytes:
+        """BT-125 decoded content (b'' when the base64 text is invalid; see :attr:`is_valid`)."""
+        if self._content is None:
+            self._content = _b64decode(self._encoded or "") or b""
+        return self._content
+
+    @content.setter
+    def content(self, value: bytes) -> None:
+        self._content, self._encoded = value, None
+
+    @property
+    def is_valid(self) -> bool:
+        """False when the attachment text is not valid base64."""
+        return self._content is not None or self._encoded is None or _b64decode(self._encoded) is not None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Attachment):
+            return NotImplemented
+        return (self.content, self.mime_code, self.filename) == (other.content, other.mime_code, other.filename)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        size = len(self._content) if self._content is not None else f"~{len(self._encoded or '') * 3 // 4}"
+        return f"Attachment(mime_code={self.mime_code!r}, filename={self.filename!r}, size={size})"
+
+
+def _b64decode(text: str) -> bytes | None:
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None
 
 
 @dataclass(slots=True)

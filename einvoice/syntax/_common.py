@@ -123,6 +123,11 @@ class Reader:
         self.problems.append(ParseProblem(term, f"not a date in format 102 (CCYYMMDD): {t!r} format={fmt!r}", t, el))
         return None
 
+    def b64(self, el: etree._Element, term: str, obj: object | None = None) -> str:
+        """Base64 text of a binary object element (decoded lazily by the model)."""
+        self.locations.add(term, el, obj)
+        return el.text or ""
+
     def binary(self, el: etree._Element, term: str, obj: object | None = None) -> bytes:
         """Base64 content of a binary object element; bad base64 → b'' + a problem."""
         self.locations.add(term, el, obj)

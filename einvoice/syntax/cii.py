@@ -535,7 +535,7 @@ def _additional_document(r: Reader, el: etree._Element, k: Kids) -> AdditionalDo
     bin_el = first(k, ATTACHMENT_BINARY)
     if bin_el is not None:
         doc.attachment = Attachment(
-            content=r.binary(bin_el, "BT-125", doc), mime_code=bin_el.get("mimeCode"), filename=bin_el.get("filename"))
+            encoded=r.b64(bin_el, "BT-125", doc), mime_code=bin_el.get("mimeCode"), filename=bin_el.get("filename"))
     return doc
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from einvoice.domain.model import (
     CREDIT_NOTE_TYPE_CODES,
+    Attachment,
     Invoice,
     InvoiceLine,
     VatCategory,
@@ -74,3 +75,12 @@ def test_builder_overrides_and_recompute() -> None:
     assert inv.totals is not None and inv.totals.line_net_total == Decimal("10.00")
     with pytest.raises(TypeError):
         make_invoice(no_such_field=1)
+
+
+def test_attachment_decodes_lazily_and_flags_bad_base64() -> None:
+    good = Attachment(encoded="aGVs\nbG8=", mime_code="text/plain", filename="a.txt")
+    assert good.is_valid and good.content == b"hello"
+    assert good == Attachment(b"hello", "text/plain", "a.txt")
+    bad = Attachment(encoded="not base64!!")
+    assert not bad.is_valid and bad.content == b""
+    assert "size=" in repr(good)
