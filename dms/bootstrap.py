@@ -24,6 +24,7 @@ TABLE_MODULES: list[str] = [
     "dms.db.tables",
     # >>> registration: table modules of other contexts, one line each >>>
     "dms.invoices.tables",
+    "dms.retention_tables",
     # <<< registration <<<
 ]
 
@@ -32,6 +33,7 @@ CELERY_TASK_MODULES: list[str] = [
     "dms.worker.tasks",
     # >>> registration: task modules of other contexts, one line each >>>
     "dms.invoices.tasks",
+    "dms.retention_tasks",
     # <<< registration <<<
 ]
 
@@ -39,6 +41,8 @@ CELERY_TASK_MODULES: list[str] = [
 PERIODIC_TASKS: dict[str, tuple[str, float]] = {
     # >>> registration: periodic tasks of other contexts, one line each >>>
     "invoice-reminders": ("invoices.send_reminders", 3600.0),
+    "retention-fixity": ("retention.fixity_check", 86400.0),
+    "retention-resume-disposals": ("retention.resume_disposals", 900.0),
     # <<< registration <<<
 }
 

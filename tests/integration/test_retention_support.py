@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
-from sqlmodel import SQLModel
 
 from dms.auth import service as auth
 from dms.bootstrap import Container, build_container
+from dms.db.migrate import upgrade
 from dms.db.uow import RecordingDispatcher
 from dms.domain.principal import Principal
 from dms.retention_settings import RetentionSettings
@@ -41,9 +41,7 @@ class Env:
 
 
 def _schema(container: Container) -> None:
-    import dms.retention_tables  # noqa: F401  (until registered in TABLE_MODULES)
-
-    SQLModel.metadata.create_all(container.db.write)
+    upgrade(container.settings.db_url)  # the real migrations, retention revision included
 
 
 @contextmanager

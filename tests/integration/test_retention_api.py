@@ -1,0 +1,91 @@
+"""The retention interface acceptance checks use: upload fields, DELETE lock, holds, four-eyes disposal,
+certificate, 410 afterwards — over HTTP with bearer tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from retention.certificate import verify
+
+
+def _upload(client: Any, data: bytes, **fields: str) -> int:
+    r = client.post("/api/v1/documents", files={"file": ("beleg.pdf", data, "application/pdf")}, data=fields)
+    assert r.status_code in (201, 202), r.text
+    return int(r.json()["id"])
+
+
+def test_retention_api_flow(client_as: Any, pdf_bytes: Callable[..., bytes]) -> None:
+    rm_a = client_as("records_manager")
+    rm_b = client_as("records_manager")
+    admin = client_as("admin")
+    clerk = client_as("clerk", department="10")
+
+    young = _upload(rm_a, pdf_bytes("Rechnung 2026"), document_date="2026-03-01", retention_class="ao147-belege")
+    old = _upload(rm_a, pdf_bytes("Rechnung 2010"), document_date="2010-03-01", retention_class="ao147-belege")
+
+    # GoBD lock: before the end of retention nobody deletes — admins included
+    r = admin.delete(f"/api/v1/documents/{young}")
+    assert r.status_code == 409 and "31.12.2034" in r.json()["detail"]
+    assert clerk.delete(f"/api/v1/documents/{young}").status_code == 403
+    why = rm_a.get(f"/api/v1/documents/{young}/retention").json()
+    assert why["keep_until"] == "2034-12-31" and why["reason"].startswith("Aufbewahrung bis 31.12.2034, weil")
+
+    # legal hold blocks disposal and deletion; releasing it lifts the block
+    r = rm_a.post("/api/v1/holds", json={"document_id": old, "reason": "Rechtsstreit Az. 1 K 12/26"})
+    assert r.status_code == 201
+    hold_id = r.json()["id"]
+    r = admin.delete(f"/api/v1/documents/{old}")
+    assert r.status_code == 409 and "Rechtsstreit" in r.json()["detail"]
+    assert rm_a.post("/api/v1/disposals", json={"document_ids": [old]}).status_code == 409
+    assert clerk.post("/api/v1/holds", json={"document_id": old, "reason": "xyz"}).status_code == 403
+    assert rm_b.delete(f"/api/v1/holds/{hold_id}").status_code == 200
+
+    # the plan lists it as due, with the reason
+    plan = rm_a.get("/api/v1/retention/plan", params={"as_of": "2026-11-26"}).json()
+    assert [i["record_id"] for i in plan["items"]] == [str(old)]
+    assert plan["items"][0]["reason"].startswith("Aufbewahrungsfrist endete am 31.12.2018")
+
+    # four eyes: A opens, A cannot approve (403), B approves and it executes
+    assert rm_a.post("/api/v1/disposals", json={"document_ids": [young]}).status_code == 409
+    r = rm_a.post("/api/v1/disposals", json={"document_ids": [old]})
+    assert r.status_code == 201
+    disposal = r.json()["id"]
+    assert rm_a.post(f"/api/v1/disposals/{disposal}/approve").status_code == 403
+    assert clerk.post(f"/api/v1/disposals/{disposal}/approve").status_code == 403
+    r = rm_b.post(f"/api/v1/disposals/{disposal}/approve")
+    assert r.status_code == 200 and r.json()["completed"] is True
+
+    cert = rm_a.get(f"/api/v1/disposals/{disposal}/certificate").json()
+    sha = rm_a.get(f"/api/v1/documents/{young}").json()["sha256"]
+    assert [i["record_id"] for i in cert["items"]] == [str(old)]
+    assert len(cert["items"][0]["sha256"]) == 64 and cert["items"][0]["sha256"] != sha
+    assert cert["items"][0]["class_id"] == "ao147-belege" and verify(cert)
+    pdf = rm_a.get(f"/api/v1/disposals/{disposal}/certificate", params={"format": "pdf"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+    # content is gone; the young document is untouched
+    assert rm_a.get(f"/api/v1/documents/{old}/original").status_code in (404, 410)
+    assert rm_a.get(f"/api/v1/documents/{old}/retention").json()["status"] == "disposed"
+    assert rm_a.get(f"/api/v1/documents/{young}/original").status_code == 200
+
+
+def test_fixity_and_classes_api(client_as: Any, container: Any, pdf_bytes: Callable[..., bytes]) -> None:
+    rm = client_as("records_manager")
+    auditor = client_as("auditor")
+    a = _upload(rm, pdf_bytes("A"), document_date="2020-01-01", retention_class="ao147-briefe")
+    _upload(rm, pdf_bytes("B"), document_date="2020-01-01")
+    assert auditor.get("/api/v1/retention/fixity").json() == {"status": "never run"}
+    ok = rm.post("/api/v1/retention/fixity").json()
+    assert ok["healthy"] and ok["checked"] == 2
+    sha = rm.get(f"/api/v1/documents/{a}").json()["sha256"]
+    path = container.store.path_for(sha)
+    path.chmod(0o644)
+    path.write_bytes(b"bit rot")
+    bad = rm.post("/api/v1/retention/fixity").json()
+    assert not bad["healthy"] and [m["key"] for m in bad["mismatches"]] == [sha]
+    health = auditor.get("/api/v1/retention/fixity").json()
+    assert health["status"] == "failed" and health["mismatches"] == 1
+    assert auditor.post("/api/v1/retention/fixity").status_code == 403
+    ids = {c["id"] for c in auditor.get("/api/v1/retention/classes").json()}
+    assert {"ao147-belege", "ao147-buecher", "ao147-briefe"} <= ids
