@@ -105,15 +105,19 @@ def _sender_principal(container: Container, sender: str) -> Principal:
     address = parseaddr(sender)[1].strip().lower()
     if address:
         with container.uow(read_only=True) as uow:
-            supplier = (
+            supplier_id = (
                 uow.session.execute(
-                    select(Supplier).where(func.lower(Supplier.email) == address, Supplier.active.is_(True))  # type: ignore[attr-defined]
+                    select(Supplier.id).where(
+                        func.lower(Supplier.email) == address, Supplier.active.is_(True)
+                    )  # type: ignore[attr-defined]
                 )
                 .scalars()
                 .first()
             )
-        if supplier is not None:
-            return Principal(user_id=0, username=f"mail:{address}", role="supplier", supplier_id=supplier.id)
+        if supplier_id is not None:
+            return Principal(
+                user_id=0, username=f"mail:{address}", role="supplier", supplier_id=int(supplier_id)
+            )
     return INTAKE
 
 
