@@ -128,7 +128,8 @@ class _ClientAs:
         self.user: Any = None
         self.principal: Any = None
 
-    def __call__(self, role: str, department: str | None = None, **kwargs: Any) -> Any:
+    def __call__(self, role: str, department: str | None = None, *, raise_server_exceptions: bool = True,
+                 **kwargs: Any) -> Any:
         from fastapi.testclient import TestClient
 
         from dms.auth import service as auth
@@ -137,7 +138,8 @@ class _ClientAs:
         with self.container.uow(read_only=True) as uow:
             self.principal = auth.principal_of(uow.session, user)
         self.user = user
-        c = TestClient(self.app, headers={"Authorization": f"Bearer {token}"})
+        c = TestClient(self.app, headers={"Authorization": f"Bearer {token}"},
+                       raise_server_exceptions=raise_server_exceptions)
         c.__enter__()
         c.user, c.principal, c.token = user, self.principal, token  # type: ignore[attr-defined]
         self.clients.append(c)
