@@ -6,6 +6,8 @@ is a Factur-X EXTENDED logistics charge and not EN 16931 content, so it is not r
 
 from __future__ import annotations
 
+from datetime import date
+
 from lxml import etree
 
 from einvoice.domain.model import (
@@ -37,7 +39,7 @@ from einvoice.domain.model import (
     VatBreakdown,
     VatCategory,
 )
-from einvoice.syntax._common import Kids, Reader, first, index
+from einvoice.syntax._common import Kids, Reader, first, index, text_of
 from einvoice.syntax.namespaces import QDT, RAM, RSM, UDT
 
 __all__ = ["read_cii", "read_cii_like"]
@@ -121,7 +123,7 @@ def read_cii(root: etree._Element, reader: Reader | None = None) -> tuple[Invoic
     return read_cii_like(root, reader)
 
 
-def _date(r: Reader, el: etree._Element | None, term: str, obj: object | None = None) -> object:
+def _date(r: Reader, el: etree._Element | None, term: str, obj: object | None = None) -> date | None:
     """A CII date wrapper (``…DateTime``/``TaxPointDate``): reads its udt/qdt date string child."""
     if el is None:
         return None
@@ -156,7 +158,7 @@ def read_cii_like(root: etree._Element, reader: Reader | None = None) -> tuple[I
         dk = index(doc)
         inv.number = r.text(dk, ID, "BT-1")
         inv.type_code = r.text(dk, TYPE_CODE, "BT-3")
-        inv.issue_date = _date(r, first(dk, ISSUE_DATE_TIME), "BT-2")  # type: ignore[assignment]
+        inv.issue_date = _date(r, first(dk, ISSUE_DATE_TIME), "BT-2")
         for note_el in dk.get(INCLUDED_NOTE, ()):
             nk = index(note_el)
             note = Note()
@@ -330,7 +332,7 @@ def _delivery(r: Reader, el: etree._Element, inv: Invoice) -> None:
             d.address = _address(r, addr, DELIVERY_ADDRESS)
     event = first(k, DELIVERY_EVENT)
     if event is not None:
-        d.actual_date = _date(r, first(index(event), OCCURRENCE), "BT-72", d)  # type: ignore[assignment]
+        d.actual_date = _date(r, first(index(event), OCCURRENCE), "BT-72", d)
     inv.despatch_advice_reference = _ref(r, k, DESPATCH_ADVICE, "BT-16")
     inv.receiving_advice_reference = _ref(r, k, RECEIVING_ADVICE, "BT-15")
     if d != Delivery():
@@ -338,7 +340,8 @@ def _delivery(r: Reader, el: etree._Element, inv: Invoice) -> None:
 
 
 def _settlement(r: Reader, k: Kids, el: etree._Element, inv: Invoice) -> None:
-    creditor = r.text(k, CREDITOR_REF, "BT-90")
+    creditor_el = first(k, CREDITOR_REF)
+    creditor = text_of(creditor_el)
     remittance = r.text(k, PAYMENT_REF, "BT-83")
     inv.tax_currency_code = r.text(k, TAX_CURRENCY, "BT-6")
     inv.currency_code = r.text(k, INVOICE_CURRENCY, "BT-5")
@@ -409,7 +412,7 @@ def _settlement(r: Reader, k: Kids, el: etree._Element, inv: Invoice) -> None:
         vb.exemption_reason_code = r.text(xk, EXEMPTION_CODE, "BT-121", vb)
         tpd = first(xk, TAX_POINT_DATE)
         if tpd is not None and inv.tax_point_date is None:
-            inv.tax_point_date = _date(r, tpd, "BT-7")  # type: ignore[assignment]
+            inv.tax_point_date = _date(r, tpd, "BT-7")
         if inv.tax_point_date_code is None:
             inv.tax_point_date_code = r.text(xk, DUE_DATE_TYPE_CODE, "BT-8")
         vb.rate = r.dec(xk, RATE, "BT-119", vb)
@@ -429,7 +432,7 @@ def _settlement(r: Reader, k: Kids, el: etree._Element, inv: Invoice) -> None:
             descriptions.append(desc)
         due = first(tk, DUE_DATE)
         if due is not None and inv.due_date is None:
-            inv.due_date = _date(r, due, "BT-9")  # type: ignore[assignment]
+            inv.due_date = _date(r, due, "BT-9")
         mandate = first(tk, MANDATE)
         if mandate is not None:
             dd = pay.direct_debit or DirectDebit()
@@ -440,7 +443,8 @@ def _settlement(r: Reader, k: Kids, el: etree._Element, inv: Invoice) -> None:
     if creditor is not None:
         dd = pay.direct_debit or DirectDebit()
         dd.creditor_id = creditor
-        r.locations.add("BT-90", first(k, CREDITOR_REF), dd)  # type: ignore[arg-type]
+        if creditor_el is not None:
+            r.locations.add("BT-90", creditor_el, dd)
         pay.direct_debit = dd
     if pay != PaymentInstructions():
         if not means_list:
@@ -475,7 +479,7 @@ def _settlement(r: Reader, k: Kids, el: etree._Element, inv: Invoice) -> None:
         pre = PrecedingInvoice()
         r.locations.bind(pre, ref_el)
         pre.reference = r.text(rk, ISSUER_ID, "BT-25", pre)
-        pre.issue_date = _date(r, first(rk, FORMATTED_ISSUE), "BT-26", pre)  # type: ignore[assignment]
+        pre.issue_date = _date(r, first(rk, FORMATTED_ISSUE), "BT-26", pre)
         inv.preceding_invoices.append(pre)
     acc = first(k, ACCOUNTING_ACCOUNT)
     if acc is not None:
@@ -487,8 +491,8 @@ def _period(r: Reader, el: etree._Element, start: str, end: str, group: str) -> 
     p = Period()
     r.locations.bind(p, el)
     r.locations.add(group, el, p)
-    p.start = _date(r, first(k, START), start, p)  # type: ignore[assignment]
-    p.end = _date(r, first(k, END), end, p)  # type: ignore[assignment]
+    p.start = _date(r, first(k, START), start, p)
+    p.end = _date(r, first(k, END), end, p)
     return p
 
 

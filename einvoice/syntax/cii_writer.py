@@ -14,6 +14,7 @@ from einvoice.domain.model import (
     AdditionalDocument,
     Address,
     AllowanceCharge,
+    CreditTransfer,
     Identifier,
     Invoice,
     InvoiceLine,
@@ -220,7 +221,7 @@ def _settlement(el: etree._Element, inv: Invoice, cur: str | None) -> None:
             _id(group(pe, _r("SpecifiedLegalOrganization")), _r("ID"), inv.payee.legal_registration_id)
     if pay is not None and (pay.means_code is not None or pay.credit_transfers or pay.card is not None
                             or (dd is not None and dd.debited_account_id is not None)):
-        transfers = pay.credit_transfers or [None]
+        transfers: list[CreditTransfer | None] = [*pay.credit_transfers] or [None]
         for i, ct in enumerate(transfers):
             pm = group(el, _r("SpecifiedTradeSettlementPaymentMeans"))
             sub(pm, _r("TypeCode"), pay.means_code, always=True)

@@ -95,12 +95,14 @@ def _visual_pdf(inv: Invoice) -> bytes:
         if i < len(buyer):
             text(110 * mm, buyer[i])
     newline(8)
-    for label, value in (("Rechnungsdatum", inv.issue_date), ("Fällig am", inv.due_date),
-                         ("Leitweg-ID / Käuferreferenz", inv.buyer_reference),
-                         ("Bestellnummer", inv.purchase_order_reference)):
-        if value is not None:
+    header = (("Rechnungsdatum", inv.issue_date.strftime("%d.%m.%Y") if inv.issue_date else None),
+              ("Fällig am", inv.due_date.strftime("%d.%m.%Y") if inv.due_date else None),
+              ("Leitweg-ID / Käuferreferenz", inv.buyer_reference),
+              ("Bestellnummer", inv.purchase_order_reference))
+    for label, shown in header:
+        if shown is not None:
             text(20 * mm, f"{label}:")
-            text(75 * mm, value.strftime("%d.%m.%Y") if hasattr(value, "strftime") else str(value))
+            text(75 * mm, shown)
             newline()
     newline(4)
     text(20 * mm, "Pos.", bold=True)

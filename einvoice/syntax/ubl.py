@@ -34,7 +34,7 @@ from einvoice.domain.model import (
     VatBreakdown,
     VatCategory,
 )
-from einvoice.syntax._common import Kids, Reader, first, index
+from einvoice.syntax._common import Kids, Reader, first, index, text_of
 from einvoice.syntax.namespaces import CAC, CBC
 
 __all__ = ["read_ubl"]
@@ -154,7 +154,7 @@ def read_ubl(root: etree._Element, reader: Reader | None = None) -> tuple[Invoic
     inv.contract_reference = _ref_id(r, k, CONTRACT_REF, "BT-12")
     for el in k.get(ADDITIONAL_REF, ()):
         ak = index(el)
-        code = (first(ak, DOCUMENT_TYPE_CODE).text or "").strip() if DOCUMENT_TYPE_CODE in ak else None  # type: ignore[union-attr]
+        code = text_of(first(ak, DOCUMENT_TYPE_CODE))
         if code == "130":
             id_el = first(ak, ID)
             if id_el is not None:
@@ -326,7 +326,7 @@ def _party(r: Reader, wrapper: etree._Element, inv: Invoice, *, seller: bool) ->
     for pts in k.get(PARTY_TAX_SCHEME, ()):
         tk = index(pts)
         scheme = first(tk, TAX_SCHEME)
-        scheme_id = (first(index(scheme), ID).text or "").strip() if scheme is not None and ID in index(scheme) else ""  # type: ignore[union-attr]
+        scheme_id = text_of(first(index(scheme), ID)) if scheme is not None else None
         if scheme_id == "VAT":
             p.vat_id = r.text(tk, COMPANY_ID, t[3], p)
         else:  # seller: BT-32; buyer: a non-VAT registration, kept for display (not EN 16931)

@@ -8,6 +8,7 @@ from einvoice.domain.model import (
     AdditionalDocument,
     Address,
     AllowanceCharge,
+    CreditTransfer,
     Identifier,
     Invoice,
     InvoiceLine,
@@ -236,7 +237,7 @@ def _payment_means(root: etree._Element, inv: Invoice, cn: bool) -> None:
                      and pay.direct_debit.debited_account_id is None and pay.remittance_information is None)
     if only_creditor and not (cn and inv.due_date is not None):
         return  # BT-90 alone is written in the party identification
-    transfers = pay.credit_transfers or [None]
+    transfers: list[CreditTransfer | None] = [*pay.credit_transfers] or [None]
     for i, ct in enumerate(transfers):
         pm = group(root, _c("PaymentMeans"))
         sub(pm, _b("PaymentMeansCode"), pay.means_code, {"name": pay.means_text}, always=True)
