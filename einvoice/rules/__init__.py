@@ -94,6 +94,10 @@ def _profile_findings(parsed: ParsedInvoice, ctx: Ctx) -> tuple[bool, bool]:
     if profile in _NOT_EN16931:
         ctx.fail("AW-PROFILE-NOT-EN16931", "BT-24")
         return False, False
+    spec = (parsed.specification or "").strip()
+    if spec and not _known_specification(spec):
+        ctx.fail("AW-UNKNOWN-SPECIFICATION", "BT-24")
+        return True, False
     version = parsed.xrechnung_version
     if version is not None and version != "3.0":
         ctx.fail("AW-OUTDATED-XRECHNUNG", "BT-24")
@@ -105,6 +109,24 @@ def _profile_findings(parsed: ParsedInvoice, ctx: Ctx) -> tuple[bool, bool]:
         return True, False
     ctx.fail("AW-NOT-XRECHNUNG", "BT-24")
     return True, False
+
+
+#: BT-24 values that are not EN 16931 CIUS/extension URNs but known profiles (reported separately).
+_OTHER_SPECIFICATIONS = frozenset(
+    {
+        "urn:factur-x.eu:1p0:minimum",
+        "urn:factur-x.eu:1p0:basicwl",
+        "urn:zugferd.de:2p0:minimum",
+        "urn:zugferd.de:2p0:basicwl",
+    }
+)
+
+
+def _known_specification(spec: str) -> bool:
+    """EN 16931 itself, or a CIUS/extension written as ``urn:cen.eu:en16931:2017#compliant|conformant#…``."""
+    if spec == "urn:cen.eu:en16931:2017" or spec in _OTHER_SPECIFICATIONS:
+        return True
+    return spec.startswith(("urn:cen.eu:en16931:2017#compliant#", "urn:cen.eu:en16931:2017#conformant#"))
 
 
 def check(parsed: ParsedInvoice) -> list[Finding]:
