@@ -79,6 +79,8 @@ class GermanAnalyzer:
         self.parts_dict = frozenset(w for w in _load_words("compound_parts_de.txt") if len(w) >= MIN_PART)
         self._part_stems = frozenset(self._stem(w) for w in self.parts_dict)
         self._cache: dict[str, TokenInfo] = {}
+        self._chunk_stems: dict[str, str] = {}  # whitespace chunk -> its stems, space-joined
+        self._chunk_parts: dict[str, str] = {}  # only chunks that contain compounds
 
     # -- single tokens -------------------------------------------------------------------------
     def _stem(self, folded: str) -> str:
@@ -120,36 +122,58 @@ class GermanAnalyzer:
         return _split_cached(word, self.parts_dict, self._part_stems, self._stem)
 
     # -- texts -----------------------------------------------------------------------------------
+    def _learn_chunk(self, chunk: str) -> str:
+        """Analyse one whitespace-separated chunk (punctuation allowed) into the chunk caches."""
+        stems: list[str] = []
+        parts: list[str] = []
+        for raw in _TOKEN_RE.findall(chunk):
+            info = self.token(raw)
+            if info.stem is not None:
+                stems.append(info.stem)
+                parts.extend(info.parts)
+        if len(self._chunk_stems) >= _CACHE_LIMIT:
+            self._chunk_stems.clear()
+            self._chunk_parts.clear()
+        joined = " ".join(stems)
+        self._chunk_stems[chunk] = joined
+        if parts:
+            self._chunk_parts[chunk] = " ".join(parts)
+        return joined
+
+    def _analyze_text(self, text: str) -> tuple[str, str]:
+        """(stems, parts) of ``text`` as space-joined strings; the hot path runs at C speed via map/join."""
+        words = text.split()
+        stems = list(map(self._chunk_stems.get, words))
+        if None in stems:
+            for i, value in enumerate(stems):
+                if value is None:
+                    stems[i] = self._learn_chunk(words[i])
+        body = " ".join(filter(None, stems))  # type: ignore[arg-type]
+        parts = " ".join(filter(None, map(self._chunk_parts.get, words)))
+        return body, parts
+
+    def chunk_analysis(self, chunk: str) -> tuple[str, str]:
+        """(stems, parts) of one whitespace-separated chunk, space-joined (cached)."""
+        stems = self._chunk_stems.get(chunk)
+        if stems is None:
+            stems = self._learn_chunk(chunk)
+        return stems, self._chunk_parts.get(chunk, "")
+
     def terms(self, text: str) -> list[str]:
         """Stems of all non-stop-word tokens of ``text`` in order."""
-        out: list[str] = []
-        append = out.append
-        token = self.token
-        for raw in _TOKEN_RE.findall(text):
-            stem = token(raw).stem
-            if stem is not None:
-                append(stem)
-        return out
+        return self._analyze_text(text)[0].split()
 
     def analyze_doc(self, title: str, content: str, correspondent: str = "") -> AnalyzedDoc:
-        """Everything an engine indexes for one document's text fields."""
-        cache = self._cache
-        token = self.token
-        findall = _TOKEN_RE.findall
-        title_infos = [cache.get(r) or token(r) for r in findall(title)]
-        infos = [cache.get(r) or token(r) for r in findall(content)]
-        title_terms = [i.stem for i in title_infos if i.stem is not None]
-        body = " ".join(title_terms)
-        content_terms = " ".join([i.stem for i in infos if i.stem is not None])
-        if content_terms:
-            body = f"{body} {content_terms}" if body else content_terms
-        parts = [p for i in title_infos if i.parts for p in i.parts]
-        parts.extend([p for i in infos if i.parts for p in i.parts])
+        """Everything an engine indexes for one document's text fields (same terms as :meth:`terms`)."""
+        title_terms, title_parts = self._analyze_text(title)
+        body_terms, body_parts = self._analyze_text(content)
+        body = f"{title_terms} {body_terms}" if title_terms and body_terms else (title_terms or body_terms)
+        parts = f"{title_parts} {body_parts}" if title_parts and body_parts else (title_parts or body_parts)
         return AnalyzedDoc(
             body=body,
-            title=" ".join(title_terms),
-            parts=" ".join(parts),
-            correspondent=" ".join(self.terms(correspondent)) if correspondent else "",
+            title=title_terms,
+            parts=parts,
+            correspondent=self._analyze_text(correspondent)[0] if correspondent else "",
         )
 
     def prefixes(self, raw_prefix: str) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -85,10 +85,21 @@ class SearchDoc:
         return self.document_date or self.created.date()
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["created"] = self.created.isoformat()
-        data["document_date"] = self.document_date.isoformat() if self.document_date else None
-        return data
+        return {
+            "id": self.id,
+            "title": self.title,
+            "content": self.content,
+            "created": self.created.isoformat(),
+            "document_type": self.document_type,
+            "department": self.department,
+            "correspondent": self.correspondent,
+            "tags": list(self.tags),
+            "document_date": self.document_date.isoformat() if self.document_date else None,
+            "akte": self.akte,
+            "asn": self.asn,
+            "acl": list(self.acl),
+            "extra": dict(self.extra),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SearchDoc:

@@ -86,24 +86,37 @@ SENTENCES = [
 ]
 MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"]  # fmt: skip
 EPOCH = date(2019, 1, 1)
+AVG_SENTENCE = 80  # characters per pooled sentence (tuned for ~2 KB documents)
 SPAN_DAYS = (date(2026, 10, 31) - EPOCH).days
 
 
-def _fill(rng: random.Random, template: str, ctx: dict[str, str]) -> str:
-    values = dict(ctx)
-    values["d"] = (EPOCH + timedelta(days=rng.randrange(SPAN_DAYS))).strftime("%d.%m.%Y")
-    values["no"] = str(rng.randrange(1, 400))
-    values["amount"] = f"{rng.randrange(20, 90_000)},{rng.randrange(100):02d}"
-    values["inv"] = f"{rng.randrange(2019, 2027)}-{rng.randrange(100_000):05d}"
-    values["month"] = rng.choice(MONTHS)
-    values["street"] = rng.choice(STREETS)
-    return template.format(**values)
+def _sentence_pool(rng: random.Random, size: int) -> list[str]:
+    """Sentences with their random details filled in; per-document slots stay as ``{topic}`` etc."""
+    pool: list[str] = []
+    for _ in range(size):
+        template = rng.choice(SENTENCES)
+        values = {
+            "d": (EPOCH + timedelta(days=rng.randrange(SPAN_DAYS))).strftime("%d.%m.%Y"),
+            "no": str(rng.randrange(1, 400)),
+            "amount": f"{rng.randrange(20, 90_000)},{rng.randrange(100):02d}",
+            "inv": f"{rng.randrange(2019, 2027)}-{rng.randrange(100_000):05d}",
+            "month": rng.choice(MONTHS),
+            "street": rng.choice(STREETS),
+            "topic": "{topic}",
+            "akte": "{akte}",
+            "dept_name": "{dept_name}",
+            "person": "{person}",
+            "year": "{year}",
+        }
+        pool.append(template.format(**values))
+    return pool
 
 
 def generate(n: int, seed: int = 42, *, target_chars: int = 2000, start: int = 0) -> Iterator[SearchDoc]:
     """``n`` documents of roughly ``target_chars`` characters, ids ``doc-<start>…``."""
     rng = random.Random(seed * 1_000_003 + start)  # noqa: S311 - test data, not security
     depts = list(DEPARTMENTS)
+    pool = _sentence_pool(random.Random(seed), 20_000)  # noqa: S311 - test data, not security
     for i in range(start, start + n):
         dept = rng.choice(depts)
         doc_type = rng.choice(TYPES[dept])
@@ -114,7 +127,7 @@ def generate(n: int, seed: int = 42, *, target_chars: int = 2000, start: int = 0
         else:
             correspondent = rng.choice(COMPANIES)
         plan = f"{dept}.{rng.randrange(1, 6):02d}.{rng.randrange(1, 10):02d}"
-        akte = f"{plan}-{day.year}/{rng.randrange(1, 300):04d}"
+        akte = f"{plan}-{day.year}/{rng.randrange(1, 40):04d}"  # ~100k Akten, ~10 documents each at 1M
         person = f"Frau {rng.choice(LAST)}" if rng.random() < 0.5 else f"Herr {rng.choice(LAST)}"
         ctx = {
             "topic": topic,
@@ -123,12 +136,9 @@ def generate(n: int, seed: int = 42, *, target_chars: int = 2000, start: int = 0
             "person": person,
             "year": str(day.year),
         }
-        parts: list[str] = [f"{doc_type} {topic} – {correspondent}."]
-        size = len(parts[0])
-        while size < target_chars:
-            sentence = _fill(rng, rng.choice(SENTENCES), ctx)
-            parts.append(sentence)
-            size += len(sentence) + 1
+        head = f"{doc_type} {topic} – {correspondent}."
+        body = " ".join(rng.choices(pool, k=max(1, (target_chars - len(head)) // AVG_SENTENCE + 1)))
+        content = f"{head} {body.format(**ctx)}"
         acl = [f"dept:{dept}"]
         if rng.random() < 0.05:
             acl.append(f"user:{rng.randrange(1, 200)}")
@@ -140,7 +150,7 @@ def generate(n: int, seed: int = 42, *, target_chars: int = 2000, start: int = 0
         yield SearchDoc(
             id=f"doc-{i}",
             title=f"{doc_type} {topic} {correspondent}",
-            content=" ".join(parts),
+            content=content,
             created=datetime(day.year, day.month, day.day, 8, 0, tzinfo=UTC)
             + timedelta(days=rng.randrange(0, 5)),
             document_type=doc_type,

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from search.analysis import GermanAnalyzer, default_analyzer, tokenize
-from search.highlight import snippets
+from search.highlight import MatchMemo, snippets
 from search.model import FacetValue, Hit, SearchDoc, SearchRequest, SearchResult, Sort
 from search.plan import BODY, ID, Bool, MatchNone, Q, Term, compile_query, text_match, with_acl
 from search.query import parse
@@ -96,7 +96,8 @@ class EngineBase(ABC):
                 facets=request.facets,
                 facet_size=request.facet_size,
             )
-        hits = [self._hit(h, compiled.terms, compiled.prefixes, request.highlight) for h in raw.hits]
+        memo = MatchMemo()
+        hits = [self._hit(h, compiled.terms, compiled.prefixes, request.highlight, memo) for h in raw.hits]
         notices = list(compiled.notices)
         suggestion = None
         if raw.total == 0 and compiled.single_word and request.principal_tokens:
@@ -113,9 +114,16 @@ class EngineBase(ABC):
             page_size=request.page_size,
         )
 
-    def _hit(self, raw: RawHit, terms: frozenset[str], prefixes: tuple[str, ...], highlight: bool) -> Hit:
+    def _hit(
+        self,
+        raw: RawHit,
+        terms: frozenset[str],
+        prefixes: tuple[str, ...],
+        highlight: bool,
+        memo: MatchMemo | None = None,
+    ) -> Hit:
         doc = raw.doc
-        marks = snippets(doc.content, terms, prefixes, self.analyzer) if highlight else []
+        marks = snippets(doc.content, terms, prefixes, self.analyzer, memo=memo) if highlight else []
         return Hit(
             id=raw.id,
             title=doc.title,

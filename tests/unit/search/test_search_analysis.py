@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import pytest
+
+from search.analysis import GermanAnalyzer, default_analyzer, fold, normalize_keyword, tokenize
+
+
+@pytest.fixture(scope="module")
+def an() -> GermanAnalyzer:
+    return default_analyzer()
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Müller", "Mueller"),
+        ("Straße", "Strasse"),
+        ("Bauanträge", "Bauantrag"),
+        ("Gebühren", "Gebuehren"),
+        ("Häuser", "Haus"),
+        ("Rechnungen", "Rechnung"),
+        ("ÖFFNUNGSZEITEN", "öffnungszeiten"),
+    ],
+)
+def test_equivalent_spellings_share_one_term(an: GermanAnalyzer, a: str, b: str) -> None:
+    assert an.stem(a) == an.stem(b)
+    assert an.stem(a) is not None
+
+
+def test_fold_and_keywords() -> None:
+    assert fold("Größe Ärger Übel ß") == "groesse aerger uebel ss"
+    assert fold("Café Crème") == "cafe creme"
+    assert normalize_keyword("  Bau   Amt ") == "bau amt"
+    assert normalize_keyword("Müller") == normalize_keyword("MUELLER")
+
+
+def test_tokenize_keeps_letters_and_digits() -> None:
+    assert tokenize("Az. 63.01-2026/0147, E-Mail: info@stadt.de") == [
+        "Az", "63", "01", "2026", "0147", "E", "Mail", "info", "stadt", "de",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("compound", "part"),
+    [
+        ("Bauantragsformular", "Formular"),
+        ("Bauantragsformular", "Antrag"),
+        ("Hundesteuerbescheid", "Bescheid"),
+        ("Gewerbeanmeldung", "Anmeldung"),
+        ("Straßenreinigungsgebühren", "Reinigung"),
+        ("Aufenthaltserlaubnis", "Erlaubnis"),
+        ("Feuerwehrhaus", "Feuerwehr"),
+    ],
+)
+def test_decompounding_finds_parts(an: GermanAnalyzer, compound: str, part: str) -> None:
+    parts = an.token(compound).parts
+    assert an.stem(part) in parts
+
+
+@pytest.mark.parametrize("word", ["Bescheid", "Unternehmen", "Verwaltung", "Abc", "12345678", "Kanal"])
+def test_simple_words_are_not_split(an: GermanAnalyzer, word: str) -> None:
+    assert an.token(word).parts == ()
+
+
+def test_stop_words(an: GermanAnalyzer) -> None:
+    for w in ["der", "die", "und", "für", "fuer", "über", "Dass"]:
+        assert an.stem(w) is None, w
+    assert an.terms("Der Antrag und die Unterlagen") == [an.stem("Antrag"), an.stem("Unterlagen")]
+
+
+def test_analyze_doc_fields(an: GermanAnalyzer) -> None:
+    doc = an.analyze_doc("Bauantrag", "Das Bauantragsformular, bitte!", "Müller Bau GmbH")
+    assert doc.title == "bauantrag"
+    assert doc.body.split() == ["bauantrag", "bauantragsformular", "bitt"]
+    assert set(doc.parts.split()) >= {"bau", "antrag", "formular"}
+    assert doc.correspondent.split() == [an.stem("Müller"), an.stem("Bau"), an.stem("GmbH")]
+
+
+def test_analysis_is_stable_with_punctuation_and_cache(an: GermanAnalyzer) -> None:
+    text = "Rechnung, Rechnung. (Rechnung) Rechnung!"
+    first = an.terms(text)
+    assert first == ["rechnung"] * 4
+    assert an.terms(text) == first  # served from the chunk cache
+    assert an.analyze_doc("", text).body == "rechnung rechnung rechnung rechnung"
+
+
+def test_prefixes(an: GermanAnalyzer) -> None:
+    assert an.prefixes("Bauan") == ("bauan",)
+    assert "mull" in an.prefixes("Müll")
+    assert an.prefixes("") == ()
+
+
+def test_very_long_tokens_are_truncated(an: GermanAnalyzer) -> None:
+    stem = an.stem("x" * 5000)
+    assert stem is not None and len(stem) <= 64

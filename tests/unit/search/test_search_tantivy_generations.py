@@ -1,0 +1,78 @@
+"""Tantivy specifics: generations on disk, cross-handle visibility, one writer, corrupt pointer."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from search.backends.tantivy_backend import TantivyBackend
+from search.errors import BackendUnavailable
+from search.model import SearchDoc, SearchRequest
+
+ALL = frozenset({"*"})
+
+
+def doc(i: str, text: str) -> SearchDoc:
+    return SearchDoc(id=i, title=text, content=text, created=datetime(2024, 1, 1, tzinfo=UTC), acl=["dept:1"])
+
+
+def small(path: Path) -> TantivyBackend:
+    return TantivyBackend(path, heap_size=15_000_000, num_threads=1)
+
+
+def test_reader_handle_sees_commits_and_generation_switch(tmp_path: Path) -> None:
+    writer = small(tmp_path)
+    reader = small(tmp_path)
+    writer.index([doc("1", "Alpha")])
+    writer.commit()
+    reader.refresh()
+    assert reader.search(SearchRequest(query="Alpha", principal_tokens=ALL)).total == 1
+    first = writer.generation()
+    with writer.rebuild() as target:
+        target.index([doc("2", "Beta")])
+    assert writer.generation() != first
+    # the reader notices the switch on its next search, without an explicit refresh
+    assert reader.search(SearchRequest(query="Beta", principal_tokens=ALL)).total == 1
+    assert reader.search(SearchRequest(query="Alpha", principal_tokens=ALL)).total == 0
+    assert reader.generation() == writer.generation()
+    # garbage collection keeps at most the live and the previous generation
+    with writer.rebuild() as target:
+        target.index([doc("3", "Gamma")])
+    gens = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("gen-"))
+    assert len(gens) == 2 and first not in gens
+
+
+def test_second_writer_is_refused_clearly(tmp_path: Path) -> None:
+    a = small(tmp_path)
+    b = small(tmp_path)
+    a.index([doc("1", "x")])
+    with pytest.raises(BackendUnavailable, match="one writer"):
+        b.index([doc("2", "y")])
+    a.commit()
+    a.close()
+    b.index([doc("2", "y")])  # the lock is free again
+    b.commit()
+    assert b.count() == 2
+
+
+def test_unreadable_pointer_is_a_clear_error(tmp_path: Path) -> None:
+    small(tmp_path)
+    (tmp_path / "CURRENT").write_text("{broken")
+    with pytest.raises(BackendUnavailable):
+        small(tmp_path)
+    (tmp_path / "CURRENT").write_text(json.dumps({"generation": "gen-000001", "schema": "0"}))
+    with pytest.raises(BackendUnavailable, match="reindex"):
+        small(tmp_path)
+
+
+def test_uncommitted_writes_are_invisible_and_survive_reopen_only_after_commit(tmp_path: Path) -> None:
+    b = small(tmp_path)
+    b.index([doc("1", "Delta")])
+    assert b.search(SearchRequest(query="Delta", principal_tokens=ALL)).total == 0
+    b.commit()
+    b.close()
+    again = small(tmp_path)
+    assert again.get("1") is not None
