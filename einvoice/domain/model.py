@@ -26,6 +26,8 @@ from enum import StrEnum
 __all__ = [
     "CREDIT_NOTE_TYPE_CODES",
     "INVOICE_TYPE_CODES",
+    "TAX_POINT_CODE_CII_TO_UBL",
+    "TAX_POINT_CODE_UBL_TO_CII",
     "AdditionalDocument",
     "Address",
     "AllowanceCharge",
@@ -89,6 +91,11 @@ INVOICE_TYPE_CODES: frozenset[str] = frozenset(
 )
 #: UNTDID 1001 codes that denote a credit note (UBL CreditNote document; BT-3).
 CREDIT_NOTE_TYPE_CODES: frozenset[str] = frozenset({"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"})
+
+
+#: BT-8: UNTDID 2475 (CII) → UNTDID 2005 (UBL): invoice date, delivery date, paid to date
+TAX_POINT_CODE_CII_TO_UBL: dict[str, str] = {"5": "3", "29": "35", "72": "432"}
+TAX_POINT_CODE_UBL_TO_CII: dict[str, str] = {v: k for k, v in TAX_POINT_CODE_CII_TO_UBL.items()}
 
 
 def decimals(value: Decimal | None) -> int:
@@ -442,7 +449,9 @@ class Invoice:
     currency_code: str | None = None  #: BT-5 invoice currency code (ISO 4217)
     tax_currency_code: str | None = None  #: BT-6 VAT accounting currency code
     tax_point_date: date | None = None  #: BT-7 value added tax point date
-    tax_point_date_code: str | None = None  #: BT-8 value added tax point date code (UNTDID 2005)
+    #: BT-8 value added tax point date code as written: UNTDID 2005 in UBL (3, 35, 432), UNTDID 2475 in CII
+    #: (5, 29, 72); the writers translate (see :data:`TAX_POINT_CODE_CII_TO_UBL`)
+    tax_point_date_code: str | None = None
     due_date: date | None = None  #: BT-9 payment due date
     buyer_reference: str | None = None  #: BT-10 buyer reference (Leitweg-ID in XRechnung)
     project_reference: str | None = None  #: BT-11 project reference

@@ -11,6 +11,7 @@ from datetime import date
 from lxml import etree
 
 from einvoice.domain.model import (
+    TAX_POINT_CODE_UBL_TO_CII,
     AdditionalDocument,
     Address,
     AllowanceCharge,
@@ -249,8 +250,9 @@ def _settlement(el: etree._Element, inv: Invoice, cur: str | None) -> None:
         if i == 0 and inv.tax_point_date is not None:
             tpd = group(tax, _r("TaxPointDate"))
             sub(tpd, f"{{{UDT}}}DateString", inv.tax_point_date.strftime("%Y%m%d"), {"format": "102"})
-        if i == 0:
-            sub(tax, _r("DueDateTypeCode"), inv.tax_point_date_code)
+        if i == 0 and inv.tax_point_date_code:
+            code = inv.tax_point_date_code
+            sub(tax, _r("DueDateTypeCode"), TAX_POINT_CODE_UBL_TO_CII.get(code, code))
         sub(tax, _r("RateApplicablePercent"), vb.rate)
     if inv.invoicing_period is not None:
         period = group(el, _r("BillingSpecifiedPeriod"))
@@ -330,8 +332,9 @@ def _line(parent: etree._Element, line: InvoiceLine, cur: str | None, *, parent_
         np = group(agr, _r("NetPriceProductTradePrice"))
         sub(np, _r("ChargeAmount"), price.net_price, always=True)
         sub(np, _r("BasisQuantity"), price.base_quantity, {"unitCode": price.base_quantity_unit})
-    dl = group(el, _r("SpecifiedLineTradeDelivery"))
-    sub(dl, _r("BilledQuantity"), line.quantity, {"unitCode": line.unit_code}, always=True)
+    if line.quantity is not None or line.unit_code is not None:
+        dl = group(el, _r("SpecifiedLineTradeDelivery"))
+        sub(dl, _r("BilledQuantity"), line.quantity, {"unitCode": line.unit_code}, always=True)
     st = group(el, _r("SpecifiedLineTradeSettlement"))
     if line.vat is not None:
         tax = group(st, _r("ApplicableTradeTax"))

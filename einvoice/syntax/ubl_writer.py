@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from lxml import etree
 
 from einvoice.domain.model import (
+    TAX_POINT_CODE_CII_TO_UBL,
     AdditionalDocument,
     Address,
     AllowanceCharge,
@@ -59,7 +62,8 @@ def write_ubl(invoice: Invoice, *, credit_note: bool | None = None, pretty: bool
         if inv.invoicing_period is not None:
             sub(period, _b("StartDate"), inv.invoicing_period.start)
             sub(period, _b("EndDate"), inv.invoicing_period.end)
-        sub(period, _b("DescriptionCode"), inv.tax_point_date_code)
+        code = inv.tax_point_date_code
+        sub(period, _b("DescriptionCode"), TAX_POINT_CODE_CII_TO_UBL.get(code, code) if code else code)
     if inv.purchase_order_reference is not None or inv.sales_order_reference is not None:
         order = group(root, _c("OrderReference"))
         # cbc:ID is mandatory in UBL; "NA" is the binding's placeholder when only BT-14 is known
@@ -139,9 +143,13 @@ def write_ubl(invoice: Invoice, *, credit_note: bool | None = None, pretty: bool
     for ac in [*inv.allowances, *inv.charges]:
         _allowance_charge(root, ac, cur, document_level=True)
     tot = inv.totals
-    if tot is not None or inv.vat_breakdown:
+    vat_total = tot.vat_total if tot is not None else None
+    if vat_total is None and inv.vat_breakdown and all(vb.tax_amount is not None for vb in inv.vat_breakdown):
+        # UBL requires cbc:TaxAmount with the subtotals: BT-110 = Σ BT-117 (BR-CO-14)
+        vat_total = sum((vb.tax_amount for vb in inv.vat_breakdown if vb.tax_amount is not None), Decimal(0))
+    if vat_total is not None or inv.vat_breakdown:
         tt = group(root, _c("TaxTotal"))
-        sub(tt, _b("TaxAmount"), tot.vat_total if tot else None, {"currencyID": cur}, always=True)
+        sub(tt, _b("TaxAmount"), vat_total, {"currencyID": cur}, always=True)
         for vb in inv.vat_breakdown:
             st = group(tt, _c("TaxSubtotal"))
             sub(st, _b("TaxableAmount"), vb.taxable_amount, {"currencyID": cur}, always=True)
@@ -194,7 +202,8 @@ def _party(wrapper: etree._Element, p: Party, *, seller: bool, creditor_id: str 
     pe = group(wrapper, _c("Party"))
     if p.electronic_address is not None:
         _id(pe, _b("EndpointID"), p.electronic_address)
-    for ident in p.identifiers:
+    # BT-29 repeats for the seller; BT-46 occurs at most once for the buyer (UBL-SR-16)
+    for ident in p.identifiers if seller else p.identifiers[:1]:
         _id(group(pe, _c("PartyIdentification")), _b("ID"), ident)
     if creditor_id is not None:
         sub(group(pe, _c("PartyIdentification")), _b("ID"), creditor_id, {"schemeID": "SEPA"})
@@ -240,10 +249,12 @@ def _payment_means(root: etree._Element, inv: Invoice, cn: bool) -> None:
     transfers: list[CreditTransfer | None] = [*pay.credit_transfers] or [None]
     for i, ct in enumerate(transfers):
         pm = group(root, _c("PaymentMeans"))
-        sub(pm, _b("PaymentMeansCode"), pay.means_code, {"name": pay.means_text}, always=True)
+        # BT-82 and BT-83 occur once (UBL-SR-46/47): written on the first payment means only
+        sub(pm, _b("PaymentMeansCode"), pay.means_code, {"name": pay.means_text if i == 0 else None}, always=True)
         if cn and i == 0:
             sub(pm, _b("PaymentDueDate"), inv.due_date)
-        sub(pm, _b("PaymentID"), pay.remittance_information)
+        if i == 0:
+            sub(pm, _b("PaymentID"), pay.remittance_information)
         if i == 0 and pay.card is not None:
             card = group(pm, _c("CardAccount"))
             sub(card, _b("PrimaryAccountNumberID"), pay.card.account_number, always=True)

