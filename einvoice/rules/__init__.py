@@ -19,7 +19,7 @@ from einvoice.rules.base import Ctx, Finding, Rule
 from einvoice.rules.catalogue import ALIASES, RULES, SEVERITY_ORDER, RuleSpec, severity_overrides
 from einvoice.rules.syntax_cii import check_cii, extended_cii_facts
 from einvoice.rules.syntax_ubl import check_ubl
-from einvoice.syntax.parsed import Locations, ParsedInvoice
+from einvoice.syntax.parsed import Locations, ParsedInvoice, xpath_of
 
 __all__ = [
     "ALIASES",
@@ -63,7 +63,15 @@ def check_rules(
     cvd: bool = False,
 ) -> list[Finding]:
     """Run the model rules (and, given ``root``, the syntax rules) on one invoice model."""
-    ctx = Ctx(invoice, locations or Locations(), syntax, "", is_extension=extension, is_cvd=cvd)
+    ctx = Ctx(
+        invoice,
+        locations or Locations(),
+        syntax,
+        "",
+        is_extension=extension,
+        is_cvd=cvd,
+        root_path=xpath_of(root) if root is not None else None,
+    )
     _run(ctx, EN16931_RULES)
     if root is not None:
         syntax_rule = check_cii if syntax == "CII" else check_ubl
@@ -135,7 +143,13 @@ def check(parsed: ParsedInvoice) -> list[Finding]:
     extension = parsed.profile == "XRECHNUNG-EXTENSION"
     cvd = "cvd" in spec
     ctx = Ctx(
-        parsed.invoice, parsed.locations, parsed.syntax, parsed.profile, is_extension=extension, is_cvd=cvd
+        parsed.invoice,
+        parsed.locations,
+        parsed.syntax,
+        parsed.profile,
+        is_extension=extension,
+        is_cvd=cvd,
+        root_path=xpath_of(parsed.root),
     )
     run_en, run_xr = _profile_findings(parsed, ctx)
     if parsed.profile == "EXTENDED" and parsed.syntax == "CII":

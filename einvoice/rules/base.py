@@ -63,11 +63,13 @@ def present(value: str | None) -> bool:
 
 
 def code(value: object) -> str | None:
-    """A code value (enum or str) as normalised text, None when absent."""
+    """A code value (enum or str) as whitespace-normalised text, None when absent."""
     if value is None:
         return None
-    text = str(value.value if hasattr(value, "value") else value)
-    return " ".join(text.split())
+    text = value if type(value) is str else str(value)  # StrEnum → its value
+    if " " in text or "\n" in text or "\t" in text or "\r" in text:
+        return " ".join(text.split())
+    return text
 
 
 @dataclass(slots=True)
@@ -107,6 +109,8 @@ class Ctx:
     excluded_lines: frozenset[int] = frozenset()
     #: Factur-X EXTENDED logistics service charges: document level charges outside BG-21
     extra_charges: list[AllowanceCharge] = field(default_factory=list)
+    #: XPath of the document root, the location of findings about terms that are absent altogether
+    root_path: str | None = None
 
     @property
     def lines(self) -> list[InvoiceLine]:
@@ -204,8 +208,10 @@ class Ctx:
             if path is not None:
                 return path
         if obj is not None:
-            return loc.of(obj)
-        return None
+            path = loc.of(obj)
+            if path is not None:
+                return path
+        return self.root_path
 
     def within_one(self, actual: Decimal, expected: Decimal) -> bool:
         """The CEN tolerance of ±1 between a stated and a computed amount (CII: inclusive, UBL: strict)."""

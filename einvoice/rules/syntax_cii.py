@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from lxml import etree
 
@@ -15,6 +16,7 @@ from einvoice.syntax.parsed import ParsedInvoice, xpath_of
 __all__ = ["check_cii", "extended_cii_facts"]
 
 
+@cache
 def _r(path: str) -> str:
     return "/".join(
         "{{{}}}{}".format(RSM if s.startswith("rsm:") else RAM, s.split(":", 1)[1]) for s in path.split("/")

@@ -7,6 +7,7 @@ the lxml tree with precompiled ElementPath lookups (no XPath engine, no re-parsi
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
 from lxml import etree
 
@@ -18,6 +19,7 @@ from einvoice.syntax.parsed import xpath_of
 __all__ = ["check_ubl"]
 
 
+@cache
 def _p(path: str) -> str:
     """'cac:A/cbc:B' → Clark notation for lxml ``findall``."""
     out = []
