@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, null, select
 from sqlmodel import Session
 
 from dms.db.tables import Akte, Document, DocumentType, FilePlanNode
@@ -78,39 +78,57 @@ class FactsBuilder:
         return found
 
     def facts(self, doc: Document) -> RecordFacts:
+        return self._facts(int(doc.id or 0), doc.document_date, doc.received_at, doc.retention_class,
+                           doc.document_type, doc.akte_id, doc.custom_fields)
+
+    def _facts(self, doc_id: int, document_date: date | None, received_at: datetime | None,  # noqa: PLR0917
+               retention_class: str | None, document_type: str | None, akte_id: int | None,
+               custom_fields: dict[str, object] | None) -> RecordFacts:
         node_classes: tuple[str, ...] = ()
         closed = None
-        if doc.akte_id:
-            node_classes, closed = self._akte(doc.akte_id)
-        type_class = self._types.get(doc.document_type or "") if doc.document_type else None
-        events = self._events.get(doc.document_date.year, {}) if doc.document_date else {}
+        if akte_id:
+            node_classes, closed = self._akte(akte_id)
+        type_class = self._types.get(document_type) if document_type else None
+        events = self._events.get(document_date.year, {}) if document_date else {}
         return RecordFacts(
-            record_id=str(doc.id),
-            document_date=doc.document_date,
-            received=doc.received_at.date() if doc.received_at else None,
+            record_id=str(doc_id),
+            document_date=document_date,
+            received=received_at.date() if received_at else None,
             closed=closed,
             events=events,
-            explicit_classes=(doc.retention_class,) if doc.retention_class else (),
+            explicit_classes=(retention_class,) if retention_class else (),
             node_classes=node_classes,
             type_classes=(type_class,) if type_class else (),
-            akte_id=str(doc.akte_id) if doc.akte_id else None,
-            ablaufhemmung=bool((doc.custom_fields or {}).get("ablaufhemmung")),
+            akte_id=str(akte_id) if akte_id else None,
+            ablaufhemmung=bool((custom_fields or {}).get("ablaufhemmung")),
         )
 
-    def iter_live(self, batch: int = 5000) -> Iterator[tuple[Document, RecordFacts]]:
-        """Every non-deleted document with its facts, streamed in id order."""
+    def iter_live(self, batch: int = 20_000, *, need_received: bool = True) -> Iterator[tuple[int, str, RecordFacts]]:
+        """``(id, title, facts)`` of every non-deleted document in id order.
+
+        Reads only the needed columns through Core (no ORM objects); ``custom_fields`` is parsed only for rows
+        that mention ``ablaufhemmung``; pass ``need_received=False`` when no class is triggered by receipt.
+        """
+        t = Document.__table__.c  # type: ignore[attr-defined]
+        flag = cast(t.custom_fields, Text).contains("ablaufhemmung")
+        received = t.received_at if need_received else null()
+        cols = (t.id, t.title, t.document_date, received, t.retention_class, t.document_type, t.akte_id, flag)
+        conn = self.session.connection()
         last = 0
         while True:
-            rows = list(self.session.execute(
-                select(Document).where(Document.id > last, Document.deleted.is_(False))  # type: ignore[attr-defined, operator]
-                .order_by(Document.id).limit(batch)  # type: ignore[arg-type]
-            ).scalars())
+            rows = conn.execute(
+                select(*cols).where(t.id > last, t.deleted.is_(False)).order_by(t.id).limit(batch)
+            ).all()
             if not rows:
                 return
-            for doc in rows:
-                yield doc, self.facts(doc)
-            last = int(rows[-1].id or 0)
-            self.session.expunge_all()
+            for doc_id, title, ddate, recv, rclass, dtype, akte_id, maybe in rows:
+                custom = self._custom_fields(doc_id) if maybe else None
+                yield doc_id, title, self._facts(doc_id, ddate, recv, rclass, dtype, akte_id, custom)
+            last = int(rows[-1][0])
+
+    def _custom_fields(self, doc_id: int) -> dict[str, object] | None:
+        doc = self.session.get(Document, doc_id)
+        return dict(doc.custom_fields or {}) if doc is not None else None
 
 
 def hold_of(row: RetentionHold) -> Hold:

@@ -28,7 +28,16 @@ from dms.retention_tables import (
     RetentionHold,
     RetentionTombstone,
 )
-from retention import Decision, DeletionBlocked, HoldIndex, HoldScope, RetentionCalculator, Status, may_delete
+from retention import (
+    Decision,
+    DeletionBlocked,
+    HoldIndex,
+    HoldScope,
+    RetentionCalculator,
+    Status,
+    Trigger,
+    may_delete,
+)
 from retention.certificate import certificate
 from retention.disposal import Actor, DisposalItem, DisposalRequest, ItemState, RequestState, execute
 from retention.errors import NotAuthorised, RetentionError
@@ -222,12 +231,15 @@ def compute_plan(session: Session, settings: RetentionSettings, as_of: date) -> 
     builder = FactsBuilder(session)
     titles: dict[str, str] = {}
 
+    calc = calculator(settings)
+    need_received = any(c.trigger is Trigger.RECEIPT for c in calc.classes.values())
+
     def facts() -> Iterable[Any]:
-        for doc, f in builder.iter_live():
-            titles[f.record_id] = doc.title
+        for _doc_id, title, f in builder.iter_live(need_received=need_received):
+            titles[f.record_id] = title
             yield f
 
-    result = plan(facts(), calculator(settings), holds_index(session), as_of)
+    result = plan(facts(), calc, holds_index(session), as_of)
     keep = {a.record_id for a in result.items} | {a.record_id for a in result.blocked}
     return result, {k: v for k, v in titles.items() if k in keep}
 

@@ -110,12 +110,12 @@ def create_offer(session: Session, settings: RetentionSettings, principal: Princ
             if a.status is not Status.DUE:
                 raise ValidationFailed(f"document {doc.id} is not due: {a.reason()}")
     else:
-        docs = []
-        for doc, facts in builder.iter_live():
+        due_ids = []
+        for doc_id, _title, facts in builder.iter_live():
             a = calc.assess(facts, as_of, holds)
             if a.status is Status.DUE and a.action is Action.OFFER_TO_ARCHIVE:
-                docs.append(doc)
-        docs = _docs(session, [int(d.id or 0) for d in docs])  # re-attach after streaming
+                due_ids.append(doc_id)
+        docs = _docs(session, due_ids)
     if not docs:
         raise ValidationFailed(f"nothing to offer to the archive on {as_of}")
     objects, mapping = _objects(session, docs)

@@ -142,10 +142,14 @@ class RecordFacts:
 
     def trigger_date(self, cls: RetentionClass) -> date | None:
         trigger = cls.trigger
-        if trigger is Trigger.DOCUMENT_DATE:
+        if trigger is _DOCUMENT_DATE:
             return self.document_date
-        if trigger is Trigger.RECEIPT:
-            return self.received
-        if trigger is Trigger.CLOSURE:
+        if trigger is _CLOSURE:
             return self.closed
+        if trigger is _RECEIPT:
+            return self.received
         return self.events.get(cls.event or "")
+
+
+# module-level aliases: plain global lookups are much cheaper than enum attribute access in the hot loop
+_DOCUMENT_DATE, _RECEIPT, _CLOSURE = Trigger.DOCUMENT_DATE, Trigger.RECEIPT, Trigger.CLOSURE
