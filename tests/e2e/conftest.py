@@ -74,7 +74,7 @@ def ui_env(tmp_path: Path) -> Iterator[dict[str, Any]]:
 @pytest.fixture
 def make_ui_user(ui_env: dict[str, Any]) -> Any:
     def make(username: str, role: str, **fields: Any) -> int:
-        return create_user(ui_env["settings"], username, role, **fields)
+        return create_user(ui_env["settings"], username, role, ui_env["app"].state.container, **fields)
 
     return make
 

@@ -52,19 +52,21 @@ def build_app(settings: Settings) -> Any:
     return create_app(settings)
 
 
-def create_user(settings: Settings, username: str, role: str, **fields: Any) -> int:
+def create_user(settings: Settings, username: str, role: str, container: Any = None, **fields: Any) -> int:
     """A user created through the dms auth service (the same code path as the CLI)."""
     from dms.auth import service as auth
     from dms.bootstrap import build_container
 
-    container = build_container(settings, pool=False)
+    own = container is None
+    container = container or build_container(settings, pool=False)
     try:
         with container.uow() as unit:
             user = auth.create_user(unit.session, None, username, role, password=PASSWORD, **fields)
             unit.commit()
             return int(user.id or 0)
     finally:
-        container.close()
+        if own:
+            container.close()
 
 
 def app_from_env() -> Any:

@@ -9,9 +9,10 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 
+from dms.web.permissions import role_has
 from dms.web.ui import backend
 from dms.web.ui.i18n import Translator, normalise_language
-from dms.web.ui.nav import HOME, may_open, navigation_for
+from dms.web.ui.nav import HOME, navigation_for
 from dms.web.ui.security import (
     ANON_COOKIE,
     CSRF_FIELD,
@@ -128,13 +129,10 @@ def role_of(user: Any) -> str | None:
     return None if role is None else str(getattr(role, "value", role))
 
 
-def require_area(area: str) -> Callable[[Request], Any]:
-    """Dependency: a signed-in principal holding ``ui:<area>``; else login redirect or 403 page.
-
-    The permission is declared like ``dms.web.deps.require`` does, so the dms route/permission
-    table covers UI routes too.
-    """
-    permission = f"ui:{area}"
+def require_permission(permission: str) -> Callable[[Request], Any]:
+    """Dependency: a signed-in principal whose role holds ``permission`` in the dms permission table;
+    else a redirect to the login page or a 403 page. Declared like ``dms.web.deps.require`` so the
+    route/permission table covers UI routes too."""
 
     def guard(request: Request) -> Any:
         user = principal(request)
@@ -143,13 +141,19 @@ def require_area(area: str) -> Callable[[Request], Any]:
             if request.url.query:
                 target += "?" + request.url.query
             raise UiRedirect("/login?next=" + quote(target, safe=""))
-        if not may_open(role_of(user), area):
+        role = role_of(user)
+        if role is None or not role_has(role, permission):
             raise UiForbidden()
         return user
 
     guard.__aktenwerk_permission__ = permission  # type: ignore[attr-defined]
-    guard.__name__ = f"require_ui_{area}"
+    guard.__name__ = "require_" + permission.replace(":", "_")
     return guard
+
+
+def require_area(area: str) -> Callable[[Request], Any]:
+    """Pages of a UI area need ``ui:<area>``."""
+    return require_permission(f"ui:{area}")
 
 
 InboxUser = Annotated[Any, Depends(require_area("inbox"))]
@@ -163,3 +167,26 @@ DashboardUser = Annotated[Any, Depends(require_area("finance_dashboard"))]
 PortalUser = Annotated[Any, Depends(require_area("portal"))]
 RecordsUser = Annotated[Any, Depends(require_area("records"))]
 AdminUser = Annotated[Any, Depends(require_area("admin"))]
+
+
+# Form posts need the same permission the JSON API demands for that action.
+DocumentWriter = Annotated[Any, Depends(require_permission("documents:write"))]
+DocumentUploader = Annotated[Any, Depends(require_permission("documents:upload"))]
+AkteCloser = Annotated[Any, Depends(require_permission("akten:close"))]
+InvoiceDecider = Annotated[Any, Depends(require_permission("invoices:decide"))]
+InvoiceReleaser = Annotated[Any, Depends(require_permission("invoices:release"))]
+PaymentRunner = Annotated[Any, Depends(require_permission("payments:run"))]
+InvoiceSubmitter = Annotated[Any, Depends(require_permission("invoices:submit"))]
+HoldKeeper = Annotated[Any, Depends(require_permission("retention:holds"))]
+Disposer = Annotated[Any, Depends(require_permission("retention:dispose"))]
+UserAdmin = Annotated[Any, Depends(require_permission("users:admin"))]
+FileplanWriter = Annotated[Any, Depends(require_permission("fileplan:write"))]
+
+
+def user_message(request: Request, exc: backend.UserError) -> str:
+    """The translated lead text of a refusal, followed by the service's own explanation."""
+    t = Translator(language(request))
+    lead = t(exc.key, detail=exc.detail)
+    if exc.detail and exc.detail not in lead:
+        return f"{lead} {exc.detail}"
+    return lead

@@ -7,6 +7,13 @@ rule lives here.
 
 from __future__ import annotations
 
+from dms.web.ui.backend.admin import (
+    create_user,
+    fileplan,
+    health,
+    import_fileplan,
+    users,
+)
 from dms.web.ui.backend.auth import current_principal, login, logout
 from dms.web.ui.backend.base import (
     SESSION_COOKIE,
@@ -16,8 +23,8 @@ from dms.web.ui.backend.base import (
     cookie_secure,
     secret,
     session_max_age,
-    status_of,
     settings,
+    status_of,
 )
 from dms.web.ui.backend.documents import (
     akte,
@@ -33,36 +40,36 @@ from dms.web.ui.backend.documents import (
     update_document,
     upload,
 )
+from dms.web.ui.backend.invoices import (
+    confirm_iban,
+    create_payment_run,
+    decide,
+    finance_metrics,
+    invoice,
+    invoice_worklist,
+    pain001,
+    payment_runs,
+    rendering,
+    routing_rules,
+    submit_invoice,
+    supplier_invoices,
+)
 from dms.web.ui.backend.pending import _missing
+from dms.web.ui.backend.records import (
+    approve_disposal,
+    archive_handover,
+    archive_offer,
+    certificate,
+    create_disposal,
+    create_hold,
+    disposals,
+    holds,
+    release_hold,
+    retention_classes,
+    retention_due,
+)
 
 search = _missing("search")
-invoice_worklist = _missing("invoices")
-invoice = _missing("invoices")
-decide = _missing("invoices")
-confirm_iban = _missing("invoices")
-payment_runs = _missing("payment-runs")
-create_payment_run = _missing("payment-runs")
-pain001 = _missing("payment-runs")
-finance_metrics = _missing("invoices")
-submit_invoice = _missing("invoices")
-supplier_invoices = _missing("invoices")
-retention_due = _missing("retention")
-holds = _missing("retention")
-create_hold = _missing("retention")
-release_hold = _missing("retention")
-disposals = _missing("retention")
-create_disposal = _missing("retention")
-approve_disposal = _missing("retention")
-certificate = _missing("retention")
-archive_handover = _missing("retention")
-archive_offer = _missing("retention")
-users = _missing("users")
-create_user = _missing("users")
-fileplan = _missing("fileplan")
-import_fileplan = _missing("fileplan")
-retention_classes = _missing("retention")
-routing_rules = _missing("invoices")
-health = _missing("health")
 
 __all__ = [
     "SESSION_COOKIE",
@@ -72,20 +79,49 @@ __all__ = [
     "akte",
     "akten",
     "akten_for_select",
+    "approve_disposal",
+    "archive_handover",
+    "archive_offer",
+    "certificate",
     "close_akte",
+    "confirm_iban",
     "cookie_secure",
+    "create_disposal",
+    "create_hold",
+    "create_payment_run",
+    "create_user",
     "current_principal",
+    "decide",
+    "disposals",
     "document",
+    "fileplan",
+    "finance_metrics",
+    "health",
+    "holds",
+    "import_fileplan",
     "inbox",
+    "invoice",
+    "invoice_worklist",
     "login",
     "logout",
     "original_response",
+    "pain001",
+    "payment_runs",
     "preview_png",
+    "release_hold",
+    "rendering",
+    "retention_classes",
+    "retention_due",
+    "routing_rules",
     "save_search",
     "saved_searches",
     "secret",
     "session_max_age",
     "settings",
+    "status_of",
+    "submit_invoice",
+    "supplier_invoices",
     "update_document",
     "upload",
+    "users",
 ]

@@ -126,6 +126,13 @@ def user_errors() -> Iterator[None]:
 
 @contextmanager
 def uow(request: Request, *, read_only: bool = False) -> Iterator[Any]:
-    """A unit of work of the application container; the caller commits."""
+    """A unit of work of the application container; the caller commits.
+
+    On leaving, loaded rows are detached *before* the unit's closing rollback so that pages can still
+    read the attributes they loaded (a rollback would expire them).
+    """
     with container(request).uow(read_only=read_only) as unit:
-        yield unit
+        try:
+            yield unit
+        finally:
+            unit.session.expunge_all()

@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
 from dms.web.ui import backend
-from dms.web.ui.context import AdminUser, language, verify_csrf
-from dms.web.ui.i18n import Translator
+from dms.web.ui.context import AdminUser, FileplanWriter, UserAdmin, user_message, verify_csrf
 from dms.web.ui.nav import ROLES
 from dms.web.ui.rendering import render
 from dms.web.ui.routing import UiRoute, redirect
@@ -29,7 +28,7 @@ def create_user(
     username: Annotated[str, Form(min_length=2, max_length=150)],
     role: Annotated[str, Form()],
     password: Annotated[str, Form(min_length=10, max_length=1000)],
-    user: AdminUser,
+    user: UserAdmin,
     department: Annotated[str, Form(max_length=64)] = "",
     amount_limit: Annotated[str, Form(max_length=20)] = "",
     supplier_id: Annotated[str, Form(max_length=20)] = "",
@@ -48,11 +47,10 @@ def create_user(
             },
         )
     except backend.UserError as exc:
-        t = Translator(language(request))
         ctx = {
             "users": backend.users(request, user),
             "roles": ROLES,
-            "error": t(exc.key, detail=exc.detail),
+            "error": user_message(request, exc),
             "created_token": None,
         }
         return render(request, "admin/users.html", ctx, exc.status)
@@ -66,14 +64,13 @@ def fileplan(request: Request, user: AdminUser) -> Response:
 
 @router.post("/admin/fileplan", dependencies=[Depends(verify_csrf)])
 async def import_fileplan(
-    request: Request, file: Annotated[UploadFile, File()], user: AdminUser
+    request: Request, file: Annotated[UploadFile, File()], user: FileplanWriter
 ) -> Response:
     data = await file.read()
     try:
         result = backend.import_fileplan(request, user, data)
     except backend.UserError as exc:
-        t = Translator(language(request))
-        ctx = {"nodes": backend.fileplan(request, user), "result": {"error": t(exc.key, detail=exc.detail)}}
+        ctx = {"nodes": backend.fileplan(request, user), "result": {"error": user_message(request, exc)}}
         return render(request, "admin/fileplan.html", ctx, exc.status)
     return render(request, "admin/fileplan.html", {"nodes": backend.fileplan(request, user), "result": result})
 

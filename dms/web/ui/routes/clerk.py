@@ -10,15 +10,17 @@ from fastapi.responses import JSONResponse
 
 from dms.web.ui import backend
 from dms.web.ui.context import (
+    AkteCloser,
     AktenUser,
     DocumentsUser,
+    DocumentUploader,
+    DocumentWriter,
     InboxUser,
     SearchUser,
     UploadUser,
-    language,
+    user_message,
     verify_csrf,
 )
-from dms.web.ui.i18n import Translator
 from dms.web.ui.rendering import apply_security_headers, render
 from dms.web.ui.routing import UiRoute, redirect
 
@@ -85,7 +87,7 @@ def document(request: Request, doc_id: int, user: DocumentsUser) -> Response:
 
 
 @router.post("/documents/{doc_id}", dependencies=[Depends(verify_csrf)])
-async def update_document(request: Request, doc_id: int, user: DocumentsUser) -> Response:
+async def update_document(request: Request, doc_id: int, user: DocumentWriter) -> Response:
     form = await request.form()
     fields = {
         key: str(form.get(key, "")).strip()
@@ -123,12 +125,11 @@ async def upload(
     request: Request,
     *,
     files: Annotated[list[UploadFile], File()],
-    user: UploadUser,
+    user: DocumentUploader,
     title: Annotated[str, Form(max_length=500)] = "",
     document_type: Annotated[str, Form(max_length=64)] = "",
     akte_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    t = Translator(language(request))
     results: list[dict[str, Any]] = []
     for upload_file in files:
         name = upload_file.filename or "upload"
@@ -143,7 +144,7 @@ async def upload(
             )
             results.append({"filename": name, "id": doc_id, "error": None})
         except backend.UserError as exc:
-            results.append({"filename": name, "id": None, "error": t(exc.key, detail=exc.detail)})
+            results.append({"filename": name, "id": None, "error": user_message(request, exc)})
     if "application/json" in request.headers.get("accept", ""):
         failed = all(r["error"] for r in results)
         return JSONResponse({"results": results}, status_code=422 if failed else 201)
@@ -163,6 +164,6 @@ def akte(request: Request, akte_id: int, user: AktenUser) -> Response:
 
 
 @router.post("/akten/{akte_id}/close", dependencies=[Depends(verify_csrf)])
-def close_akte(request: Request, akte_id: int, user: AktenUser) -> Response:
+def close_akte(request: Request, akte_id: int, user: AkteCloser) -> Response:
     backend.close_akte(request, user, akte_id)
     return redirect(f"/akten/{akte_id}?msg=closed")

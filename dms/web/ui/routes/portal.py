@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 
 from dms.web.ui import backend
-from dms.web.ui.context import PortalUser, language, verify_csrf
-from dms.web.ui.i18n import Translator
+from dms.web.ui.context import InvoiceSubmitter, PortalUser, user_message, verify_csrf
 from dms.web.ui.rendering import render
 from dms.web.ui.routing import UiRoute
 
@@ -21,13 +20,12 @@ def upload_form(request: Request, user: PortalUser) -> Response:
 
 
 @router.post("/portal/upload", dependencies=[Depends(verify_csrf)])
-async def upload(request: Request, file: Annotated[UploadFile, File()], user: PortalUser) -> Response:
+async def upload(request: Request, file: Annotated[UploadFile, File()], user: InvoiceSubmitter) -> Response:
     data = await file.read()
     try:
         outcome = backend.submit_invoice(request, user, file.filename or "rechnung.xml", data)
     except backend.UserError as exc:
-        t = Translator(language(request))
-        ctx = {"outcome": {"accepted": False, "error": t(exc.key, detail=exc.detail), "report": None}}
+        ctx = {"outcome": {"accepted": False, "error": user_message(request, exc), "report": None}}
         return render(request, "portal/upload.html", ctx, status_code=exc.status)
     status = 201 if outcome["accepted"] else 422
     return render(request, "portal/upload.html", {"outcome": outcome}, status_code=status)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import JSONResponse
 
 from dms.web.ui import backend
-from dms.web.ui.context import RecordsUser, language, verify_csrf
+from dms.web.ui.context import Disposer, HoldKeeper, RecordsUser, language, user_message, verify_csrf
 from dms.web.ui.i18n import Translator
 from dms.web.ui.rendering import apply_security_headers, render
 from dms.web.ui.routing import UiRoute, redirect
@@ -41,19 +41,18 @@ def create_hold(
     request: Request,
     document_id: Annotated[int, Form(ge=1)],
     reason: Annotated[str, Form(min_length=3, max_length=1000)],
-    user: RecordsUser,
+    user: HoldKeeper,
 ) -> Response:
     try:
         backend.create_hold(request, user, document_id, reason.strip())
     except backend.UserError as exc:
-        t = Translator(language(request))
-        ctx = {"holds": backend.holds(request, user), "error": t(exc.key, detail=exc.detail)}
+        ctx = {"holds": backend.holds(request, user), "error": user_message(request, exc)}
         return render(request, "records/holds.html", ctx, exc.status)
     return redirect("/records/holds?msg=hold_created")
 
 
 @router.post("/records/holds/{hold_id}/release", dependencies=[Depends(verify_csrf)])
-def release_hold(request: Request, hold_id: int, user: RecordsUser) -> Response:
+def release_hold(request: Request, hold_id: int, user: HoldKeeper) -> Response:
     backend.release_hold(request, user, hold_id)
     return redirect("/records/holds?msg=hold_released")
 
@@ -65,7 +64,7 @@ def disposals(request: Request, user: RecordsUser) -> Response:
 
 
 @router.post("/records/disposals", dependencies=[Depends(verify_csrf)])
-async def create_disposal(request: Request, user: RecordsUser) -> Response:
+async def create_disposal(request: Request, user: Disposer) -> Response:
     form = await request.form()
     ids = [int(v) for v in form.getlist("document_ids") if isinstance(v, str) and v.isdigit()]
     t = Translator(language(request))
@@ -75,18 +74,17 @@ async def create_disposal(request: Request, user: RecordsUser) -> Response:
     try:
         backend.create_disposal(request, user, ids)
     except backend.UserError as exc:
-        ctx = {"disposals": backend.disposals(request, user), "error": t(exc.key, detail=exc.detail)}
+        ctx = {"disposals": backend.disposals(request, user), "error": user_message(request, exc)}
         return render(request, "records/disposals.html", ctx, exc.status)
     return redirect("/records/disposals?msg=disposal_requested")
 
 
 @router.post("/records/disposals/{disposal_id}/approve", dependencies=[Depends(verify_csrf)])
-def approve_disposal(request: Request, disposal_id: int, user: RecordsUser) -> Response:
+def approve_disposal(request: Request, disposal_id: int, user: Disposer) -> Response:
     try:
         backend.approve_disposal(request, user, disposal_id)
     except backend.UserError as exc:
-        t = Translator(language(request))
-        ctx = {"disposals": backend.disposals(request, user), "error": t(exc.key, detail=exc.detail)}
+        ctx = {"disposals": backend.disposals(request, user), "error": user_message(request, exc)}
         return render(request, "records/disposals.html", ctx, exc.status)
     return redirect("/records/disposals?msg=disposal_approved")
 
@@ -105,8 +103,11 @@ def archive(request: Request, user: RecordsUser) -> Response:
     return render(request, "records/archive.html", {"data": backend.archive_handover(request, user)})
 
 
-@router.get("/records/archive/offer.xml")
-def archive_offer(request: Request, user: RecordsUser, as_of: str | None = None) -> Response:
+@router.post("/records/archive/offer", dependencies=[Depends(verify_csrf)])
+def archive_offer(
+    request: Request, user: Disposer, as_of: Annotated[str, Form(max_length=10)] = ""
+) -> Response:
+    """Creates the xdomea 0501 offer list (a recorded hand-over process) and downloads it."""
     xml, filename = backend.archive_offer(request, user, _as_of(as_of))
     response = Response(xml, media_type="application/xml")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
