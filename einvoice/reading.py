@@ -15,7 +15,7 @@ from einvoice.syntax._common import Reader
 from einvoice.syntax.cii import read_cii
 from einvoice.syntax.detect import detect_profile, detect_syntax
 from einvoice.syntax.parsed import ParsedInvoice, Syntax
-from einvoice.syntax.pdf import extract_xml, is_pdf
+from einvoice.syntax.pdf import extract, is_pdf
 from einvoice.syntax.ubl import read_ubl
 from einvoice.syntax.zugferd1 import read_zugferd1
 from einvoice.xmlsafe import parse_xml
@@ -33,10 +33,11 @@ def parse(data: bytes, filename: str | None = None) -> ParsedInvoice:
     if not isinstance(data, bytes | bytearray):
         raise UnreadableInvoice("input must be bytes")
     if is_pdf(data) or (filename is not None and filename.lower().endswith(".pdf") and not data.lstrip().startswith(b"<")):
-        xml, name = extract_xml(bytes(data))
-        parsed = parse_xml_bytes(xml)
+        found = extract(bytes(data))
+        parsed = parse_xml_bytes(found.xml)
         parsed.source = "pdf"
-        parsed.pdf_filename = name
+        parsed.pdf_filename = found.filename
+        parsed.pdf_xmp = found.xmp
         return parsed
     return parse_xml_bytes(bytes(data))
 

@@ -167,6 +167,9 @@ class ParsedInvoice:
     root: etree._Element  #: lxml root element, for syntax-binding rules
     source: Literal["xml", "pdf"] = "xml"
     pdf_filename: str | None = None  #: name of the embedded XML file inside a PDF
+    #: Factur-X/PDF-A facts from the PDF's XMP (``conformance_level``, ``document_file_name``, ``version``,
+    #: ``document_type``, ``pdfa_part``, ``pdfa_conformance``; ``error`` if unreadable); empty for XML
+    pdf_xmp: dict[str, str] = field(default_factory=dict)
     locations: Locations = field(default_factory=Locations)
     problems: list[ParseProblem] = field(default_factory=list)
 

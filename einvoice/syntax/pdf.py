@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import dataclass, field
 from typing import Final
 
 from einvoice.errors import HostileXml, NoEmbeddedInvoice, UnreadableInvoice
-from einvoice.xmlsafe import MAX_XML_BYTES
+from einvoice.xmlsafe import MAX_XML_BYTES, parse_xml
 
-__all__ = ["INVOICE_FILENAMES", "MAX_ATTACHMENTS", "MAX_PDF_BYTES", "extract_xml", "is_pdf"]
+__all__ = ["INVOICE_FILENAMES", "MAX_ATTACHMENTS", "MAX_PDF_BYTES", "PdfInvoice", "extract", "extract_xml", "is_pdf"]
 
 #: largest PDF accepted
 MAX_PDF_BYTES: Final = 64 * 1024 * 1024
@@ -51,8 +52,56 @@ def _pick(candidates: list[tuple[str, bytes]]) -> tuple[bytes, str]:
     return content, name
 
 
+@dataclass(slots=True)
+class PdfInvoice:
+    """What a hybrid PDF carries: the invoice XML, its file name and the Factur-X XMP facts."""
+
+    xml: bytes
+    filename: str
+    #: XMP facts (strings as written; missing keys were absent): ``conformance_level`` (fx:ConformanceLevel),
+    #: ``document_file_name``, ``document_type``, ``version`` (fx:Version), ``pdfa_part``, ``pdfa_conformance``;
+    #: ``error`` when the XMP packet is not readable XML
+    xmp: dict[str, str] = field(default_factory=dict)
+
+
+_XMP_KEYS = {
+    "ConformanceLevel": "conformance_level", "DocumentFileName": "document_file_name",
+    "DocumentType": "document_type", "Version": "version", "part": "pdfa_part", "conformance": "pdfa_conformance",
+}
+_PDFAID = "http://www.aiim.org/pdfa/ns/id/"
+
+
+def parse_xmp(packet: bytes) -> dict[str, str]:
+    """Factur-X / PDF/A facts from an XMP packet (element or attribute form), hardened parser."""
+    try:
+        root = parse_xml(packet.strip(), max_bytes=4 * 1024 * 1024)
+    except UnreadableInvoice as exc:
+        return {"error": str(exc)}
+    out: dict[str, str] = {}
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            local = el.tag.rsplit("}", 1)[-1]
+            key = _XMP_KEYS.get(local)
+            ns = el.tag[1:].split("}", 1)[0] if el.tag.startswith("{") else ""
+            if key and (key.startswith("pdfa") == (ns == _PDFAID)) and el.text and el.text.strip():
+                out.setdefault(key, el.text.strip())
+        for name, value in el.attrib.items():
+            local = name.rsplit("}", 1)[-1]
+            key = _XMP_KEYS.get(local)
+            ns = name[1:].split("}", 1)[0] if name.startswith("{") else ""
+            if key and (key.startswith("pdfa") == (ns == _PDFAID)) and value.strip():
+                out.setdefault(key, value.strip())
+    return out
+
+
 def extract_xml(pdf: bytes) -> tuple[bytes, str]:
-    """The embedded invoice XML and its file name inside the PDF.
+    """The embedded invoice XML and its file name inside the PDF (see :func:`extract`)."""
+    found = extract(pdf, with_xmp=False)
+    return found.xml, found.filename
+
+
+def extract(pdf: bytes, *, with_xmp: bool = True) -> PdfInvoice:
+    """The embedded invoice XML, its file name and the XMP facts of a hybrid PDF.
 
     :raises NoEmbeddedInvoice: readable PDF without invoice XML.
     :raises UnreadableInvoice: encrypted, truncated or malformed PDF; too large.
@@ -61,20 +110,22 @@ def extract_xml(pdf: bytes) -> tuple[bytes, str]:
         raise HostileXml(f"PDF too large: {len(pdf)} bytes (limit {MAX_PDF_BYTES})", code="too-large")
     if not is_pdf(pdf):
         raise UnreadableInvoice("not a PDF (no %PDF- header)", code="pdf-broken")
+    xmp: list[bytes] = []
     try:
-        return _pick(_candidates_pypdf(pdf))
+        xml, name = _pick(_candidates_pypdf(pdf, xmp if with_xmp else None))
     except (NoEmbeddedInvoice, HostileXml):
         raise
     except UnreadableInvoice as first_error:
         if first_error.code == "pdf-encrypted":
             raise
         try:
-            return _pick(_candidates_pikepdf(pdf))
+            xml, name = _pick(_candidates_pikepdf(pdf))
         except NoEmbeddedInvoice:
             raise first_error from None
+    return PdfInvoice(xml, name, parse_xmp(xmp[0]) if xmp else {})
 
 
-def _candidates_pypdf(pdf: bytes) -> list[tuple[str, bytes]]:
+def _candidates_pypdf(pdf: bytes, xmp_out: list[bytes] | None = None) -> list[tuple[str, bytes]]:
     from pypdf import PdfReader  # noqa: PLC0415 - heavy import only when a PDF arrives
     from pypdf.errors import PyPdfError  # noqa: PLC0415
 
@@ -85,6 +136,8 @@ def _candidates_pypdf(pdf: bytes) -> list[tuple[str, bytes]]:
             raise UnreadableInvoice("encrypted PDF: an e-invoice PDF (PDF/A-3) must not be encrypted", code="pdf-encrypted")
         out: list[tuple[str, bytes]] = []
         others: list[tuple[str, bytes]] = []
+        if xmp_out is not None:
+            _read_xmp(reader, xmp_out)
         for count, att in enumerate(reader.attachment_list, start=1):
             if count > MAX_ATTACHMENTS:
                 break
@@ -107,6 +160,18 @@ def _candidates_pypdf(pdf: bytes) -> list[tuple[str, bytes]]:
         detail = str(exc).split(":")[-1].strip() or type(exc).__name__
         hint = "truncated (no %%EOF marker)" if b"%%EOF" not in pdf[-2048:] else "damaged"
         raise UnreadableInvoice(f"PDF cannot be read: {hint} ({detail})", code="pdf-broken") from None
+
+
+def _read_xmp(reader: object, out: list[bytes]) -> None:
+    """Append the catalog's XMP packet (if any, ≤ 4 MiB) to ``out``; unreadable metadata is skipped."""
+    try:
+        meta = reader.trailer["/Root"].get("/Metadata")  # type: ignore[attr-defined]
+        if meta is not None:
+            data = meta.get_object().get_data()
+            if isinstance(data, bytes) and len(data) <= 4 * 1024 * 1024:
+                out.append(data)
+    except Exception:  # noqa: S110 - metadata is optional; the invoice XML is what matters
+        pass
 
 
 def _candidates_pikepdf(pdf: bytes) -> list[tuple[str, bytes]]:
