@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from einvoice.domain.model import Invoice
-from einvoice.rules import codelists, en16931, vat, xrechnung
+from einvoice.rules import codelists, en16931, peppol, vat, xrechnung
 from einvoice.rules.base import Ctx, Finding, Rule
 from einvoice.rules.catalogue import ALIASES, RULES, SEVERITY_ORDER, RuleSpec, severity_overrides
 from einvoice.rules.syntax_cii import check_cii, extended_cii_facts
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 _XS_DATE_TZ = re.compile(r"\d{4}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})\Z")
 
 EN16931_RULES: tuple[Rule, ...] = (*en16931.RULES, *vat.RULES, *codelists.RULES)
-XRECHNUNG_RULES: tuple[Rule, ...] = xrechnung.RULES
+XRECHNUNG_RULES: tuple[Rule, ...] = (*xrechnung.RULES, *peppol.RULES)
 
 _OUTDATED_PROFILES = ("ZUGFERD-1.0",)
 _NOT_EN16931 = {"MINIMUM", "BASIC-WL"}
@@ -71,6 +71,7 @@ def check_rules(
         is_extension=extension,
         is_cvd=cvd,
         root_path=xpath_of(root) if root is not None else None,
+        root=root,
     )
     _run(ctx, EN16931_RULES)
     if root is not None:
@@ -150,6 +151,7 @@ def check(parsed: ParsedInvoice) -> list[Finding]:
         is_extension=extension,
         is_cvd=cvd,
         root_path=xpath_of(parsed.root),
+        root=parsed.root,
     )
     run_en, run_xr = _profile_findings(parsed, ctx)
     if parsed.profile == "EXTENDED" and parsed.syntax == "CII":

@@ -111,6 +111,8 @@ class Ctx:
     extra_charges: list[AllowanceCharge] = field(default_factory=list)
     #: XPath of the document root, the location of findings about terms that are absent altogether
     root_path: str | None = None
+    #: the XML root (syntax-binding checks of XRechnung's PEPPOL rules); None for bare models
+    root: Any = None
 
     @property
     def lines(self) -> list[InvoiceLine]:

@@ -469,6 +469,32 @@ CII-SR-466|warning|Buyer contact point (BT-56) and buyer contact department (Dep
 CII-DT-097|warning|Date time string with format 102 shall be CCYYMMDD
 """
 
+# --- PEPPOL-EN16931 rules integrated into XRechnung 3.0 (errors in UBL, warnings in CII) -----------------
+_PEPPOL = """
+R001|Business process MUST be provided.
+R005|VAT accounting currency code MUST be different from invoice currency code when provided.
+R008|Document MUST not contain empty elements.
+R010|Buyer electronic address MUST be provided
+R020|Seller electronic address MUST be provided
+R040|Allowance/charge amount must equal base amount * percentage/100 if base amount and percentage exists
+R041|Allowance/charge base amount MUST be provided when allowance/charge percentage is provided.
+R042|Allowance/charge percentage MUST be provided when allowance/charge base amount is provided.
+R043|Allowance/charge ChargeIndicator value MUST equal 'true' or 'false'
+R044|Charge on price level is NOT allowed. Only value 'false' allowed.
+R046|Item net price MUST equal (Gross price - Allowance amount) when gross price is provided.
+R053|Only one tax total with tax subtotals MUST be provided.
+R054|Only one tax total without tax subtotals MUST be provided when tax currency code is provided.
+R055|Invoice total VAT amount and Invoice total VAT amount in accounting currency MUST have the same operational sign
+R061|Mandate reference MUST be provided for direct debit.
+R101|Element Document reference can only be used for Invoice line object
+R110|Start date of line period MUST be within invoice period.
+R111|End date of line period MUST be within invoice period.
+R120|Invoice line net amount MUST equal (Invoiced quantity * (Item net price/item price base quantity) + Sum of invoice line charge amount - sum of invoice line allowance amount
+R121|Base quantity MUST be a positive number above zero.
+R130|Unit code of price base quantity MUST be same as invoiced quantity.
+"""
+PEPPOL_RULES = tuple(f"PEPPOL-EN16931-{line.split('|', 1)[0]}" for line in _PEPPOL.strip().splitlines())
+
 # --- Aktenwerk's own findings (not part of any schematron) --------------------------------------------
 _AW = {
     "AW-UNREADABLE": (
@@ -532,6 +558,9 @@ def _build_more() -> None:
         rid, sev, text = line.split("|", 2)
         origin = "EN16931-CII" if rid.startswith("CII") else "EN16931-UBL"
         _add(rid, sev, text if text.startswith("[") else f"[{rid}]-{text}", origin=origin)  # type: ignore[arg-type]
+    for line in _PEPPOL.strip().splitlines():
+        num, text = line.split("|", 1)
+        _add(f"PEPPOL-EN16931-{num}", "error", text, origin="XRechnung")
     for rid, (sev, en, de) in _AW.items():
         _add(rid, sev, en, de, origin="Aktenwerk")  # type: ignore[arg-type]
 
@@ -572,6 +601,9 @@ def severity_overrides(
     out: dict[str, str] = dict(_XR_COMMON)
     if syntax == "CII":
         out.update(_XR_CII)
+        out.update(
+            dict.fromkeys(PEPPOL_RULES, "warning")
+        )  # KoSIT integrates PEPPOL rules for CII as warnings
     if extension:
         out.update(_EXT)
         if syntax.startswith("UBL"):
