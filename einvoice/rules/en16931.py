@@ -95,8 +95,13 @@ def core_lines(ctx: Ctx) -> None:
             "BT-146",
             line,
         )
-        if price is not None and price.net_price is not None:
-            ctx.check(price.net_price >= _ZERO, "BR-27", "BT-146", line)
+        # XPath: a missing price compares false, so BR-27 fires together with BR-26
+        ctx.check(
+            price is not None and price.net_price is not None and price.net_price >= _ZERO,
+            "BR-27",
+            "BT-146",
+            line,
+        )
         if price is not None and price.gross_price is not None:
             ctx.check(price.gross_price >= _ZERO, "BR-28", "BT-148", line)
         period = line.period
