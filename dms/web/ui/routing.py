@@ -57,6 +57,14 @@ class UiRoute(APIRoute):
                 return error_page(request, 403, "error.csrf_title", "error.csrf_text")
             except backend.ServiceUnavailable as exc:
                 return error_page(request, 503, "error.unavailable_title", "error.unavailable_text", exc.name)
+            except backend.UserError as exc:
+                if exc.status == 403 and request.method == "GET":
+                    # reading something not visible looks exactly like reading something absent
+                    return error_page(request, 404, "error.not_found_title", "error.not_found_text")
+                key = {403: "forbidden", 404: "not_found", 409: "conflict", 410: "gone", 413: "too_large"}.get(
+                    exc.status, "invalid"
+                )
+                return error_page(request, exc.status, f"error.{key}_title", exc.key, exc.detail or None)
             except backend.NotFound as exc:
                 return error_page(request, 404, "error.not_found_title", "error.not_found_text", str(exc) or None)
             except HTTPException as exc:

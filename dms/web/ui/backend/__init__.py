@@ -7,6 +7,19 @@ rule lives here.
 
 from __future__ import annotations
 
+from dms.retention_ui import (  # the retention context's UI functions
+    approve_disposal,
+    archive_handover,
+    archive_offer,
+    certificate,
+    create_disposal,
+    create_hold,
+    disposals,
+    holds,
+    release_hold,
+    retention_classes,
+    retention_due,
+)
 from dms.web.ui.backend.admin import (
     create_user,
     fileplan,
@@ -54,22 +67,7 @@ from dms.web.ui.backend.invoices import (
     submit_invoice,
     supplier_invoices,
 )
-from dms.web.ui.backend.pending import _missing
-from dms.web.ui.backend.records import (
-    approve_disposal,
-    archive_handover,
-    archive_offer,
-    certificate,
-    create_disposal,
-    create_hold,
-    disposals,
-    holds,
-    release_hold,
-    retention_classes,
-    retention_due,
-)
-
-search = _missing("search")
+from dms.web.ui.backend.search import search
 
 __all__ = [
     "SESSION_COOKIE",
@@ -115,6 +113,7 @@ __all__ = [
     "routing_rules",
     "save_search",
     "saved_searches",
+    "search",
     "secret",
     "session_max_age",
     "settings",

@@ -48,7 +48,7 @@ def search(
     filters = {name: request.query_params.get(name, "") for name in FILTERS}
     filters = {k: v for k, v in filters.items() if v}
     sort = sort if sort in SORTS else "relevance"
-    result = backend.search(request, user, q, filters, sort, max(page, 1)) if (q or filters) else None
+    result = backend.search(request, user, q=q, filters=filters, sort=sort, page=max(page, 1)) if (q or filters) else None
     base_params = {"q": q, "sort": sort, **filters}
 
     def link(**changes: str | None) -> str:

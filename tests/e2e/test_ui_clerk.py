@@ -1,0 +1,104 @@
+"""Clerk pages over HTTP: upload → inbox → search (facets, highlights, saved) → document → edit → download;
+no data of other departments on any page."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.documents import text_pdf
+from tests.e2e.harness import csrf_of
+
+
+def _upload(ui, name: str, data: bytes, **fields: str):
+    token = ui.csrf("/upload")
+    return ui.http.post(
+        "/upload",
+        data={"csrf_token": token, **fields},
+        files=[("files", (name, data, "application/pdf"))],
+        headers={"Accept": "application/json"},
+    )
+
+
+def test_clerk_journey_over_http(ui, make_ui_user) -> None:
+    make_ui_user("klara", "clerk", department="63")
+    assert ui.login("klara").status_code == 303
+    pdf = text_pdf("Bauantrag Gartenhaus Lindenweg 5", "Antragsteller: Familie Mustermann")
+    r = _upload(ui, "bauantrag.pdf", pdf, title="Bauantrag Lindenweg", document_type="Bauantrag")
+    assert r.status_code == 201, r.text
+    doc_id = r.json()["results"][0]["id"]
+
+    inbox = ui.http.get("/inbox")
+    assert "Bauantrag Lindenweg" in inbox.text and f'href="/documents/{doc_id}"' in inbox.text
+
+    found = ui.http.get("/search", params={"q": "Gartenhaus"})
+    assert found.status_code == 200
+    assert f'href="/documents/{doc_id}"' in found.text
+    assert "<mark>Gartenhaus</mark>" in found.text  # highlight, rendered as markup
+    assert "1 Treffer" in found.text
+    facet = ui.http.get("/search", params={"q": "Gartenhaus", "document_type": "Bauantrag"})
+    assert f'href="/documents/{doc_id}"' in facet.text
+    none = ui.http.get("/search", params={"q": "Gartenhaus", "document_type": "Rechnung"})
+    assert f'href="/documents/{doc_id}"' not in none.text
+
+    saved = ui.post_form("/search/saved", {"name": "Gartenhäuser", "query_string": "q=Gartenhaus"}, page="/search")
+    assert saved.status_code == 303
+    assert 'href="/search?q=Gartenhaus">Gartenhäuser</a>' in ui.http.get("/search").text
+
+    page = ui.http.get(f"/documents/{doc_id}")
+    assert page.status_code == 200
+    assert "bauantrag.pdf" in page.text and "document.create" in page.text  # audit trail
+    preview = ui.http.get(f"/documents/{doc_id}/preview/1.png")
+    assert preview.status_code == 200 and preview.content.startswith(b"\x89PNG")
+
+    token = csrf_of(page.text)
+    r = ui.http.post(f"/documents/{doc_id}", data={"csrf_token": token, "title": "Bauantrag Lindenweg 5",
+                                                 "document_type": "Bauantrag", "correspondent": "Mustermann",
+                                                 "tags": "Bau, Garten", "document_date": "2026-03-01"},
+                     follow_redirects=False)
+    assert r.status_code == 303
+    page = ui.http.get(f"/documents/{doc_id}")
+    assert 'value="Bauantrag Lindenweg 5"' in page.text and "document.update_metadata" in page.text
+
+    bad = ui.http.post(f"/documents/{doc_id}", data={"csrf_token": token, "title": "x",
+                                                   "document_date": "2026-13-45"}, follow_redirects=False)
+    assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
+
+    dl = ui.http.get(f"/documents/{doc_id}/download")
+    assert dl.status_code == 200 and dl.content == pdf
+    assert "attachment" in dl.headers["content-disposition"]
+    assert "document.read_content" in ui.http.get(f"/documents/{doc_id}").text
+
+
+def test_upload_refuses_empty_file_with_a_message(ui, make_ui_user) -> None:
+    make_ui_user("klara", "clerk", department="63")
+    ui.login("klara")
+    r = _upload(ui, "leer.pdf", b"")
+    assert r.status_code == 422
+    assert r.json()["results"][0]["error"] == "Die Datei ist leer."
+
+
+def test_no_data_of_other_departments_leaks(ui_env, make_ui_user) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.e2e.conftest import UiClient
+
+    make_ui_user("klara", "clerk", department="63")
+    make_ui_user("otto", "clerk", department="20")
+    a = UiClient(ui_env["client"])
+    b = UiClient(TestClient(ui_env["app"]))
+    a.login("klara")
+    b.login("otto")
+    r = _upload(a, "geheim.pdf", text_pdf("Vertraulich Personalakte Zebrafisch"), title="Personalakte Zebra",
+                document_type="Personal")
+    doc_id = r.json()["results"][0]["id"]
+    _upload(b, "kasse.pdf", text_pdf("Kassenbuch Zebrafisch Stadtkasse"), title="Kassenbuch", document_type="Kasse")
+
+    assert b.http.get(f"/documents/{doc_id}").status_code == 404
+    assert b.http.get(f"/documents/{doc_id}/download").status_code == 404
+    assert b.http.get(f"/documents/{doc_id}/preview/1.png").status_code == 404
+    for path in ("/inbox", "/search?q=Zebrafisch", "/search?q=Personal", "/akten"):
+        text = b.http.get(path).text
+        assert "Personalakte" not in text and f"/documents/{doc_id}\"" not in text, path
+        assert not re.search(r">Personal</a> \(\d+\)", text), path  # no facet value of the other department
+    own = b.http.get("/search?q=Zebrafisch").text
+    assert "Kassenbuch" in own and "1 Treffer" in own
