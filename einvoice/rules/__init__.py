@@ -3,6 +3,24 @@
 `check(parsed)` runs every rule that applies to a parsed invoice and returns the findings with the
 severities of the KoSIT XRechnung configuration. `check_rules(invoice, …)` runs the model rules
 alone (used for the CEN unit-test fragments and property tests).
+
+Validity policy (what ``valid`` means; a report is valid iff no finding is ``error`` or ``fatal``):
+
+- **XRechnung 3.0** (BT-24 ``…#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0``, extension, CVD): EN 16931
+  + syntax binding + XRechnung rules (BR-DE/BR-DEX/BR-TMP and the PEPPOL-EN16931 rules KoSIT integrated),
+  with KoSIT's scenario severities (e.g. BR-CL-23 warning; CII-SR-452…454 errors; extension downgrades).
+- **Other EN 16931 instances** (core, Peppol BIS 3.0, Factur-X/ZUGFeRD BASIC, EN 16931, EXTENDED): the
+  EN 16931 rules and syntax bindings decide; XRechnung rules are not applied (they bind only documents that
+  declare XRechnung) and a warning ``AW-NOT-XRECHNUNG`` says so. KoSIT would answer "no scenario"; a
+  German company receiving B2B e-invoices must accept any EN 16931 invoice (§ 14 UStG), so Aktenwerk
+  accepts them. EXTENDED: sub lines (ParentLineID) are not summed and logistics service charges count as
+  document charges, as the Factur-X specification defines; its extended allowance/charge code lists are
+  warnings.
+- **XRechnung 1.x/2.x**: readable, checked like XRechnung 3.0, plus the warning ``AW-OUTDATED-XRECHNUNG``.
+- **MINIMUM, BASIC WL**: not EN 16931 invoices → error ``AW-PROFILE-NOT-EN16931``.
+- **ZUGFeRD 1.0**: outdated, not EN 16931 → error ``AW-OUTDATED`` (content readable for display).
+- An unknown BT-24 → error ``AW-UNKNOWN-SPECIFICATION``; values that break their XML data type (dates,
+  numbers, base64) → error ``AW-DATATYPE``; unreadable input → ``fatal`` (in the validation engine).
 """
 
 from __future__ import annotations
