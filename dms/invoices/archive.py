@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from dms.db.tables import Akte, FilePlanNode
+from dms.db.tables import Akte, Document, FilePlanNode
 from dms.domain.principal import SYSTEM
 from dms.invoices.settings import InvoiceSettings
 from dms.invoices.tables import Invoice, InvoiceDecision
 from dms.services import documents, fileplan
-from dms.storage.ports import BlobStore
+from dms.storage.ports import BlobStore, sha256_hex
 
 Enqueue = Callable[..., None] | None
 
@@ -191,12 +191,19 @@ def update_trail(
     inv: Invoice,
     decisions: list[InvoiceDecision],
     enqueue: Enqueue = None,
-) -> None:
-    """Add the current approval trail as a new version of the invoice's trail document."""
+) -> bool:
+    """Add the current approval trail as a new version of the invoice's trail document.
+
+    Idempotent: nothing happens when the archived version already has this content. Returns whether a
+    version was added.
+    """
     doc_id = (inv.archive or {}).get("trail")
     if not doc_id:
-        return
+        return False
     data = trail_json(inv, decisions)
+    doc = session.get(Document, int(doc_id))
+    if doc is None or doc.sha256 == sha256_hex(data):
+        return False
     blob = store.put(data)
     documents.add_version(
         session,
@@ -208,3 +215,4 @@ def update_trail(
         comment=f"Freigabeprotokoll nach Entscheidung {len(decisions)}",
         enqueue=enqueue,
     )
+    return True

@@ -6,6 +6,7 @@ below never commit). Archiving happens in the same transaction as the state chan
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
@@ -15,9 +16,12 @@ from dms.domain.principal import Principal
 from dms.invoices import archive, intake, payments, workflow
 from dms.invoices.errors import DecisionConflict, DecisionRefused
 from dms.invoices.settings import InvoiceSettings, get_invoice_settings
-from dms.invoices.tables import PaymentRun
+from dms.invoices.tables import Invoice, PaymentRun
 from einvoice.errors import EinvoiceError
 from einvoice.services import parse
+
+FILE_TRAIL_TASK = "invoices.file_trail"
+log = logging.getLogger(__name__)
 
 
 def _settings(container: Container) -> InvoiceSettings:
@@ -76,7 +80,8 @@ def decide(
     comment: str = "",
     reject_to: str = "previous",
 ) -> dict[str, Any]:
-    """Record a decision, version the archived approval trail, commit; returns the invoice view."""
+    """Record a decision and commit; the archived approval trail is versioned by a job after commit
+    (``invoices.file_trail``), so the decision itself stays fast. Returns the invoice view."""
     try:
         workflow.decide(
             uow.session,
@@ -94,12 +99,37 @@ def decide(
         uow.rollback()
         raise
     inv = workflow.get_invoice(uow.session, principal, invoice_id)
-    archive.update_trail(
-        uow.session, container.store, inv, workflow.decisions_of(uow.session, invoice_id), enqueue=uow.enqueue
-    )
     view = workflow.invoice_view(uow.session, inv)
+    if container.settings.eager_tasks:  # inline mode (tests, sync import): file right after commit
+        uow.after_commit(lambda: _file_trail_quietly(container, invoice_id))
+    else:
+        uow.enqueue(FILE_TRAIL_TASK, invoice_id)
     uow.commit()
     return view
+
+
+def _file_trail_quietly(container: Container, invoice_id: int) -> None:
+    try:
+        file_trail(container, invoice_id)
+    except Exception:  # the decision is committed; a later decision or job files the trail again
+        log.exception("could not file the approval trail of invoice %s", invoice_id)
+
+
+def file_trail(container: Container, invoice_id: int) -> bool:
+    """Job: add the current approval trail as a new version of the archived trail document (idempotent)."""
+    with container.uow() as uow:
+        inv = uow.session.get(Invoice, invoice_id)
+        if inv is None:
+            return False
+        changed = archive.update_trail(
+            uow.session,
+            container.store,
+            inv,
+            workflow.decisions_of(uow.session, invoice_id),
+            enqueue=uow.enqueue,
+        )
+        uow.commit()
+    return changed
 
 
 def confirm_iban(

@@ -1,8 +1,9 @@
 """Payment runs (Zahlungsläufe): every approved, unpaid invoice in exactly one SEPA file.
 
-Exactly once, also for concurrent runs: candidates are locked (``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL; SQLite write transactions are serial), claimed with a guarded ``UPDATE … WHERE
-payment_run_id IS NULL`` whose row count must match, and ``inv_payment_run_items.invoice_id`` is unique.
+Exactly once, also for concurrent runs: candidates are claimed by one guarded ``UPDATE … WHERE
+status = 'approved' AND payment_run_id IS NULL … RETURNING`` (on PostgreSQL a concurrent run waits for the
+row locks and then skips the rows already claimed; SQLite write transactions are serial), and
+``inv_payment_run_items.invoice_id`` is unique as a last line of defence.
 Skonto is deducted when the execution date is within a Skonto period.
 """
 
@@ -44,7 +45,7 @@ def _require(principal: Principal, roles: frozenset[str], what: str) -> None:
         raise PermissionDenied(f"{what} ist der Finanzbuchhaltung vorbehalten.")
 
 
-def _terms(inv: Invoice) -> list[SkontoTerm]:
+def _terms(raw: list[dict[str, Any]] | None) -> list[SkontoTerm]:
     return [
         SkontoTerm(
             days=int(t["days"]),
@@ -52,7 +53,7 @@ def _terms(inv: Invoice) -> list[SkontoTerm]:
             base_amount=Decimal(t["base_amount"]) if t.get("base_amount") else None,
             source=t.get("source", "structured"),
         )
-        for t in inv.skonto_terms or []
+        for t in raw or []
     ]
 
 
@@ -78,16 +79,8 @@ def create_payment_run(
     execution_date = execution_date or today
     if execution_date < today:
         raise ValidationFailed("Das Ausführungsdatum liegt in der Vergangenheit.")
-    query = (
-        select(Invoice)
-        .where(Invoice.status == STATUS_APPROVED, Invoice.payment_run_id.is_(None), Invoice.iban.is_not(None))  # type: ignore[union-attr]
-        .order_by(Invoice.id)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    candidates = list(session.execute(query).scalars())
     run = PaymentRun(
-        status="created" if candidates else "empty",
+        status="created",
         message_id=f"AW-{now:%Y%m%d%H%M%S%f}"[:35],
         execution_date=execution_date,
         created_by=principal.user_id or None,
@@ -97,30 +90,41 @@ def create_payment_run(
     session.flush()
     run_id = int(run.id or 0)
     run.message_id = f"AW-RUN-{run_id}-{now:%Y%m%d%H%M%S}"
+    # One guarded UPDATE claims the candidates: on PostgreSQL a concurrent run blocks on the same rows and,
+    # after the first commits, re-checks the WHERE clause and skips them; SQLite write transactions are serial.
+    t = Invoice.__table__  # type: ignore[attr-defined]
+    candidates = sorted(
+        session.execute(
+            update(t)
+            .where(t.c.status == STATUS_APPROVED, t.c.payment_run_id.is_(None), t.c.iban.is_not(None))
+            .values(payment_run_id=run_id, status=STATUS_SCHEDULED, updated_at=now)
+            .returning(
+                t.c.id,
+                t.c.supplier_id,
+                t.c.seller_name,
+                t.c.iban,
+                t.c.bic,
+                t.c.amount_due,
+                t.c.issue_date,
+                t.c.invoice_number,
+                t.c.skonto_terms,
+            )
+        ).all(),
+        key=lambda r: r.id,
+    )
     if not candidates:
+        run.status = "empty"
+        session.add(run)
+        session.flush()
         audit.record(session, principal, "invoice.payment_run.create", "payment_run", run_id, {"count": 0})
         return run
-    ids = [int(i.id or 0) for i in candidates]
-    claimed = 0
-    for chunk_start in range(0, len(ids), 500):
-        chunk = ids[chunk_start : chunk_start + 500]
-        claimed += session.execute(
-            update(Invoice)
-            .where(Invoice.id.in_(chunk), Invoice.payment_run_id.is_(None), Invoice.status == STATUS_APPROVED)  # type: ignore[union-attr]
-            .values(payment_run_id=run_id, status=STATUS_SCHEDULED, updated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-    if claimed != len(ids):
-        raise Conflict(
-            "Ein anderer Zahlungslauf hat gleichzeitig Rechnungen übernommen; bitte erneut starten."
-        )
     names = {s.id: s.name for s in suppliers.list_suppliers(session, limit=100000)}
     transfers: list[CreditTransfer] = []
     items: list[dict[str, Any]] = []
     total = skonto_total = Decimal("0.00")
     for inv in candidates:
         amount, skonto = payable_amount(
-            _terms(inv), inv.issue_date, inv.amount_due or Decimal(0), execution_date
+            _terms(inv.skonto_terms), inv.issue_date, inv.amount_due or Decimal(0), execution_date
         )
         e2e = e2e_id(int(inv.id or 0))
         remittance = f"Rechnung {inv.invoice_number or ''} vom {inv.issue_date or ''}".strip()
@@ -159,7 +163,9 @@ def create_payment_run(
     except PaymentFileError as exc:
         detail = "; ".join(exc.problems[:5])
         raise ValidationFailed(f"pain.001 kann nicht erzeugt werden: {exc.message} {detail}".strip()) from exc
-    session.execute(PaymentRunItem.__table__.insert(), items)  # type: ignore[attr-defined]
+    item_table = PaymentRunItem.__table__  # type: ignore[attr-defined]
+    for chunk_start in range(0, len(items), 1000):
+        session.execute(item_table.insert().values(items[chunk_start : chunk_start + 1000]))
     run.pain001 = xml.decode("utf-8")
     run.total, run.skonto_total, run.count = total, skonto_total, len(items)
     session.add(run)

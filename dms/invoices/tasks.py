@@ -6,6 +6,16 @@ from __future__ import annotations
 from dms.worker.app import app
 
 REMINDER_TASK = "invoices.send_reminders"
+FILE_TRAIL_TASK = "invoices.file_trail"
+
+
+@app.task(name=FILE_TRAIL_TASK, acks_late=True, autoretry_for=(OSError,), retry_backoff=2, max_retries=8)
+def file_trail_task(invoice_id: int) -> bool:
+    """Version the archived approval trail of one invoice after a decision (idempotent)."""
+    from dms.invoices.facade import file_trail
+    from dms.worker.context import get_container
+
+    return file_trail(get_container(), int(invoice_id))
 
 
 @app.task(name=REMINDER_TASK, acks_late=True)

@@ -360,6 +360,7 @@ def late_payments(session: Session, principal: Principal, *, today: date | None 
 def invoice_view(session: Session, inv: Invoice) -> dict[str, Any]:
     """The API shape of an invoice (``GET /api/v1/invoices/{id}``)."""
     supplier = suppliers.get_supplier(session, inv.supplier_id) if inv.supplier_id else None
+    rows = decisions_of(session, int(inv.id or 0))
     steps = [
         {
             "step": d.step,
@@ -370,12 +371,13 @@ def invoice_view(session: Session, inv: Invoice) -> dict[str, Any]:
             "comment": d.comment,
             "on_behalf_of": d.on_behalf_of,
         }
-        for d in decisions_of(session, int(inv.id or 0))
+        for d in rows
     ]
-    policy = routing.load_policy(session)
-    pos = approval.position(
-        policy.chain_for(inv.department), _records(decisions_of(session, int(inv.id or 0)))
-    )
+    open_step = None
+    if inv.status == STATUS_IN_APPROVAL:
+        policy = routing.load_policy(session)
+        pos = approval.position(policy.chain_for(inv.department), _records(rows))
+        open_step = pos.open_step.value if pos.open_step else None
     return {
         "id": inv.id,
         "status": inv.status,
@@ -403,7 +405,7 @@ def invoice_view(session: Session, inv: Invoice) -> dict[str, Any]:
         "order_reference": inv.order_reference,
         "department": inv.department,
         "assignee_id": inv.assignee_id,
-        "open_step": pos.open_step.value if inv.status == STATUS_IN_APPROVAL and pos.open_step else None,
+        "open_step": open_step,
         "held_reason": inv.held_reason,
         "alerts": inv.alerts,
         "received_at": inv.received_at.isoformat(),

@@ -15,12 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
 from sepaxml import SepaTransfer
 
-from einvoice.domain.terms import TermsError, normalize_bic, normalize_iban
+from einvoice.domain.terms import TermsError, normalize_bic
+from einvoice.domain.terms import normalize_iban as _normalize_iban
+from einvoice.errors import EinvoiceError
 from einvoice.payment.errors import PaymentFileError
 from einvoice.xmlsafe import parse_xml
 
@@ -33,6 +36,12 @@ _SEPA_ID = re.compile(r"^[A-Za-z0-9/\-?:().,'+ ]{1,35}$")
 
 _schema_lock = threading.Lock()
 _schema: etree.XMLSchema | None = None
+
+
+@lru_cache(maxsize=4096)
+def normalize_iban(value: str) -> str:
+    """Cached IBAN check (a run repeats the same supplier accounts many times)."""
+    return _normalize_iban(value)
 
 
 def _xsd() -> etree.XMLSchema:
@@ -149,23 +158,26 @@ def build_pain001(
     root.find("p:CstmrCdtTrfInitn/p:GrpHdr/p:CreDtTm", ns).text = stamp.isoformat()  # type: ignore[union-attr]
     for n, pmt_inf_id in enumerate(root.iterfind("p:CstmrCdtTrfInitn/p:PmtInf/p:PmtInfId", ns), start=1):
         pmt_inf_id.text = f"{message_id[:30]}-{n}"
-    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    problems = validate_pain001(xml)
+    problems = _problems(root)
     if problems:
         raise PaymentFileError("pain.001 verletzt das XSD.", problems=tuple(problems))
-    return xml
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def validate_pain001(xml: bytes) -> list[str]:
     """XSD problems of a pain.001.001.09 document ([] when valid); sums are checked too."""
     try:
         root = parse_xml(xml, max_bytes=MAX_PAYMENT_FILE_BYTES)
-    except Exception as exc:
+    except EinvoiceError as exc:  # unreadable or hostile input is a problem, not a crash
         return [f"nicht lesbar: {exc}"]
+    return _problems(root)
+
+
+def _problems(root: etree._Element) -> list[str]:
     schema = _xsd()
     if not schema.validate(etree.ElementTree(root)):
         return [f"Zeile {e.line}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]
-    summary = summarize_pain001(xml)
+    summary = _summary(root)
     problems = []
     if summary.control_sum != summary.sum_of_amounts:
         problems.append(f"CtrlSum {summary.control_sum} ≠ Summe der Beträge {summary.sum_of_amounts}")
@@ -188,7 +200,10 @@ class Pain001Summary:
 
 def summarize_pain001(xml: bytes) -> Pain001Summary:
     """Read message id, control sums and transfers back from a pain.001.001.09 file."""
-    root = parse_xml(xml, max_bytes=MAX_PAYMENT_FILE_BYTES)
+    return _summary(parse_xml(xml, max_bytes=MAX_PAYMENT_FILE_BYTES))
+
+
+def _summary(root: etree._Element) -> Pain001Summary:
     ns = {"p": PAIN001_NS}
     hdr = root.find("p:CstmrCdtTrfInitn/p:GrpHdr", ns)
     if hdr is None:

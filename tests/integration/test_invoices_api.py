@@ -9,7 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
+from dms.db.tables import DocumentVersion
 from dms.invoices import suppliers
 from einvoice.payment.sepa import summarize_pain001, validate_pain001
 from tests.paths import CORPUS_DIR
@@ -111,7 +113,7 @@ def test_roles_and_supplier_isolation(setup: dict[str, Any], client_as: Any, con
     assert r.status_code == 403
 
 
-def test_decisions_separation_of_duties_and_limit(setup: dict[str, Any]) -> None:
+def test_decisions_separation_of_duties_and_limit(setup: dict[str, Any], container: Any) -> None:
     inv_id = post_invoice(setup["supplier"], invoice_xml("API-4")).json()["id"]
     url = f"/api/v1/invoices/{inv_id}/decisions"
     fin_a = setup["fin_a"]
@@ -134,6 +136,13 @@ def test_decisions_separation_of_duties_and_limit(setup: dict[str, Any]) -> None
         ("arithmetic", "approve"),
     ]
     assert all({"step", "decision", "user", "at"} <= set(s) for s in view["steps"])
+    with container.uow(read_only=True) as uow:  # inline jobs: the archived trail got a version per decision
+        n = uow.session.execute(
+            select(func.count())
+            .select_from(DocumentVersion)
+            .where(DocumentVersion.document_id == view["archive"]["trail"])
+        ).scalar_one()
+    assert n == 3
 
 
 def test_concurrent_decisions_one_wins_rest_409(setup: dict[str, Any], client_as: Any) -> None:

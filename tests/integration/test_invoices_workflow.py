@@ -245,12 +245,16 @@ def test_full_approval_and_trail(world: World) -> None:
         )
         assert actions.count("invoice.decision") == 3
         trail_doc = view["archive"]["trail"]
+        assert ("invoices.file_trail", [inv_id]) in world.c.dispatcher.sent  # type: ignore[attr-defined]
+    assert facade.file_trail(world.c, inv_id) is True  # the job (run by the worker in production)
+    assert facade.file_trail(world.c, inv_id) is False  # idempotent
+    with world.c.uow(read_only=True) as uow:
         versions = list(
             uow.session.execute(
                 select(DocumentVersion).where(DocumentVersion.document_id == trail_doc)
             ).scalars()
         )
-        assert len(versions) == 4  # empty trail + one version per decision, none overwritten
+        assert len(versions) == 2  # empty trail at intake + the trail after the decisions, none overwritten
         last = world.c.store.get(versions[-1].sha256)
         assert [s["step"] for s in json.loads(last)["steps"]] == ["factual", "arithmetic", "payment_order"]
 
