@@ -59,16 +59,22 @@ class Locations:
     - ``paths("BT-131")`` → all XPaths of a repeated term, document order.
     """
 
-    __slots__ = ("_objects", "_terms")
+    __slots__ = ("_alive", "_objects", "_terms")
 
     def __init__(self) -> None:
         self._terms: dict[str, list[tuple[int, etree._Element]]] = {}
         self._objects: dict[int, etree._Element] = {}
+        # keeps every keyed object alive, so an ``id()`` can never be reused by another object
+        self._alive: dict[int, object] = {}
 
     # recording (parsers) -------------------------------------------------------------------------
     def add(self, term: str, el: etree._Element, obj: object | None = None) -> None:
         """Record that ``term`` (of model object ``obj``, if given) was read from ``el``."""
-        entry = (id(obj) if obj is not None else 0, el)
+        key = 0
+        if obj is not None:
+            key = id(obj)
+            self._alive[key] = obj
+        entry = (key, el)
         lst = self._terms.get(term)
         if lst is None:
             self._terms[term] = [entry]
@@ -77,7 +83,9 @@ class Locations:
 
     def bind(self, obj: object, el: etree._Element) -> None:
         """Record the element a model object (group) was read from."""
-        self._objects[id(obj)] = el
+        key = id(obj)
+        self._objects[key] = el
+        self._alive[key] = obj
 
     def remap(self, mapping: dict[etree._Element, etree._Element]) -> None:
         """Replace recorded elements by their counterparts (used when reading a renamed copy)."""
@@ -91,6 +99,7 @@ class Locations:
         for term, lst in other._terms.items():
             self._terms.setdefault(term, []).extend(lst)
         self._objects.update(other._objects)
+        self._alive.update(other._alive)
 
     # querying (rules) ----------------------------------------------------------------------------
     def element(self, term: str, obj: object | None = None) -> etree._Element | None:

@@ -194,3 +194,18 @@ def test_bad_values_become_problems_not_crashes() -> None:
     terms = {pr.term for pr in p.problems}
     assert terms == {"BT-2", "BT-115"}
     assert all(pr.xpath for pr in p.problems)
+
+
+def test_locations_never_confuse_a_discarded_object_with_a_new_one() -> None:
+    from einvoice.domain.model import Delivery
+    from einvoice.syntax.parsed import Locations
+
+    loc = Locations()
+    el = etree.Element("a")
+    loc.bind(Delivery(), el)  # the object is discarded by the caller right away
+    loc.add("BT-72", el, Delivery())
+    for _ in range(1000):
+        fresh = Delivery()
+        assert loc.of(fresh) is None
+        assert loc.path("BT-72", fresh) is None
+    assert loc.path("BT-72") == "/a"
