@@ -56,6 +56,8 @@ EXTRA_INGEST_STEPS: list[tuple[str, str]] = [
 def build_indexer(settings: Settings) -> SearchIndexer:
     """The search backend behind the outbox drain (``search_backend`` setting)."""
     # >>> registration: the search context returns its backend adapter here >>>
+    from dms.search_index import build_search_indexer  # search/ engines behind the outbox (issue 4)
+    return build_search_indexer(settings)
     # <<< registration <<<
     return NullIndexer()
 

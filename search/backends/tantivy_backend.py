@@ -224,10 +224,12 @@ class TantivyBackend(EngineBase):
 
     def index(self, docs: Iterable[SearchDoc]) -> int:
         with self._lock:
+            self._maybe_switch()  # after a rebuild elsewhere, write into the live generation
             return self._index_into(self._gen, docs)
 
     def delete(self, ids: Iterable[str]) -> int:
         with self._lock:
+            self._maybe_switch()
             writer = self._writer(self._gen)
             n = 0
             for doc_id in ids:
