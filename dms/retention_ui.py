@@ -30,10 +30,28 @@ from dms.retention_service import (
 )
 from dms.retention_settings import RetentionSettings
 from dms.retention_xdomea import create_offer, list_handovers
-from dms.web.ui.backend.base import container, uow, user_errors
 from retention.certificate import certificate_pdf
 
 _UI_STATUS = {"open": "requested"}
+
+
+def _base() -> Any:
+    """The UI plumbing (unit of work, error translation), imported lazily: the UI backend imports this module."""
+    from dms.web.ui.backend import base  # noqa: PLC0415 - import cycle with dms.web.ui.backend
+
+    return base
+
+
+def uow(request: Request, *, read_only: bool = False) -> Any:
+    return _base().uow(request, read_only=read_only)
+
+
+def user_errors() -> Any:
+    return _base().user_errors()
+
+
+def container(request: Request) -> Any:
+    return _base().container(request)
 
 
 def _settings() -> RetentionSettings:

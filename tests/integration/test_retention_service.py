@@ -42,7 +42,11 @@ def test_gobd_lock_refuses_delete_before_end_for_admin_too(env: Env) -> None:
         delete_document(env.container, env.settings, env.users["admin"], doc)
     with env.container.uow(read_only=True) as uow:
         info = retention_info(uow.session, env.settings, env.users["rm1"], doc)
-        refused = uow.session.execute(select(AuditEntry).where(AuditEntry.action == "retention.delete_refused")).scalars().all()
+        refused = (
+            uow.session.execute(select(AuditEntry).where(AuditEntry.action == "retention.delete_refused"))
+            .scalars()
+            .all()
+        )
     assert info["keep_until"] == "2034-12-31" and info["status"] == "keep"
     assert info["reason"].startswith("Aufbewahrung bis 31.12.2034")
     assert len(refused) == 1
@@ -69,7 +73,9 @@ def test_hold_blocks_then_release_allows_delete(env: Env) -> None:
 
 
 def test_akte_and_query_holds(env: Env) -> None:
-    a = env.doc(b"a", document_date=OLD.isoformat(), retention_class="ao147-briefe", correspondent="Müller GmbH")
+    a = env.doc(
+        b"a", document_date=OLD.isoformat(), retention_class="ao147-briefe", correspondent="Müller GmbH"
+    )
     b = env.doc(b"b", document_date=OLD.isoformat(), retention_class="ao147-briefe", correspondent="Other")
     with env.container.uow() as uow:
         create_hold(uow.session, env.users["rm1"], query='correspondent:"Müller GmbH"', reason="Prüfung RPA")
@@ -86,8 +92,13 @@ def test_event_trigger_from_recorded_event(env: Env) -> None:
     with env.container.uow(read_only=True) as uow:
         assert retention_info(uow.session, env.settings, env.users["rm1"], doc)["status"] == "undetermined"
     with env.container.uow() as uow:
-        record_event(uow.session, env.users["rm1"], "jahresabschluss-festgestellt", fiscal_year=2024,
-                     occurred_on=date(2025, 9, 30))
+        record_event(
+            uow.session,
+            env.users["rm1"],
+            "jahresabschluss-festgestellt",
+            fiscal_year=2024,
+            occurred_on=date(2025, 9, 30),
+        )
         uow.commit()
     with env.container.uow(read_only=True) as uow:
         info = retention_info(uow.session, env.settings, env.users["rm1"], doc)
@@ -122,7 +133,10 @@ def _disposal_flow(env: Env) -> None:
         s = uow.session
         cert = certificate_of(s, rid)
         assert verify(cert)
-        assert {i["record_id"]: i["state"] for i in cert["items"]} == {str(d1): "destroyed", str(d2): "destroyed"}
+        assert {i["record_id"]: i["state"] for i in cert["items"]} == {
+            str(d1): "destroyed",
+            str(d2): "destroyed",
+        }
         assert cert["opened_by"]["name"] == "rm1" and cert["approved_by"]["name"] == "rm2"
         sha = {i["record_id"]: i["sha256"] for i in cert["items"]}
         assert s.get(DocumentText, d1) is None
@@ -147,3 +161,52 @@ def test_four_eyes_disposal_sqlite(env: Env) -> None:
 def test_four_eyes_disposal_postgres(tmp_path: Path) -> None:
     with postgres_db() as url, make_env(tmp_path, url) as env:
         _disposal_flow(env)
+
+
+def test_interrupted_execution_resumes_without_double_work(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dms.retention_tables import DisposalItemRow
+
+    docs = [
+        env.doc(f"old {i}".encode(), document_date=OLD.isoformat(), retention_class="ao147-belege")
+        for i in range(3)
+    ]
+    with env.container.uow() as uow:
+        rid = int(open_disposal(uow.session, env.settings, env.users["rm1"], docs).id or 0)
+        uow.commit()
+    with env.container.uow() as uow:
+        approve(uow.session, env.users["rm2"], rid)
+        uow.commit()
+    real_delete = env.container.store.delete
+    calls = {"n": 0}
+
+    def dying_delete(digest: str) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise SystemExit("worker killed")  # not an Exception: the run dies mid-item
+        real_delete(digest)
+
+    monkeypatch.setattr(env.container.store, "delete", dying_delete)
+    with pytest.raises(SystemExit):
+        execute_disposal(env.container, env.settings, env.users["rm2"], rid)
+    with env.container.uow(read_only=True) as uow:
+        states = [
+            i.state
+            for i in uow.session.execute(
+                select(DisposalItemRow)
+                .where(DisposalItemRow.disposal_id == rid)
+                .order_by(DisposalItemRow.position)
+            ).scalars()
+        ]
+    assert states == ["done", "in_progress", "pending"]
+    monkeypatch.setattr(env.container.store, "delete", real_delete)
+    out = execute_disposal(env.container, env.settings, env.users["rm2"], rid)
+    assert out["completed"] and out["done"] == [str(docs[1]), str(docs[2])]
+    with env.container.uow(read_only=True) as uow:
+        disposed = [
+            a.object_id
+            for a in uow.session.execute(
+                select(AuditEntry).where(AuditEntry.action == "retention.dispose")
+            ).scalars()
+        ]
+        assert sorted(disposed) == sorted(str(d) for d in docs)  # each exactly once
+        assert certificate_of(uow.session, rid)["summary"] == {"destroyed": 3, "not_destroyed": 0}

@@ -28,24 +28,38 @@ def env(tmp_path: Path) -> Iterator[Env]:
 
 
 def _msg(local: str, pid: str, body: str) -> bytes:
-    return (f'<x:{local} xmlns:x="{NS}"><x:Kopf><x:ProzessID>{pid}</x:ProzessID></x:Kopf>{body}</x:{local}>').encode()
+    return (
+        f'<x:{local} xmlns:x="{NS}"><x:Kopf><x:ProzessID>{pid}</x:ProzessID></x:Kopf>{body}</x:{local}>'
+    ).encode()
 
 
 def test_handover_flow(env: Env) -> None:
     rm1, rm2 = env.users["rm1"], env.users["rm2"]
     with env.container.uow() as uow:
         node = fileplan.create_node(uow.session, rm1, "022.31", "Beschaffung", retention_class="ao147-briefe")
-        akte = fileplan.create_akte(uow.session, rm1, "{plan}-{year}/{seq:04d}", int(node.id or 0), "Feuerwehr", year=2010)
+        akte = fileplan.create_akte(
+            uow.session, rm1, "{plan}-{year}/{seq:04d}", int(node.id or 0), "Feuerwehr", year=2010
+        )
         uow.commit()
         akte_id = int(akte.id or 0)
-    in_akte = env.doc(b"%PDF akte doc", document_date=OLD.isoformat(), akte_id=akte_id, title="Angebot", filename="angebot.pdf")
-    loose = env.doc(b"loose letter", document_date=OLD.isoformat(), retention_class="ao147-briefe", title="Brief")
+    in_akte = env.doc(
+        b"%PDF akte doc",
+        document_date=OLD.isoformat(),
+        akte_id=akte_id,
+        title="Angebot",
+        filename="angebot.pdf",
+    )
+    loose = env.doc(
+        b"loose letter", document_date=OLD.isoformat(), retention_class="ao147-briefe", title="Brief"
+    )
     young = env.doc(b"young", document_date="2026-01-01", retention_class="ao147-briefe")
 
     with env.container.uow() as uow:
         with pytest.raises(ValidationFailed, match="not due"):
             create_offer(uow.session, env.settings, rm1, OLD.replace(year=2026), [young])
-        row, name, xml = create_offer(uow.session, env.settings, rm1, OLD.replace(year=2026), [in_akte, loose])
+        row, name, xml = create_offer(
+            uow.session, env.settings, rm1, OLD.replace(year=2026), [in_akte, loose]
+        )
         uow.commit()
         pid = row.process_id
     assert name == f"{pid}_Aussonderung.Anbieteverzeichnis.0501.xml"
@@ -57,12 +71,17 @@ def test_handover_flow(env: Env) -> None:
 
     appraisal = "".join(
         f"<x:BewertetesObjekt><x:ID>{oid}</x:ID><x:Aussonderungsart><x:Aussonderungsart><code>{code}</code>"
-        "</x:Aussonderungsart></x:Aussonderungsart></x:BewertetesObjekt>" for oid, code in ((akte_obj, "A"), (doc_obj, "V"))
+        "</x:Aussonderungsart></x:Aussonderungsart></x:BewertetesObjekt>"
+        for oid, code in ((akte_obj, "A"), (doc_obj, "V"))
     )
     with env.container.uow() as uow:
-        out = import_message(uow.session, env.settings, rm1, _msg("Aussonderung.Bewertungsverzeichnis.0502", pid, appraisal))
+        out = import_message(
+            uow.session, env.settings, rm1, _msg("Aussonderung.Bewertungsverzeichnis.0502", pid, appraisal)
+        )
         uow.commit()
-    assert out["to_transfer"] == [akte_obj] and "disposal_id" not in out  # V waits for the archive's confirmation
+    assert (
+        out["to_transfer"] == [akte_obj] and "disposal_id" not in out
+    )  # V waits for the archive's confirmation
 
     with env.container.uow() as uow:
         zname, data = build_transfer(env.container, uow.session, env.settings, rm1, pid)
@@ -76,8 +95,10 @@ def test_handover_flow(env: Env) -> None:
     confirm = f"<x:AusgesondertesSGO><x:IDSGO>{akte_obj}</x:IDSGO><x:Erfolgreich>1</x:Erfolgreich></x:AusgesondertesSGO>"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr(f"{pid}_Aussonderung.AussonderungImportBestaetigen.0506.xml",
-                    _msg("Aussonderung.AussonderungImportBestaetigen.0506", pid, confirm))
+        zf.writestr(
+            f"{pid}_Aussonderung.AussonderungImportBestaetigen.0506.xml",
+            _msg("Aussonderung.AussonderungImportBestaetigen.0506", pid, confirm),
+        )
     with env.container.uow() as uow:
         out = import_message(uow.session, env.settings, rm1, buf.getvalue())
         uow.commit()
