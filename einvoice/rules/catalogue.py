@@ -542,6 +542,11 @@ _AW = {
         "A value does not match its data type (number, date, binary object) as required by the XML schema.",
         "Ein Wert entspricht nicht seinem Datentyp (Zahl, Datum, Binärobjekt) gemäß XML-Schema.",
     ),
+    "AW-PDF-XMP": (
+        "warning",
+        "ZUGFeRD/Factur-X PDF: the XMP metadata is missing or inconsistent.",
+        "ZUGFeRD/Factur-X-PDF: die XMP-Metadaten fehlen oder sind widersprüchlich.",
+    ),
     "AW-INTERNAL": (
         "fatal",
         "Internal error while checking a rule.",

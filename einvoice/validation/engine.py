@@ -10,6 +10,7 @@ from einvoice.rules import check
 from einvoice.rules.base import Finding
 from einvoice.rules.catalogue import RULES
 from einvoice.syntax.parsed import ParsedInvoice
+from einvoice.validation.pdfcheck import pdf_findings
 from einvoice.validation.report import ValidationReport
 
 __all__ = ["fatal_report", "validate", "validate_parsed"]
@@ -56,4 +57,7 @@ def validate(data: bytes, filename: str | None = None, *, path: str | None = Non
     except Exception as exc:
         log.exception("unexpected error while reading %s", shown)
         return fatal_report(shown, f"(internal: {type(exc).__name__})", rule="AW-INTERNAL")
-    return validate_parsed(parsed, shown)
+    report = validate_parsed(parsed, shown)
+    if parsed.source == "pdf":
+        report.findings.extend(pdf_findings(bytes(data), parsed))
+    return report
