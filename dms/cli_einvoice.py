@@ -22,7 +22,9 @@ from einvoice.validation.report import ValidationReport
 
 __all__ = ["app", "exit_code"]
 
-app = typer.Typer(help="E-invoices: validate (EN 16931, XRechnung, ZUGFeRD/Factur-X) and show.", no_args_is_help=True)
+app = typer.Typer(
+    help="E-invoices: validate (EN 16931, XRechnung, ZUGFeRD/Factur-X) and show.", no_args_is_help=True
+)
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 SEVERITY_DE = {"fatal": "SCHWERWIEGEND", "error": "FEHLER", "warning": "WARNUNG", "information": "HINWEIS"}
@@ -81,7 +83,9 @@ def validate_cmd(
 @app.command("show")
 def show_cmd(
     file: Annotated[Path, typer.Argument(help="XML or PDF file", show_default=False)],
-    html: Annotated[Path | None, typer.Option("--html", help="Write the German HTML rendering to this file")] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write the German HTML rendering to this file")
+    ] = None,
 ) -> None:
     """Show an e-invoice readably (and optionally write it as HTML)."""
     report = _report_for(file)
@@ -98,9 +102,13 @@ def show_cmd(
     print(f"  Käufer:    {buyer or '–'}  Leitweg-ID/Käuferreferenz: {inv.buyer_reference or '–'}")
     for line in inv.iter_lines():
         name = line.item.name if line.item else ""
-        print(f"  {line.id or '?':>4}  {line.quantity or ''} {line.unit_code or ''}  {name}  {line.net_amount or ''}")
+        print(
+            f"  {line.id or '?':>4}  {line.quantity or ''} {line.unit_code or ''}  {name}  {line.net_amount or ''}"
+        )
     if totals is not None:
-        print(f"  Netto {totals.tax_exclusive}  USt {totals.vat_total}  Brutto {totals.tax_inclusive}  Zahlbetrag {totals.payable} {inv.currency_code or ''}")
+        print(
+            f"  Netto {totals.tax_exclusive}  USt {totals.vat_total}  Brutto {totals.tax_inclusive}  Zahlbetrag {totals.payable} {inv.currency_code or ''}"
+        )
     print(f"  Prüfung: {'gültig' if report.valid else 'ungültig'} ({len(report.findings)} Befunde)")
     if html is not None:
         try:

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.skipif(not VALID, reason="e-invoice corpus not availabl
 
 
 def _post(client: Any, data: bytes, name: str = "rechnung.xml", **params: str) -> Any:
-    return client.post("/api/v1/einvoice/validate", files={"file": (name, data, "application/xml")}, params=params)
+    return client.post(
+        "/api/v1/einvoice/validate", files={"file": (name, data, "application/xml")}, params=params
+    )
 
 
 def test_requires_authentication(client: Any) -> None:
