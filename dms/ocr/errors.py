@@ -6,14 +6,7 @@ They derive from :class:`dms.errors.DmsError` (no HTTP codes here); the web laye
 
 from __future__ import annotations
 
-try:
-    from dms.errors import DmsError
-except ImportError:  # pragma: no cover - until the dms core's error root is committed
-
-    class DmsError(Exception):  # type: ignore[no-redef]
-        def __init__(self, message: str = "") -> None:
-            super().__init__(message)
-            self.message = message
+from dms.errors import DmsError
 
 
 class OcrError(DmsError):

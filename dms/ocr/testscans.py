@@ -292,7 +292,8 @@ def save_jpeg(page: TestPage, path: Path, quality: int = 85) -> Path:
 
 def save_tiff(pages: Sequence[TestPage], path: Path, compression: str = "group4") -> Path:
     """Multi-page TIFF; ``group4`` stores bilevel pages as a fax scanner would."""
-    images = [p.image.convert("1") if compression == "group4" else p.image for p in pages]
+    # copies: Pillow leaves PNG encoder state on an image it saved, which breaks a later TIFF save
+    images = [p.image.convert("1") if compression == "group4" else p.image.copy() for p in pages]
     images[0].save(
         path,
         format="TIFF",
