@@ -201,3 +201,42 @@ NEGATIVE_PDFS = sorted(
 def test_corpus_pdfs_without_invoice_are_refused_cleanly(path: Path) -> None:
     err = _refused_fast(path.read_bytes(), limit=3.0)
     assert err.code in ("no-embedded-xml", "pdf-broken")
+
+
+def test_mutated_corpus_documents_never_crash_reader_or_writers() -> None:
+    """Seeded mutations (removed elements, junk values, broken attributes, duplicates): parse and both
+    writers either work or raise UnreadableInvoice; nothing else escapes."""
+    import random
+
+    from lxml import etree
+
+    from einvoice.syntax.writers import write
+
+    files = [f for folder in ("xrechnung-ubl", "xrechnung-cii", "en16931-ubl", "en16931-cii")
+             for f in sorted((CORPUS_DIR / folder).rglob("*.xml"))]
+    if not files:
+        pytest.skip("corpus not present")
+    rng = random.Random(20261126)
+    junk = ["", "abc", "-1", "1e5", "NaN", "2024-13-45", "99999999", " ", "\u00a0", "0.0000001", "x" * 500]
+    for _ in range(300):
+        root = etree.fromstring(rng.choice(files).read_bytes())
+        elements = [e for e in root.iter() if isinstance(e.tag, str)]
+        for _ in range(rng.randint(1, 6)):
+            el = rng.choice(elements)
+            parent = el.getparent()
+            op = rng.random()
+            if op < 0.3 and parent is not None:
+                parent.remove(el)
+            elif op < 0.6:
+                el.text = rng.choice(junk)
+            elif op < 0.8:
+                for key in list(el.attrib):
+                    el.attrib[key] = rng.choice(["", "ZZ"])
+            elif parent is not None:
+                parent.append(etree.fromstring(etree.tostring(el)))
+        try:
+            parsed = parse(etree.tostring(root))
+        except UnreadableInvoice:
+            continue
+        for syntax in ("UBL-Invoice", "UBL-CreditNote", "CII"):
+            assert write(parsed.invoice, syntax)  # type: ignore[arg-type]
