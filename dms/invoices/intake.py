@@ -2,8 +2,9 @@
 
 Channels (API/portal, watched folder, mailbox) all end in :func:`submit_invoice`. An invalid invoice is
 recorded as ``rejected`` (with its report, so the supplier sees why) and the caller answers 422; a valid
-one enters the approval chain (``in_approval``) or is ``held`` (unknown IBAN, unknown supplier) until
-finance confirms.
+one enters the approval chain (``in_approval``) or is ``held`` (IBAN differs from the supplier's known
+IBANs, unknown supplier, nothing payable) until finance confirms. A supplier without any IBAN on file takes
+the first valid invoice's IBAN as known (trust on first use, flagged as an alert and audited).
 """
 
 from __future__ import annotations
@@ -287,7 +288,20 @@ def _accept(
     if row.supplier_id is None:
         held.append("Lieferant unbekannt: bitte Stammdaten zuordnen.")
         alerts.append(_alert("supplier_unknown", "Kein Lieferanten-Stammsatz zu USt-IdNr./Name gefunden."))
-    elif row.iban is not None and row.iban not in suppliers.known_ibans(session, row.supplier_id):
+    elif row.iban is not None and not (known := suppliers.known_ibans(session, row.supplier_id)):
+        # no account on file yet (master data without bank details): the first invoice's IBAN becomes the
+        # known one, visibly; from now on a different IBAN is held as "IBAN changed"
+        suppliers.add_known_iban(
+            session, None, row.supplier_id, row.iban, bic=row.bic, source="first_invoice"
+        )
+        alerts.append(
+            _alert(
+                "iban_first_use",
+                f"Erste Bankverbindung des Lieferanten übernommen: {row.iban}",
+                iban=row.iban,
+            )
+        )
+    elif row.iban is not None and row.iban not in known:
         held.append("IBAN changed: die Rechnung nennt eine unbekannte Bankverbindung.")
         alerts.append(
             _alert(

@@ -205,6 +205,20 @@ def test_unknown_iban_is_held_until_finance_confirms(world: World) -> None:
     )
 
 
+def test_first_iban_of_a_supplier_without_bank_details_becomes_known(world: World) -> None:
+    with world.c.uow() as uow:
+        s = suppliers.create_supplier(uow.session, None, "Neu GmbH", vat_id="DE555555555")
+        uow.commit()
+    new_sup = world.user("neu", "supplier", supplier_id=int(s.id))
+    first = world.submit(invoice_xml("N-1", iban=OTHER_IBAN), who=new_sup)
+    assert first.invoice.status == "in_approval"
+    assert any(a["code"] == "iban_first_use" for a in first.invoice.alerts)
+    with world.c.uow(read_only=True) as uow:
+        assert suppliers.known_ibans(uow.session, int(s.id)) == {OTHER_IBAN}
+    changed = world.submit(invoice_xml("N-2"), who=new_sup)  # now a different account: held
+    assert changed.invoice.status == "held"
+
+
 def test_finance_upload_matches_supplier_by_vat_id_and_unknown_seller_is_held(world: World) -> None:
     result = world.submit(invoice_xml("R-600"), who=world.fin_a)
     assert result.invoice.supplier_id == world.supplier_id
