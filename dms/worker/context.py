@@ -17,7 +17,9 @@ def get_container() -> Container:
 
         settings = get_settings()
         _container = build_container(settings, dispatcher=RecordingDispatcher())
-        _container.dispatcher = CeleryDispatcher(settings)
+        from dms.worker.app import app
+
+        _container.dispatcher = CeleryDispatcher(settings, app=app)  # reuse the worker's own app
     return _container
 
 

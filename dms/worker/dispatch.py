@@ -14,17 +14,21 @@ _COALESCE = {"dms.drain_outbox": 0.5}  # seconds: don't flood the queue with ide
 
 
 class CeleryDispatcher:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, app: Any = None) -> None:
         self.settings = settings
         self._ok_until = 0.0
         self._last_sent: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._app: Any = app
 
     @property
     def app(self) -> Any:
-        from dms.worker.app import app
+        """A Celery app for *these* settings (the module-level one is built from the environment)."""
+        if self._app is None:
+            from dms.worker.app import create_celery
 
-        return app
+            self._app = create_celery(self.settings)
+        return self._app
 
     def send(self, task: str, args: list[Any]) -> None:
         window = _COALESCE.get(task)

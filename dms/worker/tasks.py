@@ -85,3 +85,4 @@ def _on_worker_ready(**_: Any) -> None:
         reset_container()  # the pool children build their own
     except Exception:
         log.exception("startup recovery sweep failed")
+
