@@ -70,7 +70,10 @@ def main() -> None:
         report = check(targets, DirReader(root), workers=args.workers)
         assert report.healthy, report.to_dict()
         dd = subprocess.run(
-            ["dd", f"if={big}", "of=/dev/null", "bs=1M", "iflag=direct"], capture_output=True, text=True, check=True
+            ["dd", f"if={big}", "of=/dev/null", "bs=1M", "iflag=direct"],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         line = dd.stderr.strip().splitlines()[-1]
         m = re.search(r"copied, ([\d.,]+) s", line)
@@ -81,8 +84,10 @@ def main() -> None:
         for _ in range(256):
             hash_only.update(chunk)
         sha_mb_s = 256 * len(chunk) / 1e6 / (time.perf_counter() - t)
-        print(f"fixity ({args.workers} workers): {report.checked} blobs, {report.bytes_read / 1e6:,.0f} MB in {report.seconds:.2f} s "
-              f"= {report.throughput_mb_s:,.0f} MB/s")
+        print(
+            f"fixity ({args.workers} workers): {report.checked} blobs, {report.bytes_read / 1e6:,.0f} MB in {report.seconds:.2f} s "
+            f"= {report.throughput_mb_s:,.0f} MB/s"
+        )
         print(f"dd iflag=direct bs=1M: {dd_mb_s:,.0f} MB/s ({line})")
         print(f"sha256 in memory (one core): {sha_mb_s:,.0f} MB/s")
         print(f"fixity / dd = {report.throughput_mb_s / dd_mb_s:.0%}")

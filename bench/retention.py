@@ -65,13 +65,28 @@ def db_bench(n: int, as_of: date, url: str | None) -> None:
     batch: list[dict[str, object]] = []
     with container.db.write.begin() as conn:
         for f in records(n):
-            batch.append({
-                "title": f"Dokument {f.record_id}", "tags": [], "custom_fields": {}, "channel": "import",
-                "received_at": now, "current_version": 1, "filename": "x.pdf", "size": 1, "sha256": "0" * 64,
-                "status": "ready", "processing_attempts": 0, "finalised": False, "metadata_version": 1,
-                "deleted": False, "acl_tokens": " ", "updated_at": now, "document_date": f.document_date,
-                "retention_class": f.explicit_classes[0] if f.explicit_classes else None,
-            })
+            batch.append(
+                {
+                    "title": f"Dokument {f.record_id}",
+                    "tags": [],
+                    "custom_fields": {},
+                    "channel": "import",
+                    "received_at": now,
+                    "current_version": 1,
+                    "filename": "x.pdf",
+                    "size": 1,
+                    "sha256": "0" * 64,
+                    "status": "ready",
+                    "processing_attempts": 0,
+                    "finalised": False,
+                    "metadata_version": 1,
+                    "deleted": False,
+                    "acl_tokens": " ",
+                    "updated_at": now,
+                    "document_date": f.document_date,
+                    "retention_class": f.explicit_classes[0] if f.explicit_classes else None,
+                }
+            )
             if len(batch) == 20_000:
                 conn.execute(insert(Document), batch)
                 batch.clear()
@@ -83,8 +98,10 @@ def db_bench(n: int, as_of: date, url: str | None) -> None:
         p, _titles = compute_plan(uow.session, RetentionSettings(), as_of)
     elapsed = time.perf_counter() - started
     print(f"db={container.db.dialect} loaded {n:,} rows in {loaded:.1f} s")
-    print(f"plan from the database: {elapsed:.2f} s ({p.total / elapsed:,.0f} records/s); due={len(p.items):,} "
-          f"counts={dict(p.counts)}")
+    print(
+        f"plan from the database: {elapsed:.2f} s ({p.total / elapsed:,.0f} records/s); due={len(p.items):,} "
+        f"counts={dict(p.counts)}"
+    )
     container.close()
 
 
@@ -92,8 +109,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=1_000_000)
     ap.add_argument("--as-of", type=date.fromisoformat, default=date(2035, 1, 1))
-    ap.add_argument("--db", action="store_true", help="plan through the database (documents table) instead of in memory")
-    ap.add_argument("--db-url", default=None, help="with --db: SQLAlchemy URL (default: SQLite file in a temp dir)")
+    ap.add_argument(
+        "--db", action="store_true", help="plan through the database (documents table) instead of in memory"
+    )
+    ap.add_argument(
+        "--db-url", default=None, help="with --db: SQLAlchemy URL (default: SQLite file in a temp dir)"
+    )
     args = ap.parse_args()
     if args.db:
         db_bench(args.records, args.as_of, args.db_url)
@@ -107,7 +128,9 @@ def main() -> None:
     sample = [i.reason() for i in p.items[:10_000]]
     reasons = time.perf_counter() - reasons_started
     print(f"records={p.total:,} due={len(p.items):,} blocked={len(p.blocked):,} counts={dict(p.counts)}")
-    print(f"plan: {elapsed:.2f} s ({p.total / elapsed:,.0f} records/s); 10k reasons rendered in {reasons:.2f} s")
+    print(
+        f"plan: {elapsed:.2f} s ({p.total / elapsed:,.0f} records/s); 10k reasons rendered in {reasons:.2f} s"
+    )
     print(f"example: {sample[0] if sample else '-'}")
 
 

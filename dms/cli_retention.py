@@ -26,9 +26,13 @@ from rich.table import Table
 from dms.errors import DmsError
 from retention.errors import RetentionError
 
-app = typer.Typer(help="Retention: plan, holds, four-eyes disposal, archive hand-over (xdomea).", no_args_is_help=True)
+app = typer.Typer(
+    help="Retention: plan, holds, four-eyes disposal, archive hand-over (xdomea).", no_args_is_help=True
+)
 hold_app = typer.Typer(help="Legal holds (Löschsperren).", no_args_is_help=True)
-disposal_app = typer.Typer(help="Disposal requests (four eyes) and deletion certificates.", no_args_is_help=True)
+disposal_app = typer.Typer(
+    help="Disposal requests (four eyes) and deletion certificates.", no_args_is_help=True
+)
 fixity_app = typer.Typer(help="Fixity: re-hash stored content.", no_args_is_help=True)
 app.add_typer(hold_app, name="hold")
 app.add_typer(disposal_app, name="disposal")
@@ -85,8 +89,11 @@ def _print_json(data: Any) -> None:
 
 # ---------------------------------------------------------------- plan, classes, why
 @app.command("plan")
-def plan_cmd(as_of: DateOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False,
-             limit: Annotated[int, typer.Option(help="List at most this many items")] = 1000) -> None:
+def plan_cmd(
+    as_of: DateOpt = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    limit: Annotated[int, typer.Option(help="List at most this many items")] = 1000,
+) -> None:
     """Dry run: documents whose retention has ended on --as-of, with action and reason."""
     from dms.retention_facts import today
     from dms.retention_service import compute_plan
@@ -101,12 +108,20 @@ def plan_cmd(as_of: DateOpt = None, as_json: Annotated[bool, typer.Option("--jso
     if as_json:
         _print_json(data)
         return
-    out.print(f"Aussonderungsplan zum {day:%d.%m.%Y}: {data['due']} fällig, {len(data['blocked'])} gesperrt, "
-              f"{data['total']} Dokumente geprüft ({', '.join(f'{k}={v}' for k, v in data['counts'].items())})")
+    out.print(
+        f"Aussonderungsplan zum {day:%d.%m.%Y}: {data['due']} fällig, {len(data['blocked'])} gesperrt, "
+        f"{data['total']} Dokumente geprüft ({', '.join(f'{k}={v}' for k, v in data['counts'].items())})"
+    )
     table = Table("Dokument", "Titel", "Klasse", "Aufbewahrung bis", "Maßnahme", "Begründung")
     for item in (*data["items"], *data["blocked"]):
-        table.add_row(item["record_id"], item["title"], item["class_id"] or "", item["keep_until"] or "",
-                      item["action"] or "", item["reason"])
+        table.add_row(
+            item["record_id"],
+            item["title"],
+            item["class_id"] or "",
+            item["keep_until"] or "",
+            item["action"] or "",
+            item["reason"],
+        )
     out.print(table)
 
 
@@ -140,54 +155,93 @@ def why_cmd(document_id: int, as_of: DateOpt = None) -> None:
 
 
 @app.command("event")
-def event_cmd(name: str, fiscal_year: Annotated[int, typer.Option("--fiscal-year")],
-              on: Annotated[str, typer.Option("--on", help="ISO date the event happened")], user: UserOpt,
-              note: Annotated[str | None, typer.Option()] = None) -> None:
+def event_cmd(
+    name: str,
+    fiscal_year: Annotated[int, typer.Option("--fiscal-year")],
+    on: Annotated[str, typer.Option("--on", help="ISO date the event happened")],
+    user: UserOpt,
+    note: Annotated[str | None, typer.Option()] = None,
+) -> None:
     """Record a named event, e.g. ``jahresabschluss-festgestellt --fiscal-year 2025 --on 2026-06-15``."""
     from dms.retention_service import record_event
 
     day = _date(on, "--on")
     assert day is not None
     with _ctx() as c, c.uow() as uow:
-        record_event(uow.session, _principal(uow.session, user), name, fiscal_year=fiscal_year, occurred_on=day, note=note)
+        record_event(
+            uow.session,
+            _principal(uow.session, user),
+            name,
+            fiscal_year=fiscal_year,
+            occurred_on=day,
+            note=note,
+        )
         uow.commit()
     print(f"event {name} {fiscal_year} recorded ({day})")
 
 
 # ---------------------------------------------------------------- holds
 @hold_app.command("add")
-def hold_add(reason: Annotated[str, typer.Option()], user: UserOpt,
-             document: Annotated[int | None, typer.Option(help="Document id")] = None,
-             akte: Annotated[int | None, typer.Option(help="Akte id")] = None,
-             query: Annotated[str | None, typer.Option(help="Saved query, e.g. 'correspondent:\"X GmbH\" year:2019'")] = None,
-             owner: Annotated[str | None, typer.Option()] = None,
-             review: Annotated[str | None, typer.Option("--review-date")] = None) -> None:
+def hold_add(
+    reason: Annotated[str, typer.Option()],
+    user: UserOpt,
+    document: Annotated[int | None, typer.Option(help="Document id")] = None,
+    akte: Annotated[int | None, typer.Option(help="Akte id")] = None,
+    query: Annotated[
+        str | None, typer.Option(help="Saved query, e.g. 'correspondent:\"X GmbH\" year:2019'")
+    ] = None,
+    owner: Annotated[str | None, typer.Option()] = None,
+    review: Annotated[str | None, typer.Option("--review-date")] = None,
+) -> None:
     """Place a legal hold: it blocks disposal and deletion until released."""
     from dms.retention_service import create_hold
 
     with _ctx() as c, c.uow() as uow:
-        row = create_hold(uow.session, _principal(uow.session, user), reason=reason, document_id=document, akte_id=akte,
-                          query=query, owner=owner, review_date=_date(review, "--review-date"))
+        row = create_hold(
+            uow.session,
+            _principal(uow.session, user),
+            reason=reason,
+            document_id=document,
+            akte_id=akte,
+            query=query,
+            owner=owner,
+            review_date=_date(review, "--review-date"),
+        )
         uow.commit()
         print(row.id)
 
 
 @hold_app.command("list")
-def hold_list(all_: Annotated[bool, typer.Option("--all", help="Include released holds")] = False,
-              as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def hold_list(
+    all_: Annotated[bool, typer.Option("--all", help="Include released holds")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
     from dms.retention_service import list_holds
 
     with _ctx() as c, c.uow(read_only=True) as uow:
-        rows = [{"id": h.id, "scope": h.scope, "target": h.target, "reason": h.reason, "owner": h.owner,
-                 "review_date": h.review_date, "active": h.released_at is None}
-                for h in list_holds(uow.session, active_only=not all_)]
+        rows = [
+            {
+                "id": h.id,
+                "scope": h.scope,
+                "target": h.target,
+                "reason": h.reason,
+                "owner": h.owner,
+                "review_date": h.review_date,
+                "active": h.released_at is None,
+            }
+            for h in list_holds(uow.session, active_only=not all_)
+        ]
     if as_json:
         _print_json(rows)
         return
     table = Table("id", "Bereich", "Ziel", "Grund", "verantwortlich", "Wiedervorlage", "aktiv")
     for r in rows:
-        table.add_row(*(str(r[k] if r[k] is not None else "") for k in
-                        ("id", "scope", "target", "reason", "owner", "review_date", "active")))
+        table.add_row(
+            *(
+                str(r[k] if r[k] is not None else "")
+                for k in ("id", "scope", "target", "reason", "owner", "review_date", "active")
+            )
+        )
     out.print(table)
 
 
@@ -203,8 +257,11 @@ def hold_release(hold_id: int, user: UserOpt, note: Annotated[str | None, typer.
 
 # ---------------------------------------------------------------- disposals
 @disposal_app.command("open")
-def disposal_open(document_ids: Annotated[list[int], typer.Argument()], user: UserOpt,
-                  note: Annotated[str, typer.Option()] = "") -> None:
+def disposal_open(
+    document_ids: Annotated[list[int], typer.Argument()],
+    user: UserOpt,
+    note: Annotated[str, typer.Option()] = "",
+) -> None:
     """Open a disposal request (records manager); a different records manager must approve it."""
     from dms.retention_service import open_disposal
 
@@ -255,14 +312,22 @@ def disposal_list() -> None:
     with _ctx() as c, c.uow(read_only=True) as uow:
         table = Table("id", "Status", "Quelle", "beantragt von", "genehmigt von", "Dokumente", "Protokoll")
         for r, n in list_disposals(uow.session):
-            table.add_row(str(r.id), r.state, r.source, r.opened_by_name, r.approved_by_name or "", str(n),
-                          "ja" if r.certificate else "")
+            table.add_row(
+                str(r.id),
+                r.state,
+                r.source,
+                r.opened_by_name,
+                r.approved_by_name or "",
+                str(n),
+                "ja" if r.certificate else "",
+            )
     out.print(table)
 
 
 @disposal_app.command("certificate")
-def disposal_certificate(disposal_id: int,
-                         pdf: Annotated[Path | None, typer.Option(help="Write the PDF here")] = None) -> None:
+def disposal_certificate(
+    disposal_id: int, pdf: Annotated[Path | None, typer.Option(help="Write the PDF here")] = None
+) -> None:
     """Print the deletion certificate (JSON) or write it as PDF."""
     from dms.retention_service import certificate_of
     from retention.certificate import certificate_pdf
@@ -278,17 +343,27 @@ def disposal_certificate(disposal_id: int,
 
 # ---------------------------------------------------------------- archive hand-over
 @app.command("offer")
-def offer_cmd(out_dir: Annotated[Path, typer.Option("--out", help="Folder for the 0501 XML")], user: UserOpt,
-              as_of: DateOpt = None,
-              document_ids: Annotated[list[int] | None, typer.Option("--document", help="Offer these (repeatable)")] = None) -> None:
+def offer_cmd(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the 0501 XML")],
+    user: UserOpt,
+    as_of: DateOpt = None,
+    document_ids: Annotated[
+        list[int] | None, typer.Option("--document", help="Offer these (repeatable)")
+    ] = None,
+) -> None:
     """Export the offer list (xdomea 0501) of due documents for the archive."""
     from dms.retention_facts import today
     from dms.retention_xdomea import create_offer
 
     settings = _settings()
     with _ctx() as c, c.uow() as uow:
-        _row, name, xml = create_offer(uow.session, settings, _principal(uow.session, user),
-                                      _date(as_of) or today(settings), document_ids)
+        _row, name, xml = create_offer(
+            uow.session,
+            settings,
+            _principal(uow.session, user),
+            _date(as_of) or today(settings),
+            document_ids,
+        )
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / name).write_bytes(xml)
         uow.commit()
@@ -296,7 +371,9 @@ def offer_cmd(out_dir: Annotated[Path, typer.Option("--out", help="Folder for th
 
 
 @app.command("import")
-def import_cmd(path: Annotated[Path, typer.Argument(help="0502 / 0506 / 0507 message, XML or zip")], user: UserOpt) -> None:
+def import_cmd(
+    path: Annotated[Path, typer.Argument(help="0502 / 0506 / 0507 message, XML or zip")], user: UserOpt
+) -> None:
     """Import the archive's answer. After the final answer a disposal request is opened (needs approval)."""
     from dms.retention_xdomea import import_message
 
@@ -326,9 +403,11 @@ def transfer_cmd(process_id: str, out_dir: Annotated[Path, typer.Option("--out")
 
 # ---------------------------------------------------------------- fixity
 @fixity_app.command("check")
-def fixity_check(sample: Annotated[int | None, typer.Option(min=1, help="Check a random sample of N blobs")] = None,
-                 as_json: Annotated[bool, typer.Option("--json")] = False,
-                 user: Annotated[str | None, typer.Option("--user", help="Acting user (default: system)")] = None) -> None:
+def fixity_check(
+    sample: Annotated[int | None, typer.Option(min=1, help="Check a random sample of N blobs")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    user: Annotated[str | None, typer.Option("--user", help="Acting user (default: system)")] = None,
+) -> None:
     """Re-hash stored originals; exit 1 when any blob is missing or does not match its SHA-256."""
     from dms.retention_fixity import run_fixity
 
@@ -341,9 +420,11 @@ def fixity_check(sample: Annotated[int | None, typer.Option(min=1, help="Check a
     if as_json:
         _print_json(report)
     else:
-        print(f"fixity: {report['checked']} checked, {report['ok']} ok, {len(report['mismatches'])} mismatching, "
-              f"{len(report['missing'])} missing, {report['bytes_read']:,} bytes in {report['seconds']} s "
-              f"({report['throughput_mb_s']} MB/s){' [sample]' if report['sampled'] else ''}")
+        print(
+            f"fixity: {report['checked']} checked, {report['ok']} ok, {len(report['mismatches'])} mismatching, "
+            f"{len(report['missing'])} missing, {report['bytes_read']:,} bytes in {report['seconds']} s "
+            f"({report['throughput_mb_s']} MB/s){' [sample]' if report['sampled'] else ''}"
+        )
         for m in report["mismatches"]:
             print(f"  MISMATCH {m['key']} (document {m['record_id']}): now {m['actual']}")
         for m in report["missing"]:

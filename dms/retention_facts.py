@@ -71,19 +71,35 @@ class FactsBuilder:
             if akte is None:
                 found = ((), None)
             else:
-                classes = tuple(c for c in (akte.retention_class, self._nodes.get(akte.fileplan_node_id)) if c)
+                classes = tuple(
+                    c for c in (akte.retention_class, self._nodes.get(akte.fileplan_node_id)) if c
+                )
                 closed = akte.closed_at.date() if akte.closed_at and akte.status != "open" else None
                 found = (classes, closed)
             self._akten[akte_id] = found
         return found
 
     def facts(self, doc: Document) -> RecordFacts:
-        return self._facts(int(doc.id or 0), doc.document_date, doc.received_at, doc.retention_class,
-                           doc.document_type, doc.akte_id, doc.custom_fields)
+        return self._facts(
+            int(doc.id or 0),
+            doc.document_date,
+            doc.received_at,
+            doc.retention_class,
+            doc.document_type,
+            doc.akte_id,
+            doc.custom_fields,
+        )
 
-    def _facts(self, doc_id: int, document_date: date | None, received_at: datetime | None,  # noqa: PLR0917
-               retention_class: str | None, document_type: str | None, akte_id: int | None,
-               custom_fields: dict[str, object] | None) -> RecordFacts:
+    def _facts(  # noqa: PLR0917 - positional on purpose: hot loop
+        self,
+        doc_id: int,
+        document_date: date | None,
+        received_at: datetime | None,
+        retention_class: str | None,
+        document_type: str | None,
+        akte_id: int | None,
+        custom_fields: dict[str, object] | None,
+    ) -> RecordFacts:
         node_classes: tuple[str, ...] = ()
         closed = None
         if akte_id:
@@ -103,7 +119,9 @@ class FactsBuilder:
             ablaufhemmung=bool((custom_fields or {}).get("ablaufhemmung")),
         )
 
-    def iter_live(self, batch: int = 20_000, *, need_received: bool = True) -> Iterator[tuple[int, str, RecordFacts]]:
+    def iter_live(
+        self, batch: int = 20_000, *, need_received: bool = True
+    ) -> Iterator[tuple[int, str, RecordFacts]]:
         """``(id, title, facts)`` of every non-deleted document in id order.
 
         Reads only the needed columns through Core (no ORM objects); ``custom_fields`` is parsed only for rows
@@ -134,8 +152,13 @@ class FactsBuilder:
 def hold_of(row: RetentionHold) -> Hold:
     scope = HoldScope(row.scope)
     return Hold(
-        id=str(row.id), scope=scope, target=row.target, reason=row.reason, owner=row.owner,
-        review_date=row.review_date, members=None,
+        id=str(row.id),
+        scope=scope,
+        target=row.target,
+        reason=row.reason,
+        owner=row.owner,
+        review_date=row.review_date,
+        members=None,
     )
 
 
@@ -148,7 +171,14 @@ def active_holds(session: Session, resolve_query: object = None) -> HoldIndex:
         if hold.scope is HoldScope.QUERY and callable(resolve_query):
             members = resolve_query(hold.target)
             if members is not None:
-                hold = Hold(hold.id, hold.scope, hold.target, hold.reason, hold.owner, hold.review_date,
-                            frozenset(str(m) for m in members))
+                hold = Hold(
+                    hold.id,
+                    hold.scope,
+                    hold.target,
+                    hold.reason,
+                    hold.owner,
+                    hold.review_date,
+                    frozenset(str(m) for m in members),
+                )
         holds.append(hold)
     return HoldIndex(holds)

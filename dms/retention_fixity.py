@@ -42,7 +42,8 @@ def fixity_targets(session: Session) -> list[FixityTarget]:
     rows = session.execute(
         select(DocumentVersion.sha256, DocumentVersion.document_id)
         .join(Document, Document.id == DocumentVersion.document_id)  # type: ignore[arg-type]
-        .where(Document.deleted.is_(False)).order_by(DocumentVersion.id)  # type: ignore[attr-defined, arg-type]
+        .where(Document.deleted.is_(False))
+        .order_by(DocumentVersion.id)  # type: ignore[attr-defined, arg-type]
     )
     for sha, doc_id in rows:
         if sha not in seen:
@@ -50,13 +51,21 @@ def fixity_targets(session: Session) -> list[FixityTarget]:
     return list(seen.values())
 
 
-def run_fixity(container: Container, settings: RetentionSettings, *, principal: Principal | None = None,
-               sample: int | None = None, seed: int | None = None) -> dict[str, Any]:
+def run_fixity(
+    container: Container,
+    settings: RetentionSettings,
+    *,
+    principal: Principal | None = None,
+    sample: int | None = None,
+    seed: int | None = None,
+) -> dict[str, Any]:
     """Check, store a :class:`FixityRun`, audit the outcome; returns the report as a dict with ``run_id``."""
     started = utcnow()
     with container.uow(read_only=True) as uow:
         targets = fixity_targets(uow.session)
-    report = check(targets, StoreReader(container.store), sample=sample, seed=seed, workers=settings.fixity_workers)
+    report = check(
+        targets, StoreReader(container.store), sample=sample, seed=seed, workers=settings.fixity_workers
+    )
     data = report.to_dict()
     problems = {
         "mismatches": report.mismatches[:MAX_LISTED_PROBLEMS],
@@ -64,16 +73,35 @@ def run_fixity(container: Container, settings: RetentionSettings, *, principal: 
         "errors": report.errors[:MAX_LISTED_PROBLEMS],
     }
     with container.uow() as uow:
-        run = FixityRun(started_at=started, finished_at=utcnow(), checked=report.checked, ok=report.ok,
-                        bytes_read=report.bytes_read, seconds=report.seconds, sampled=report.sampled,
-                        healthy=report.healthy, problems=problems)
+        run = FixityRun(
+            started_at=started,
+            finished_at=utcnow(),
+            checked=report.checked,
+            ok=report.ok,
+            bytes_read=report.bytes_read,
+            seconds=report.seconds,
+            sampled=report.sampled,
+            healthy=report.healthy,
+            problems=problems,
+        )
         uow.session.add(run)
         uow.session.flush()
-        audit.record(uow.session, principal or SYSTEM, "retention.fixity", "fixity_run", run.id, {
-            "checked": report.checked, "ok": report.ok, "mismatches": len(report.mismatches),
-            "missing": len(report.missing), "errors": len(report.errors), "sampled": report.sampled,
-            "first_problems": [p["key"] for p in (report.mismatches + report.missing)[:20]],
-        })
+        audit.record(
+            uow.session,
+            principal or SYSTEM,
+            "retention.fixity",
+            "fixity_run",
+            run.id,
+            {
+                "checked": report.checked,
+                "ok": report.ok,
+                "mismatches": len(report.mismatches),
+                "missing": len(report.missing),
+                "errors": len(report.errors),
+                "sampled": report.sampled,
+                "first_problems": [p["key"] for p in (report.mismatches + report.missing)[:20]],
+            },
+        )
         uow.commit()
         data["run_id"] = run.id
     return data

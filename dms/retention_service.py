@@ -56,20 +56,29 @@ def actor_of(principal: Principal) -> Actor:
 
 # ---------------------------------------------------------------- saved-query holds
 _TERM = re.compile(r'(\w+):("([^"]*)"|(\S+))')
-_QUERY_FIELDS = {"type": Document.document_type, "correspondent": Document.correspondent,
-                 "department": Document.department, "class": Document.retention_class}
+_QUERY_FIELDS = {
+    "type": Document.document_type,
+    "correspondent": Document.correspondent,
+    "department": Document.department,
+    "class": Document.retention_class,
+}
 
 
 def parse_hold_query(text: str) -> list[tuple[str, str]]:
     """A saved query for holds: ``field:value`` terms joined by AND (type, correspondent, department,
     class, akte (Aktenzeichen), year, tag). Anything else is refused so a hold never silently matches nothing."""
-    terms = [(m.group(1).lower(), m.group(3) if m.group(3) is not None else m.group(4)) for m in _TERM.finditer(text)]
+    terms = [
+        (m.group(1).lower(), m.group(3) if m.group(3) is not None else m.group(4))
+        for m in _TERM.finditer(text)
+    ]
     rest = _TERM.sub("", text).strip()
     if not terms or rest:
         raise ValidationFailed(f"hold query must be field:value terms, got {text!r}")
     for name, value in terms:
         if name not in {*_QUERY_FIELDS, "akte", "year", "tag"}:
-            raise ValidationFailed(f"unknown hold query field {name!r} (type, correspondent, department, class, akte, year, tag)")
+            raise ValidationFailed(
+                f"unknown hold query field {name!r} (type, correspondent, department, class, akte, year, tag)"
+            )
         if name == "year" and not value.isdigit():
             raise ValidationFailed(f"year must be a number, got {value!r}")
     return terms
@@ -84,8 +93,10 @@ def resolve_hold_query(session: Session, text: str) -> set[str]:
         elif name == "akte":
             q = q.join(Akte, Akte.id == Document.akte_id).where(Akte.aktenzeichen == value)  # type: ignore[arg-type]
         elif name == "year":
-            q = q.where(Document.document_date >= date(int(value), 1, 1),  # type: ignore[operator]
-                        Document.document_date <= date(int(value), 12, 31))  # type: ignore[operator]
+            q = q.where(
+                Document.document_date >= date(int(value), 1, 1),  # type: ignore[operator]
+                Document.document_date <= date(int(value), 12, 31),
+            )  # type: ignore[operator]
         else:
             tags.append(value)
     return {str(i) for i, doc_tags in session.execute(q) if all(t in (doc_tags or []) for t in tags)}
@@ -102,20 +113,33 @@ def _live_document(session: Session, document_id: int) -> Document:
         raise NotFound(f"document {document_id} not found")
     if doc.deleted:
         tomb = session.get(RetentionTombstone, document_id)
-        raise NotFound(f"document {document_id} was disposed on {tomb.disposed_at:%Y-%m-%d}" if tomb
-                       else f"document {document_id} not found")
+        raise NotFound(
+            f"document {document_id} was disposed on {tomb.disposed_at:%Y-%m-%d}"
+            if tomb
+            else f"document {document_id} not found"
+        )
     return doc
 
 
-def assess_document(session: Session, settings: RetentionSettings, document_id: int,
-                    as_of: date | None = None, calc: RetentionCalculator | None = None) -> Assessment:
+def assess_document(
+    session: Session,
+    settings: RetentionSettings,
+    document_id: int,
+    as_of: date | None = None,
+    calc: RetentionCalculator | None = None,
+) -> Assessment:
     doc = _live_document(session, document_id)
     facts = FactsBuilder(session).facts(doc)
     return (calc or calculator(settings)).assess(facts, as_of or today(settings), holds_index(session))
 
 
-def retention_info(session: Session, settings: RetentionSettings, principal: Principal, document_id: int,
-                   as_of: date | None = None) -> dict[str, Any]:
+def retention_info(
+    session: Session,
+    settings: RetentionSettings,
+    principal: Principal,
+    document_id: int,
+    as_of: date | None = None,
+) -> dict[str, Any]:
     """Why is this document kept until when — or when was it disposed."""
     doc = session.get(Document, document_id)
     if doc is None:
@@ -124,9 +148,15 @@ def retention_info(session: Session, settings: RetentionSettings, principal: Pri
         raise NotFound(f"document {document_id} not found")
     tomb = session.get(RetentionTombstone, document_id)
     if tomb is not None:
-        return {"document_id": document_id, "status": DISPOSED, "disposed_at": tomb.disposed_at.isoformat(),
-                "disposal_id": tomb.disposal_id, "sha256": tomb.sha256, "class_id": tomb.class_id,
-                "reason": tomb.reason}
+        return {
+            "document_id": document_id,
+            "status": DISPOSED,
+            "disposed_at": tomb.disposed_at.isoformat(),
+            "disposal_id": tomb.disposal_id,
+            "sha256": tomb.sha256,
+            "class_id": tomb.class_id,
+            "reason": tomb.reason,
+        }
     a = assess_document(session, settings, document_id, as_of)
     data = a.to_dict()
     data["document_id"] = document_id
@@ -135,13 +165,23 @@ def retention_info(session: Session, settings: RetentionSettings, principal: Pri
     return data
 
 
-def decision_for(session: Session, settings: RetentionSettings, document_id: int, as_of: date | None = None,
-                 calc: RetentionCalculator | None = None) -> Decision:
+def decision_for(
+    session: Session,
+    settings: RetentionSettings,
+    document_id: int,
+    as_of: date | None = None,
+    calc: RetentionCalculator | None = None,
+) -> Decision:
     """The GoBD lock: may this document's content be removed now?"""
     doc = _live_document(session, document_id)
     facts = FactsBuilder(session).facts(doc)
-    return may_delete(facts, holds_index(session), as_of or today(settings), calc or calculator(settings),
-                      allow_unclassified=settings.allow_unclassified_delete)
+    return may_delete(
+        facts,
+        holds_index(session),
+        as_of or today(settings),
+        calc or calculator(settings),
+        allow_unclassified=settings.allow_unclassified_delete,
+    )
 
 
 def ensure_content_change_allowed(session: Session, settings: RetentionSettings, document_id: int) -> None:
@@ -152,9 +192,17 @@ def ensure_content_change_allowed(session: Session, settings: RetentionSettings,
 
 
 # ---------------------------------------------------------------- holds and events
-def create_hold(session: Session, principal: Principal, *, reason: str, document_id: int | None = None,
-                akte_id: int | None = None, query: str | None = None, owner: str | None = None,
-                review_date: date | None = None) -> RetentionHold:
+def create_hold(
+    session: Session,
+    principal: Principal,
+    *,
+    reason: str,
+    document_id: int | None = None,
+    akte_id: int | None = None,
+    query: str | None = None,
+    owner: str | None = None,
+    review_date: date | None = None,
+) -> RetentionHold:
     given = [x for x in (document_id, akte_id, query) if x not in (None, "")]
     if len(given) != 1:
         raise ValidationFailed("a hold needs exactly one of document_id, akte_id, query")
@@ -174,16 +222,30 @@ def create_hold(session: Session, principal: Principal, *, reason: str, document
         assert query is not None
         parse_hold_query(query)
         scope, target = HoldScope.QUERY, query.strip()
-    row = RetentionHold(scope=scope.value, target=target, reason=reason[:5000], owner=(owner or principal.username),
-                        review_date=review_date, created_by=principal.user_id or None)
+    row = RetentionHold(
+        scope=scope.value,
+        target=target,
+        reason=reason[:5000],
+        owner=(owner or principal.username),
+        review_date=review_date,
+        created_by=principal.user_id or None,
+    )
     session.add(row)
     session.flush()
-    audit.record(session, principal, "retention.hold.create", "hold", row.id,
-                 {"scope": row.scope, "target": row.target, "reason": row.reason, "review_date": review_date})
+    audit.record(
+        session,
+        principal,
+        "retention.hold.create",
+        "hold",
+        row.id,
+        {"scope": row.scope, "target": row.target, "reason": row.reason, "review_date": review_date},
+    )
     return row
 
 
-def release_hold(session: Session, principal: Principal, hold_id: int, note: str | None = None) -> RetentionHold:
+def release_hold(
+    session: Session, principal: Principal, hold_id: int, note: str | None = None
+) -> RetentionHold:
     row = session.get(RetentionHold, hold_id)
     if row is None:
         raise NotFound(f"hold {hold_id} not found")
@@ -193,8 +255,14 @@ def release_hold(session: Session, principal: Principal, hold_id: int, note: str
     row.released_by = principal.user_id or None
     row.release_note = note
     session.add(row)
-    audit.record(session, principal, "retention.hold.release", "hold", hold_id,
-                 {"scope": row.scope, "target": row.target, "note": note})
+    audit.record(
+        session,
+        principal,
+        "retention.hold.release",
+        "hold",
+        hold_id,
+        {"scope": row.scope, "target": row.target, "note": note},
+    )
     return row
 
 
@@ -205,28 +273,49 @@ def list_holds(session: Session, *, active_only: bool = False) -> list[Retention
     return list(session.execute(q).scalars())
 
 
-def record_event(session: Session, principal: Principal, name: str, *, fiscal_year: int, occurred_on: date,
-                 note: str | None = None) -> RetentionEvent:
+def record_event(
+    session: Session,
+    principal: Principal,
+    name: str,
+    *,
+    fiscal_year: int,
+    occurred_on: date,
+    note: str | None = None,
+) -> RetentionEvent:
     """Record a retention event (e.g. the council adopted the annual accounts of ``fiscal_year``)."""
     name = name.strip()
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,99}", name):
         raise ValidationFailed("event name: lower-case letters, digits and hyphens")
     if occurred_on.year < fiscal_year:
         raise ValidationFailed("the event cannot happen before the end of its fiscal year's start")
-    exists = session.execute(select(RetentionEvent).where(
-        RetentionEvent.name == name, RetentionEvent.fiscal_year == fiscal_year)).scalar_one_or_none()
+    exists = session.execute(
+        select(RetentionEvent).where(RetentionEvent.name == name, RetentionEvent.fiscal_year == fiscal_year)
+    ).scalar_one_or_none()
     if exists is not None:
         raise ValidationFailed(f"event {name} for {fiscal_year} is already recorded ({exists.occurred_on})")
-    row = RetentionEvent(name=name, fiscal_year=fiscal_year, occurred_on=occurred_on, note=note,
-                         recorded_by=principal.user_id or None)
+    row = RetentionEvent(
+        name=name,
+        fiscal_year=fiscal_year,
+        occurred_on=occurred_on,
+        note=note,
+        recorded_by=principal.user_id or None,
+    )
     session.add(row)
-    audit.record(session, principal, "retention.event", "retention_event", f"{name}/{fiscal_year}",
-                 {"occurred_on": occurred_on, "note": note})
+    audit.record(
+        session,
+        principal,
+        "retention.event",
+        "retention_event",
+        f"{name}/{fiscal_year}",
+        {"occurred_on": occurred_on, "note": note},
+    )
     return row
 
 
 # ---------------------------------------------------------------- plan
-def compute_plan(session: Session, settings: RetentionSettings, as_of: date) -> tuple[DisposalPlan, dict[str, str]]:
+def compute_plan(
+    session: Session, settings: RetentionSettings, as_of: date
+) -> tuple[DisposalPlan, dict[str, str]]:
     """The disposal plan over all live documents on ``as_of`` and the titles of the listed documents."""
     builder = FactsBuilder(session)
     titles: dict[str, str] = {}
@@ -247,15 +336,43 @@ def compute_plan(session: Session, settings: RetentionSettings, as_of: date) -> 
 # ---------------------------------------------------------------- disposal requests
 def _to_request(session: Session, row: DisposalRequestRow) -> DisposalRequest:
     items = [
-        DisposalItem(str(i.document_id), i.sha256, i.class_id, i.keep_until, i.document_date, i.title,
-                     ItemState(i.state), i.detail, i.completed_at)
-        for i in session.execute(select(DisposalItemRow).where(DisposalItemRow.disposal_id == row.id)
-                                 .order_by(DisposalItemRow.position)).scalars()  # type: ignore[arg-type]
+        DisposalItem(
+            str(i.document_id),
+            i.sha256,
+            i.class_id,
+            i.keep_until,
+            i.document_date,
+            i.title,
+            ItemState(i.state),
+            i.detail,
+            i.completed_at,
+        )
+        for i in session.execute(
+            select(DisposalItemRow)
+            .where(DisposalItemRow.disposal_id == row.id)
+            .order_by(DisposalItemRow.position)
+        ).scalars()  # type: ignore[arg-type]
     ]
     opened = Actor(str(row.opened_by), row.opened_by_name, "records_manager")
-    approved = Actor(str(row.approved_by), row.approved_by_name or "", "records_manager") if row.approved_by else None
-    return DisposalRequest(str(row.id), items, opened, row.opened_at, RequestState(row.state), row.note,
-                           approved, row.approved_at, None, row.closed_reason, row.started_at, row.completed_at)
+    approved = (
+        Actor(str(row.approved_by), row.approved_by_name or "", "records_manager")
+        if row.approved_by
+        else None
+    )
+    return DisposalRequest(
+        str(row.id),
+        items,
+        opened,
+        row.opened_at,
+        RequestState(row.state),
+        row.note,
+        approved,
+        row.approved_at,
+        None,
+        row.closed_reason,
+        row.started_at,
+        row.completed_at,
+    )
 
 
 def _store_request(session: Session, row: DisposalRequestRow, req: DisposalRequest) -> None:
@@ -278,8 +395,16 @@ def get_disposal(session: Session, disposal_id: int) -> DisposalRequestRow:
     return row
 
 
-def open_disposal(session: Session, settings: RetentionSettings, principal: Principal, document_ids: list[int], *,
-                  note: str = "", source: str = "manual", as_of: date | None = None) -> DisposalRequestRow:
+def open_disposal(
+    session: Session,
+    settings: RetentionSettings,
+    principal: Principal,
+    document_ids: list[int],
+    *,
+    note: str = "",
+    source: str = "manual",
+    as_of: date | None = None,
+) -> DisposalRequestRow:
     """A records manager asks to dispose of documents whose retention has ended (four-eyes: see approve)."""
     ids = list(dict.fromkeys(int(i) for i in document_ids))
     if not ids:
@@ -298,23 +423,46 @@ def open_disposal(session: Session, settings: RetentionSettings, principal: Prin
         if a.status is not Status.DUE:
             refused.append(f"{doc_id}: {a.reason()}")
             continue
-        items.append(DisposalItem(str(doc_id), doc.sha256, a.class_id, a.keep_until, doc.document_date, doc.title))
+        items.append(
+            DisposalItem(str(doc_id), doc.sha256, a.class_id, a.keep_until, doc.document_date, doc.title)
+        )
     if refused:
         raise DeletionBlocked("nicht aussonderbar – " + " | ".join(refused[:20]))
     try:
         req = DisposalRequest.open("new", items, actor_of(principal), utcnow(), note)
     except NotAuthorised as exc:
         raise PermissionDenied(str(exc)) from exc
-    row = DisposalRequestRow(state=req.state.value, source=source, note=note, opened_by=principal.user_id,
-                             opened_by_name=principal.username, opened_at=req.opened_at)
+    row = DisposalRequestRow(
+        state=req.state.value,
+        source=source,
+        note=note,
+        opened_by=principal.user_id,
+        opened_by_name=principal.username,
+        opened_at=req.opened_at,
+    )
     session.add(row)
     session.flush()
     for pos, it in enumerate(items):
-        session.add(DisposalItemRow(disposal_id=row.id, position=pos, document_id=int(it.record_id), sha256=it.sha256,
-                                    class_id=it.class_id, keep_until=it.keep_until, document_date=it.document_date,
-                                    title=it.title[:500]))
-    audit.record(session, principal, "retention.disposal.open", "disposal", row.id,
-                 {"documents": ids[:1000], "count": len(ids), "note": note, "as_of": day})
+        session.add(
+            DisposalItemRow(
+                disposal_id=row.id,
+                position=pos,
+                document_id=int(it.record_id),
+                sha256=it.sha256,
+                class_id=it.class_id,
+                keep_until=it.keep_until,
+                document_date=it.document_date,
+                title=it.title[:500],
+            )
+        )
+    audit.record(
+        session,
+        principal,
+        "retention.disposal.open",
+        "disposal",
+        row.id,
+        {"documents": ids[:1000], "count": len(ids), "note": note, "as_of": day},
+    )
     return row
 
 
@@ -327,8 +475,14 @@ def approve(session: Session, principal: Principal, disposal_id: int) -> Disposa
     except NotAuthorised as exc:
         raise PermissionDenied(str(exc)) from exc
     _store_request(session, row, req)
-    audit.record(session, principal, "retention.disposal.approve", "disposal", disposal_id,
-                 {"opened_by": row.opened_by, "count": len(req.items)})
+    audit.record(
+        session,
+        principal,
+        "retention.disposal.approve",
+        "disposal",
+        disposal_id,
+        {"opened_by": row.opened_by, "count": len(req.items)},
+    )
     return row
 
 
@@ -345,8 +499,14 @@ def reject(session: Session, principal: Principal, disposal_id: int, reason: str
 
 
 def list_disposals(session: Session, limit: int = 200) -> list[tuple[DisposalRequestRow, int]]:
-    counts = dict(session.execute(select(DisposalItemRow.disposal_id, func.count()).group_by(DisposalItemRow.disposal_id)).all())
-    rows = session.execute(select(DisposalRequestRow).order_by(DisposalRequestRow.id.desc()).limit(limit)).scalars()  # type: ignore[union-attr]
+    counts = dict(
+        session.execute(
+            select(DisposalItemRow.disposal_id, func.count()).group_by(DisposalItemRow.disposal_id)
+        ).all()
+    )
+    rows = session.execute(
+        select(DisposalRequestRow).order_by(DisposalRequestRow.id.desc()).limit(limit)
+    ).scalars()  # type: ignore[union-attr]
     return [(r, int(counts.get(r.id, 0))) for r in rows]
 
 
@@ -371,18 +531,29 @@ def _referenced_elsewhere(session: Session, document_id: int, digests: set[str])
     if not digests:
         return set()
     versions = session.execute(
-        select(DocumentVersion.sha256).join(Document, Document.id == DocumentVersion.document_id)  # type: ignore[arg-type]
+        select(DocumentVersion.sha256)
+        .join(Document, Document.id == DocumentVersion.document_id)  # type: ignore[arg-type]
         .where(DocumentVersion.sha256.in_(digests), Document.id != document_id, Document.deleted.is_(False))  # type: ignore[attr-defined]
     ).scalars()
     thumbs = session.execute(
-        select(Document.thumbnail_sha256).where(Document.thumbnail_sha256.in_(digests), Document.id != document_id,  # type: ignore[union-attr]
-                                                Document.deleted.is_(False))  # type: ignore[attr-defined]
+        select(Document.thumbnail_sha256).where(
+            Document.thumbnail_sha256.in_(digests),
+            Document.id != document_id,  # type: ignore[union-attr]
+            Document.deleted.is_(False),
+        )  # type: ignore[attr-defined]
     ).scalars()
     return {d for d in (*versions, *thumbs) if d}
 
 
-def dispose_content(container: Container, principal: Principal, document_id: int, *, disposal_id: int | None,
-                    class_id: str | None, reason: str) -> bool:
+def dispose_content(
+    container: Container,
+    principal: Principal,
+    document_id: int,
+    *,
+    disposal_id: int | None,
+    class_id: str | None,
+    reason: str,
+) -> bool:
     """Remove a document's content: blobs no other live document uses, extracted text, preview, index entry
     (via the search outbox). The metadata row stays as a tombstone (``deleted``, status ``disposed``).
 
@@ -396,7 +567,11 @@ def dispose_content(container: Container, principal: Principal, document_id: int
             raise NotFound(f"document {document_id} not found")
         if s.get(RetentionTombstone, document_id) is not None:
             return False
-        digests = set(s.execute(select(DocumentVersion.sha256).where(DocumentVersion.document_id == document_id)).scalars())
+        digests = set(
+            s.execute(
+                select(DocumentVersion.sha256).where(DocumentVersion.document_id == document_id)
+            ).scalars()
+        )
         if doc.thumbnail_sha256:
             digests.add(doc.thumbnail_sha256)
         digests.add(doc.sha256)
@@ -419,12 +594,30 @@ def dispose_content(container: Container, principal: Principal, document_id: int
         doc.updated_at = utcnow()
         s.add(doc)
         s.add(SearchOutbox(document_id=document_id, op="delete"))
-        s.add(RetentionTombstone(document_id=document_id, disposal_id=disposal_id, disposed_by=principal.user_id or None,
-                                 sha256=doc.sha256, class_id=class_id, reason=reason[:5000]))
-        audit.record(s, principal, "retention.dispose", "document", document_id, {
-            "sha256": doc.sha256, "disposal_id": disposal_id, "class_id": class_id,
-            "blobs_removed": len(removable), "blobs_shared": len(digests) - len(removable),
-        })
+        s.add(
+            RetentionTombstone(
+                document_id=document_id,
+                disposal_id=disposal_id,
+                disposed_by=principal.user_id or None,
+                sha256=doc.sha256,
+                class_id=class_id,
+                reason=reason[:5000],
+            )
+        )
+        audit.record(
+            s,
+            principal,
+            "retention.dispose",
+            "document",
+            document_id,
+            {
+                "sha256": doc.sha256,
+                "disposal_id": disposal_id,
+                "class_id": class_id,
+                "blobs_removed": len(removable),
+                "blobs_shared": len(digests) - len(removable),
+            },
+        )
         uow.enqueue("dms.drain_outbox")
         uow.commit()
     return True
@@ -433,7 +626,9 @@ def dispose_content(container: Container, principal: Principal, document_id: int
 class _DbPort:
     """The :class:`retention.disposal.DisposalPort` over the database and store."""
 
-    def __init__(self, container: Container, settings: RetentionSettings, principal: Principal, row_id: int) -> None:
+    def __init__(
+        self, container: Container, settings: RetentionSettings, principal: Principal, row_id: int
+    ) -> None:
         self.container, self.settings, self.principal, self.row_id = container, settings, principal, row_id
         self.calc = calculator(settings)
 
@@ -445,8 +640,14 @@ class _DbPort:
                 return Decision(False, str(exc), Status.UNCLASSIFIED)
 
     def destroy(self, item: DisposalItem) -> None:
-        dispose_content(self.container, self.principal, int(item.record_id), disposal_id=self.row_id,
-                        class_id=item.class_id, reason=f"Aussonderungsantrag {self.row_id}")
+        dispose_content(
+            self.container,
+            self.principal,
+            int(item.record_id),
+            disposal_id=self.row_id,
+            class_id=item.class_id,
+            reason=f"Aussonderungsantrag {self.row_id}",
+        )
 
     def save(self, request: DisposalRequest, item: DisposalItem | None) -> None:
         with self.container.uow() as uow:
@@ -454,32 +655,51 @@ class _DbPort:
             row = get_disposal(s, self.row_id)
             _store_request(s, row, request)
             if item is not None:
-                it = s.execute(select(DisposalItemRow).where(
-                    DisposalItemRow.disposal_id == self.row_id, DisposalItemRow.document_id == int(item.record_id))).scalar_one()
+                it = s.execute(
+                    select(DisposalItemRow).where(
+                        DisposalItemRow.disposal_id == self.row_id,
+                        DisposalItemRow.document_id == int(item.record_id),
+                    )
+                ).scalar_one()
                 it.state, it.detail, it.completed_at = item.state.value, item.detail[:5000], item.completed_at
                 s.add(it)
             if request.state is RequestState.COMPLETED and row.certificate is None:
                 row.certificate = certificate(request, utcnow())
-                audit.record(s, self.principal, "retention.disposal.complete", "disposal", self.row_id, {
-                    "destroyed": row.certificate["summary"]["destroyed"],
-                    "not_destroyed": row.certificate["summary"]["not_destroyed"],
-                    "certificate_digest": row.certificate["digest"],
-                })
+                audit.record(
+                    s,
+                    self.principal,
+                    "retention.disposal.complete",
+                    "disposal",
+                    self.row_id,
+                    {
+                        "destroyed": row.certificate["summary"]["destroyed"],
+                        "not_destroyed": row.certificate["summary"]["not_destroyed"],
+                        "certificate_digest": row.certificate["digest"],
+                    },
+                )
             uow.commit()
 
 
-def execute_disposal(container: Container, settings: RetentionSettings, principal: Principal,
-                     disposal_id: int) -> dict[str, Any]:
+def execute_disposal(
+    container: Container, settings: RetentionSettings, principal: Principal, disposal_id: int
+) -> dict[str, Any]:
     """Run (or resume) an approved disposal request; returns the per-item outcome."""
     with container.uow(read_only=True) as uow:
         req = _to_request(uow.session, get_disposal(uow.session, disposal_id))
     result = execute(req, _DbPort(container, settings, principal, disposal_id), utcnow)
-    return {"id": disposal_id, "state": req.state.value, "done": result.done, "skipped": result.skipped,
-            "failed": result.failed, "completed": result.completed}
+    return {
+        "id": disposal_id,
+        "state": req.state.value,
+        "done": result.done,
+        "skipped": result.skipped,
+        "failed": result.failed,
+        "completed": result.completed,
+    }
 
 
-def delete_document(container: Container, settings: RetentionSettings, principal: Principal,
-                    document_id: int) -> dict[str, Any]:
+def delete_document(
+    container: Container, settings: RetentionSettings, principal: Principal, document_id: int
+) -> dict[str, Any]:
     """``DELETE /documents/{id}``: only after retention ended and without hold — for admins too (GoBD)."""
     with container.uow(read_only=True) as uow:
         doc = _live_document(uow.session, document_id)
@@ -489,10 +709,22 @@ def delete_document(container: Container, settings: RetentionSettings, principal
         a = assess_document(uow.session, settings, document_id)
     if not decision.allowed:
         with container.uow() as uow:
-            audit.record(uow.session, principal, "retention.delete_refused", "document", document_id,
-                         {"reason": decision.reason})
+            audit.record(
+                uow.session,
+                principal,
+                "retention.delete_refused",
+                "document",
+                document_id,
+                {"reason": decision.reason},
+            )
             uow.commit()
         raise DeletionBlocked(decision.reason)
-    dispose_content(container, principal, document_id, disposal_id=None, class_id=a.class_id,
-                    reason=f"gelöscht durch {principal.username}: {decision.reason}")
+    dispose_content(
+        container,
+        principal,
+        document_id,
+        disposal_id=None,
+        class_id=a.class_id,
+        reason=f"gelöscht durch {principal.username}: {decision.reason}",
+    )
     return {"id": document_id, "status": DISPOSED, "reason": decision.reason}

@@ -27,7 +27,9 @@ class RetentionHold(SQLModel, table=True):
     review_date: date | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     created_by: int | None = None
-    released_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True))
+    released_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True)
+    )
     released_by: int | None = None
     release_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 

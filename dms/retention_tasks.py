@@ -26,8 +26,11 @@ def fixity_check_task(sample: int | None = None) -> dict[str, Any]:
     settings = RetentionSettings()
     report = run_fixity(get_container(), settings, sample=sample or settings.fixity_sample)
     if not report["healthy"]:
-        log.error("fixity check found problems: %s mismatches, %s missing",
-                  len(report["mismatches"]), len(report["missing"]))
+        log.error(
+            "fixity check found problems: %s mismatches, %s missing",
+            len(report["mismatches"]),
+            len(report["missing"]),
+        )
     return {k: report[k] for k in ("run_id", "checked", "ok", "healthy")}
 
 

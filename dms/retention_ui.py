@@ -64,16 +64,33 @@ def retention_due(request: Request, user: Any, day: date) -> list[dict[str, Any]
         plan, titles = compute_plan(unit.session, _settings(), day)
     rows = []
     for a, held in [(a, False) for a in plan.items] + [(a, True) for a in plan.blocked]:
-        rows.append({"document_id": int(a.record_id), "title": titles.get(a.record_id, ""), "held": held,
-                     "retention_class": a.class_id or "", "until": a.keep_until,
-                     "action": a.action.value if a.action else "review", "reason": a.reason()})
+        rows.append(
+            {
+                "document_id": int(a.record_id),
+                "title": titles.get(a.record_id, ""),
+                "held": held,
+                "retention_class": a.class_id or "",
+                "until": a.keep_until,
+                "action": a.action.value if a.action else "review",
+                "reason": a.reason(),
+            }
+        )
     return rows
 
 
 def holds(request: Request, user: Any) -> list[dict[str, Any]]:
     with uow(request, read_only=True) as unit, user_errors():
-        return [{"id": h.id, "scope": f"{h.scope} {h.target}", "reason": h.reason, "owner": h.owner,
-                 "created_at": h.created_at, "active": h.released_at is None} for h in list_holds(unit.session)]
+        return [
+            {
+                "id": h.id,
+                "scope": f"{h.scope} {h.target}",
+                "reason": h.reason,
+                "owner": h.owner,
+                "created_at": h.created_at,
+                "active": h.released_at is None,
+            }
+            for h in list_holds(unit.session)
+        ]
 
 
 def create_hold(request: Request, user: Any, document_id: int, reason: str) -> int:
@@ -92,10 +109,20 @@ def release_hold(request: Request, user: Any, hold_id: int) -> None:
 def disposals(request: Request, user: Any) -> list[dict[str, Any]]:
     with uow(request, read_only=True) as unit, user_errors():
         rows = list_disposals(unit.session)
-    return [{"id": r.id, "requested_by": r.opened_by_name, "count": n, "status": _UI_STATUS.get(r.state, r.state),
-             "may_approve": r.state == "open" and r.opened_by != user.user_id and user.role == "records_manager",
-             "certificate": r.certificate is not None, "certificate_pdf": r.certificate is not None}
-            for r, n in rows]
+    return [
+        {
+            "id": r.id,
+            "requested_by": r.opened_by_name,
+            "count": n,
+            "status": _UI_STATUS.get(r.state, r.state),
+            "may_approve": r.state == "open"
+            and r.opened_by != user.user_id
+            and user.role == "records_manager",
+            "certificate": r.certificate is not None,
+            "certificate_pdf": r.certificate is not None,
+        }
+        for r, n in rows
+    ]
 
 
 def create_disposal(request: Request, user: Any, ids: list[int]) -> int:
@@ -135,5 +162,14 @@ def archive_offer(request: Request, user: Any, day: date) -> tuple[bytes, str]:
 
 def retention_classes(request: Request, user: Any) -> list[dict[str, Any]]:
     with user_errors():
-        return [{"id": c.id, "name": c.name, "period": c.period.german(), "trigger": c.start_text(),
-                 "action": c.action.german(), "legal_basis": c.legal_basis} for c in registry(_settings()).values()]
+        return [
+            {
+                "id": c.id,
+                "name": c.name,
+                "period": c.period.german(),
+                "trigger": c.start_text(),
+                "action": c.action.german(),
+                "legal_basis": c.legal_basis,
+            }
+            for c in registry(_settings()).values()
+        ]

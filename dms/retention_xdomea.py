@@ -52,14 +52,22 @@ def object_id(kind: str, pk: int) -> str:
 
 
 def _agencies(settings: RetentionSettings) -> tuple[Agency, Agency]:
-    return (Agency(settings.agency_code, settings.agency_name, settings.agency_name),
-            Agency(settings.archive_code, settings.archive_name))
+    return (
+        Agency(settings.agency_code, settings.agency_name, settings.agency_name),
+        Agency(settings.archive_code, settings.archive_name),
+    )
 
 
 def _offer_document(doc: Document) -> OfferDocument:
-    return OfferDocument(object_id("document", int(doc.id or 0)), doc.title or doc.filename, str(doc.id),
-                         doc.document_date, doc.received_at.date() if doc.received_at else None,
-                         doc.document_type or "", doc.filename)
+    return OfferDocument(
+        object_id("document", int(doc.id or 0)),
+        doc.title or doc.filename,
+        str(doc.id),
+        doc.document_date,
+        doc.received_at.date() if doc.received_at else None,
+        doc.document_type or "",
+        doc.filename,
+    )
 
 
 def _objects(session: Session, docs: list[Document]) -> tuple[list[OfferObject], dict[str, list[int]]]:
@@ -78,11 +86,18 @@ def _objects(session: Session, docs: list[Document]) -> tuple[list[OfferObject],
         akte = session.get(Akte, akte_id)
         oid = object_id("akte", akte_id)
         dates = [d.document_date for d in members if d.document_date]
-        objects.append(OfferObject(
-            oid, "Akte", akte.title if akte else f"Akte {akte_id}", akte.aktenzeichen if akte else "",
-            (akte.aktenzeichen.split("-")[0] if akte else ""), min(dates) if dates else None,
-            max(dates) if dates else None, tuple(_offer_document(d) for d in members),
-        ))
+        objects.append(
+            OfferObject(
+                oid,
+                "Akte",
+                akte.title if akte else f"Akte {akte_id}",
+                akte.aktenzeichen if akte else "",
+                (akte.aktenzeichen.split("-")[0] if akte else ""),
+                min(dates) if dates else None,
+                max(dates) if dates else None,
+                tuple(_offer_document(d) for d in members),
+            )
+        )
         mapping[oid] = [int(d.id or 0) for d in members]
     return objects, mapping
 
@@ -97,8 +112,13 @@ def _docs(session: Session, ids: list[int]) -> list[Document]:
     return docs
 
 
-def create_offer(session: Session, settings: RetentionSettings, principal: Principal, as_of: date,
-                 document_ids: list[int] | None = None) -> tuple[ArchiveHandover, str, bytes]:
+def create_offer(
+    session: Session,
+    settings: RetentionSettings,
+    principal: Principal,
+    as_of: date,
+    document_ids: list[int] | None = None,
+) -> tuple[ArchiveHandover, str, bytes]:
     """Offer list 0501 for due documents (default: all due documents whose class says "offer to the archive")."""
     calc = calculator(settings)
     holds = holds_index(session)
@@ -122,18 +142,33 @@ def create_offer(session: Session, settings: RetentionSettings, principal: Princ
     process = AussonderungProcess.start(list(mapping))
     sender, archive = _agencies(settings)
     xml = build_0501(process.process_id, sender, archive, objects, created=utcnow())
-    row = ArchiveHandover(process_id=process.process_id, state=process.state.value,
-                          data={"process": process.to_dict(), "objects": mapping, "as_of": as_of.isoformat()},
-                          created_by=principal.user_id or None)
+    row = ArchiveHandover(
+        process_id=process.process_id,
+        state=process.state.value,
+        data={"process": process.to_dict(), "objects": mapping, "as_of": as_of.isoformat()},
+        created_by=principal.user_id or None,
+    )
     session.add(row)
     session.flush()
-    audit.record(session, principal, "retention.archive.offer", "handover", row.id,
-                 {"process_id": process.process_id, "objects": len(mapping), "documents": sum(map(len, mapping.values()))})
+    audit.record(
+        session,
+        principal,
+        "retention.archive.offer",
+        "handover",
+        row.id,
+        {
+            "process_id": process.process_id,
+            "objects": len(mapping),
+            "documents": sum(map(len, mapping.values())),
+        },
+    )
     return row, container_name(process.process_id, "Anbieteverzeichnis", "0501") + ".xml", xml
 
 
 def _load(session: Session, process_id: str) -> tuple[ArchiveHandover, AussonderungProcess]:
-    row = session.execute(select(ArchiveHandover).where(ArchiveHandover.process_id == process_id)).scalar_one_or_none()
+    row = session.execute(
+        select(ArchiveHandover).where(ArchiveHandover.process_id == process_id)
+    ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"no archive hand-over with process id {process_id}")
     return row, AussonderungProcess.from_dict(row.data["process"])
@@ -146,7 +181,9 @@ def _save(session: Session, row: ArchiveHandover, process: AussonderungProcess) 
     session.add(row)
 
 
-def import_message(session: Session, settings: RetentionSettings, principal: Principal, data: bytes) -> dict[str, Any]:
+def import_message(
+    session: Session, settings: RetentionSettings, principal: Principal, data: bytes
+) -> dict[str, Any]:
     """Import 0502/0504/0505/0506/0507 (XML or zip). After the archive's final answer a disposal request is
     opened for the destroyable documents (approval by a second records manager is still required)."""
     try:
@@ -159,7 +196,11 @@ def import_message(session: Session, settings: RetentionSettings, principal: Pri
     except XdomeaError as exc:
         raise ValidationFailed(str(exc)) from exc
     _save(session, row, process)
-    out: dict[str, Any] = {"handover_id": row.id, "process_id": process.process_id, "state": process.state.value}
+    out: dict[str, Any] = {
+        "handover_id": row.id,
+        "process_id": process.process_id,
+        "state": process.state.value,
+    }
     if isinstance(message, Appraisal):
         out["decisions"] = {k: v.value for k, v in message.decisions.items()}
         out["to_transfer"] = process.to_transfer()
@@ -173,18 +214,31 @@ def import_message(session: Session, settings: RetentionSettings, principal: Pri
         doc_ids = [d for oid in destroyable for d in row.data["objects"].get(oid, [])]
         live = [d for d in doc_ids if (doc := session.get(Document, d)) is not None and not doc.deleted]
         if live:
-            disposal = open_disposal(session, settings, principal, live,
-                                     note=f"xdomea Aussonderung {process.process_id}", source="xdomea")
+            disposal = open_disposal(
+                session,
+                settings,
+                principal,
+                live,
+                note=f"xdomea Aussonderung {process.process_id}",
+                source="xdomea",
+            )
             row.disposal_id = disposal.id
             session.add(row)
             out["disposal_id"] = disposal.id
-    audit.record(session, principal, "retention.archive.receive", "handover", row.id,
-                 {"message": kind, "process_id": process.process_id, "state": process.state.value})
+    audit.record(
+        session,
+        principal,
+        "retention.archive.receive",
+        "handover",
+        row.id,
+        {"message": kind, "process_id": process.process_id, "state": process.state.value},
+    )
     return out
 
 
-def build_transfer(container: Container, session: Session, settings: RetentionSettings, principal: Principal,
-                   process_id: str) -> tuple[str, bytes]:
+def build_transfer(
+    container: Container, session: Session, settings: RetentionSettings, principal: Principal, process_id: str
+) -> tuple[str, bytes]:
     """The 0503 transfer package (A and B objects with their primary files)."""
     row, process = _load(session, process_id)
     wanted = process.to_transfer()
@@ -201,15 +255,30 @@ def build_transfer(container: Container, session: Session, settings: RetentionSe
     except XdomeaError as exc:
         raise ValidationFailed(str(exc)) from exc
     _save(session, row, process)
-    audit.record(session, principal, "retention.archive.transfer", "handover", row.id,
-                 {"process_id": process_id, "objects": list(mapping), "documents": doc_ids})
+    audit.record(
+        session,
+        principal,
+        "retention.archive.transfer",
+        "handover",
+        row.id,
+        {"process_id": process_id, "objects": list(mapping), "documents": doc_ids},
+    )
     return name, data
 
 
 def list_handovers(session: Session) -> list[dict[str, Any]]:
     rows = session.execute(select(ArchiveHandover).order_by(ArchiveHandover.id.desc())).scalars()  # type: ignore[union-attr]
-    return [{"id": r.id, "process_id": r.process_id, "status": r.state, "count": len(r.data.get("objects", {})),
-             "disposal_id": r.disposal_id, "created_at": r.created_at.isoformat()} for r in rows]
+    return [
+        {
+            "id": r.id,
+            "process_id": r.process_id,
+            "status": r.state,
+            "count": len(r.data.get("objects", {})),
+            "disposal_id": r.disposal_id,
+            "created_at": r.created_at.isoformat(),
+        }
+        for r in rows
+    ]
 
 
 __all__ = ["AppraisalCode", "build_transfer", "create_offer", "import_message", "list_handovers", "object_id"]

@@ -23,7 +23,9 @@ CERTIFICATE_VERSION = 1
 def certificate(request: DisposalRequest, issued_at: datetime, issuer: str = "Aktenwerk") -> dict[str, Any]:
     """The Löschprotokoll as a JSON-ready dict; ``digest`` is the SHA-256 of the canonical JSON body."""
     if request.state is not RequestState.COMPLETED:
-        raise DisposalStateError(f"Löschprotokoll erst nach Abschluss (Antrag {request.id} ist {request.state.value})")
+        raise DisposalStateError(
+            f"Löschprotokoll erst nach Abschluss (Antrag {request.id} ist {request.state.value})"
+        )
     items = [
         {
             "record_id": i.record_id,
@@ -33,7 +35,9 @@ def certificate(request: DisposalRequest, issued_at: datetime, issuer: str = "Ak
             "document_date": i.document_date.isoformat() if i.document_date else None,
             "keep_until": i.keep_until.isoformat() if i.keep_until else None,
             "state": "destroyed" if i.state is ItemState.DONE else "not_destroyed",
-            "destroyed_at": i.completed_at.isoformat() if i.state is ItemState.DONE and i.completed_at else None,
+            "destroyed_at": i.completed_at.isoformat()
+            if i.state is ItemState.DONE and i.completed_at
+            else None,
             "note": i.detail,
         }
         for i in request.items
@@ -78,12 +82,23 @@ def certificate_pdf(body: dict[str, Any]) -> bytes:
     small = styles["BodyText"].clone("small", fontSize=7, leading=8.5)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
-        buf, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm,
-        bottomMargin=12 * mm, title=f"Löschprotokoll {body['request_id']}", author=str(body.get("issuer", "")),
+        buf,
+        pagesize=landscape(A4),
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=f"Löschprotokoll {body['request_id']}",
+        author=str(body.get("issuer", "")),
     )
 
     def esc(value: Any) -> str:
-        return (str(value) if value is not None else "–").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return (
+            (str(value) if value is not None else "–")
+            .replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+        )
 
     def person(p: dict[str, Any] | None) -> str:
         return f"{p.get('name') or p.get('id')} ({p.get('id')})" if p else "–"
@@ -103,26 +118,48 @@ def certificate_pdf(body: dict[str, Any]) -> bytes:
         ),
         Spacer(1, 4 * mm),
     ]
-    header = ["Dokument", "Titel", "SHA-256", "Klasse", "Datum", "Aufbewahrung bis", "Status", "vernichtet am"]
+    header = [
+        "Dokument",
+        "Titel",
+        "SHA-256",
+        "Klasse",
+        "Datum",
+        "Aufbewahrung bis",
+        "Status",
+        "vernichtet am",
+    ]
     rows: list[list[Any]] = [header]
     for item in body["items"]:
-        rows.append([
-            Paragraph(esc(item["record_id"]), small),
-            Paragraph(esc(item["title"]), small),
-            Paragraph(esc(item["sha256"]), small),
-            Paragraph(esc(item["class_id"]), small),
-            esc(item["document_date"]),
-            esc(item["keep_until"]),
-            Paragraph(esc("vernichtet" if item["state"] == "destroyed" else f"nicht vernichtet: {item['note']}"), small),
-            Paragraph(esc(item["destroyed_at"]), small),
-        ])
-    table = Table(rows, repeatRows=1, colWidths=[38 * mm, 40 * mm, 62 * mm, 26 * mm, 20 * mm, 22 * mm, 35 * mm, 30 * mm])
-    table.setStyle(TableStyle([
-        ("FONTSIZE", (0, 0), (-1, -1), 7),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]))
+        rows.append(
+            [
+                Paragraph(esc(item["record_id"]), small),
+                Paragraph(esc(item["title"]), small),
+                Paragraph(esc(item["sha256"]), small),
+                Paragraph(esc(item["class_id"]), small),
+                esc(item["document_date"]),
+                esc(item["keep_until"]),
+                Paragraph(
+                    esc(
+                        "vernichtet" if item["state"] == "destroyed" else f"nicht vernichtet: {item['note']}"
+                    ),
+                    small,
+                ),
+                Paragraph(esc(item["destroyed_at"]), small),
+            ]
+        )
+    table = Table(
+        rows, repeatRows=1, colWidths=[38 * mm, 40 * mm, 62 * mm, 26 * mm, 20 * mm, 22 * mm, 35 * mm, 30 * mm]
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTSIZE", (0, 0), (-1, -1), 7),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
     story.append(table)
     doc.build(story)
     return buf.getvalue()

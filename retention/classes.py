@@ -122,7 +122,9 @@ class ClassRegistry(Mapping[str, RetentionClass]):
         return ClassRegistry(merged.values())
 
     @classmethod
-    def from_config(cls, items: Iterable[Mapping[str, Any]], *, include_defaults: bool = True) -> ClassRegistry:
+    def from_config(
+        cls, items: Iterable[Mapping[str, Any]], *, include_defaults: bool = True
+    ) -> ClassRegistry:
         loaded = [RetentionClass.from_dict(item) for item in items]
         base = default_registry() if include_defaults else ClassRegistry(())
         return base.with_overrides(loaded)

@@ -151,7 +151,9 @@ class DisposalRequest:
         if self.state is not RequestState.OPEN:
             raise DisposalStateError(f"Antrag {self.id} ist {self.state.value}, nicht offen")
         if by.id == self.opened_by.id:
-            raise FourEyesViolation("Vier-Augen-Prinzip: wer den Antrag gestellt hat, darf ihn nicht genehmigen")
+            raise FourEyesViolation(
+                "Vier-Augen-Prinzip: wer den Antrag gestellt hat, darf ihn nicht genehmigen"
+            )
         self.state = RequestState.APPROVED
         self.approved_by = by
         self.approved_at = at
@@ -245,7 +247,9 @@ def execute(request: DisposalRequest, port: DisposalPort, clock: Callable[[], da
         request.started_at = clock()
         port.save(request, None)
     elif request.state is not RequestState.EXECUTING:
-        raise DisposalStateError(f"Antrag {request.id} ist {request.state.value}: nur genehmigte Anträge laufen")
+        raise DisposalStateError(
+            f"Antrag {request.id} ist {request.state.value}: nur genehmigte Anträge laufen"
+        )
     result = ExecutionResult()
     for item in request.items:
         if item.state in (ItemState.DONE, ItemState.SKIPPED):

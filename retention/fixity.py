@@ -82,7 +82,9 @@ def hash_stream(stream: BinaryIO, chunk: int = CHUNK) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def choose(targets: Iterable[FixityTarget], sample: int | None, seed: int | None = None) -> Sequence[FixityTarget]:
+def choose(
+    targets: Iterable[FixityTarget], sample: int | None, seed: int | None = None
+) -> Sequence[FixityTarget]:
     """All targets, or a uniform random sample of ``sample`` of them (reservoir sampling, one pass)."""
     if sample is None:
         return list(targets)

@@ -39,7 +39,9 @@ class Hold:
         return self.review_date is not None and self.review_date < as_of
 
     def describe(self) -> str:
-        where = {HoldScope.DOCUMENT: "Dokument", HoldScope.AKTE: "Akte", HoldScope.QUERY: "Suchabfrage"}[self.scope]
+        where = {HoldScope.DOCUMENT: "Dokument", HoldScope.AKTE: "Akte", HoldScope.QUERY: "Suchabfrage"}[
+            self.scope
+        ]
         owner = f", verantwortlich: {self.owner}" if self.owner else ""
         return f"Löschsperre {self.id} ({where} {self.target}): {self.reason}{owner}"
 

@@ -35,7 +35,9 @@ class Period:
             return cls(permanent=True)
         match = _PERIOD_RE.match(text)
         if not match or not (match.group("y") or match.group("m")):
-            raise InvalidPeriod(f"unlesbare Aufbewahrungsfrist: {text!r} (erwartet z. B. '8y', '6m', 'permanent')")
+            raise InvalidPeriod(
+                f"unlesbare Aufbewahrungsfrist: {text!r} (erwartet z. B. '8y', '6m', 'permanent')"
+            )
         return cls(years=int(match.group("y") or 0), months=int(match.group("m") or 0))
 
     def __str__(self) -> str:
@@ -72,5 +74,9 @@ class Period:
         month = month_index % 12 + 1
         last_day = calendar.monthrange(year, month)[1]
         # keep "end of month" anchors at the end of month (31.12. + 6 m = 30.06.)
-        day = last_day if start.day == calendar.monthrange(start.year, start.month)[1] else min(start.day, last_day)
+        day = (
+            last_day
+            if start.day == calendar.monthrange(start.year, start.month)[1]
+            else min(start.day, last_day)
+        )
         return date(year, month, day)

@@ -100,7 +100,9 @@ class Assessment:
         if others:
             parts = []
             for c in others:
-                end = "dauernd" if c.cls.period.permanent else (_de(c.keep_until) if c.keep_until else "offen")
+                end = (
+                    "dauernd" if c.cls.period.permanent else (_de(c.keep_until) if c.keep_until else "offen")
+                )
                 parts.append(f"{c.cls.id} bis {end}")
             text += f". Längste von {len(self.candidates)} anwendbaren Fristen (auch: {', '.join(parts)})"
         return text
@@ -111,16 +113,25 @@ class Assessment:
         if status is Status.HELD:
             held = "; ".join(h.describe() for h in self.holds)
             base = Assessment(
-                self.record_id, self.underlying or Status.KEEP, self.as_of, self.keep_until,
-                self.governing, self.candidates, (), None, self.unknown_classes,
+                self.record_id,
+                self.underlying or Status.KEEP,
+                self.as_of,
+                self.keep_until,
+                self.governing,
+                self.candidates,
+                (),
+                None,
+                self.unknown_classes,
             ).reason()
             return f"Gesperrt durch {held}. Ohne Sperre: {base}"
         if status is Status.UNCLASSIFIED:
             return "Keine Aufbewahrungsklasse zugeordnet – Aufbewahrungsende nicht bestimmbar, keine Aussonderung."
         if status is Status.UNDETERMINED:
             if self.unknown_classes:
-                return (f"Noch nicht bestimmbar: unbekannte Aufbewahrungsklasse(n) {', '.join(self.unknown_classes)}"
-                        " – keine Aussonderung.")
+                return (
+                    f"Noch nicht bestimmbar: unbekannte Aufbewahrungsklasse(n) {', '.join(self.unknown_classes)}"
+                    " – keine Aussonderung."
+                )
             missing = [c for c in self.candidates if not c.determinable]
             need = ", ".join(f"{c.cls.id} braucht {_missing_fact(c.cls)}" for c in missing)
             return f"Noch nicht bestimmbar: {need} – keine Aussonderung."
@@ -131,8 +142,10 @@ class Assessment:
             action = self.action.german() if self.action else ""
             return f"Aufbewahrungsfrist endete am {_de(self.keep_until)}, {self._why()}. Maßnahme: {action}."
         if status is Status.SUSPENDED:
-            return (f"Aufbewahrung bis {_de(self.keep_until)} abgelaufen, aber Ablaufhemmung: Steuerfestsetzung "
-                    f"noch offen (§ 147 Abs. 3 S. 5 AO), {self._why()}.")
+            return (
+                f"Aufbewahrung bis {_de(self.keep_until)} abgelaufen, aber Ablaufhemmung: Steuerfestsetzung "
+                f"noch offen (§ 147 Abs. 3 S. 5 AO), {self._why()}."
+            )
         return f"Aufbewahrung bis {_de(self.keep_until)}, {self._why()}."
 
     def to_dict(self) -> dict[str, Any]:
@@ -159,7 +172,9 @@ def _missing_fact(cls: RetentionClass) -> str:
 class RetentionCalculator:
     """Computes :class:`Assessment` objects; caches period arithmetic so plans over millions are fast."""
 
-    def __init__(self, classes: Mapping[str, RetentionClass] | Iterable[RetentionClass] | None = None) -> None:
+    def __init__(
+        self, classes: Mapping[str, RetentionClass] | Iterable[RetentionClass] | None = None
+    ) -> None:
         if classes is None:
             registry: Mapping[str, RetentionClass] = default_registry()
         elif isinstance(classes, Mapping):
@@ -211,7 +226,9 @@ class RetentionCalculator:
                 found.append(Candidate(cls, source, trig, end))
         return found, unknown
 
-    def assess(self, facts: RecordFacts, as_of: date, holds: HoldIndex | Iterable[Hold] | None = None) -> Assessment:
+    def assess(
+        self, facts: RecordFacts, as_of: date, holds: HoldIndex | Iterable[Hold] | None = None
+    ) -> Assessment:
         cands, unknown = self.candidates(facts)
         result = self._assess_unheld(facts, as_of, cands, unknown)
         index = as_index(holds)
@@ -233,7 +250,9 @@ class RetentionCalculator:
         if permanent:
             return Assessment(rid, Status.PERMANENT, as_of, None, permanent[0], ctuple)
         if unknown:
-            return Assessment(rid, Status.UNDETERMINED, as_of, None, None, ctuple, unknown_classes=tuple(unknown))
+            return Assessment(
+                rid, Status.UNDETERMINED, as_of, None, None, ctuple, unknown_classes=tuple(unknown)
+            )
         if any(c.keep_until is None for c in cands):
             return Assessment(rid, Status.UNDETERMINED, as_of, None, None, ctuple)
         gov = max(cands, key=lambda c: (c.keep_until, _ACTION_RANK[c.cls.action]))

@@ -105,6 +105,7 @@ def container_name(process_id: str, message: str, code: str) -> str:
 
 # ---------------------------------------------------------------- building
 
+
 def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
     el = etree.SubElement(parent, _X + name)
     if text is not None:
@@ -112,8 +113,15 @@ def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._E
     return el
 
 
-def _code(parent: etree._Element, name: str, code: str, *, list_uri: str | None = None, version: str | None = None,
-          label: str | None = None) -> etree._Element:
+def _code(
+    parent: etree._Element,
+    name: str,
+    code: str,
+    *,
+    list_uri: str | None = None,
+    version: str | None = None,
+    label: str | None = None,
+) -> etree._Element:
     el = _sub(parent, name)
     if list_uri:
         el.set("listURI", list_uri)
@@ -136,8 +144,16 @@ def _agency(parent: etree._Element, name: str, agency: Agency) -> None:
         _sub(inst, "Name", agency.institution)
 
 
-def _kopf(root: etree._Element, process_id: str, code: str, created: datetime, *, sender: Agency,
-          recipient: Agency, transfer: bool = False) -> None:
+def _kopf(
+    root: etree._Element,
+    process_id: str,
+    code: str,
+    created: datetime,
+    *,
+    sender: Agency,
+    recipient: Agency,
+    transfer: bool = False,
+) -> None:
     kopf = _sub(root, "Kopf")
     _sub(kopf, "ProzessID", process_id)
     _code(kopf, "Nachrichtentyp", code, list_uri="urn:xoev-de:xdomea:codeliste:nachrichtentyp", version="2.0")
@@ -172,7 +188,13 @@ def _archive_meta(parent: etree._Element, proposal: AppraisalCode | None) -> Non
         return
     arch = _sub(parent, "ArchivspezifischeMetadaten")
     outer = _sub(arch, "Aussonderungsart")
-    _code(outer, "Aussonderungsart", proposal.value, list_uri="urn:xoev-de:xdomea:codeliste:aussonderungsart", version="1.0")
+    _code(
+        outer,
+        "Aussonderungsart",
+        proposal.value,
+        list_uri="urn:xoev-de:xdomea:codeliste:aussonderungsart",
+        version="1.0",
+    )
 
 
 def primary_filename(doc: OfferDocument) -> str:
@@ -181,7 +203,9 @@ def primary_filename(doc: OfferDocument) -> str:
     return f"{doc.id}_{base or 'dokument'}"
 
 
-def _document(parent: etree._Element, doc: OfferDocument, with_files: bool, proposal: AppraisalCode | None) -> None:
+def _document(
+    parent: etree._Element, doc: OfferDocument, with_files: bool, proposal: AppraisalCode | None
+) -> None:
     el = _sub(parent, "Dokument")
     _ident(el, doc.id)
     _meta(el, doc.betreff, doc.kennzeichen)
@@ -198,7 +222,13 @@ def _document(parent: etree._Element, doc: OfferDocument, with_files: bool, prop
         fmt = _sub(version, "Format")
         ext = doc.filename.rsplit(".", 1)[-1].lower() if "." in doc.filename else ""
         if ext in _FORMAT_CODES:
-            _code(fmt, "Name", _FORMAT_CODES[ext], list_uri="urn:xoev-de:xdomea:codeliste:dateiformat", version="1.0")
+            _code(
+                fmt,
+                "Name",
+                _FORMAT_CODES[ext],
+                list_uri="urn:xoev-de:xdomea:codeliste:dateiformat",
+                version="1.0",
+            )
         _sub(fmt, "Version", "")
         prim = _sub(fmt, "Primaerdokument")
         _sub(prim, "Dateiname", primary_filename(doc))
@@ -233,8 +263,9 @@ def _serialise(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def build_0501(process_id: str, sender: Agency, recipient: Agency, objects: Iterable[OfferObject], *,
-               created: datetime) -> bytes:
+def build_0501(
+    process_id: str, sender: Agency, recipient: Agency, objects: Iterable[OfferObject], *, created: datetime
+) -> bytes:
     """Anbieteverzeichnis (offer list): metadata only, no primary documents."""
     process_id = _check_uuid(process_id, "ProzessID")
     objs = list(objects)
@@ -246,8 +277,15 @@ def build_0501(process_id: str, sender: Agency, recipient: Agency, objects: Iter
     return _serialise(root)
 
 
-def build_0503(process_id: str, sender: Agency, recipient: Agency, objects: Iterable[OfferObject], *,
-               files: Mapping[str, bytes], created: datetime) -> tuple[str, bytes]:
+def build_0503(
+    process_id: str,
+    sender: Agency,
+    recipient: Agency,
+    objects: Iterable[OfferObject],
+    *,
+    files: Mapping[str, bytes],
+    created: datetime,
+) -> tuple[str, bytes]:
     """Aussonderung (transfer): message + primary files zipped.
 
     ``files`` maps each document id to its content. Returns ``(zip file name, zip bytes)``; the name is
@@ -274,6 +312,7 @@ def build_0503(process_id: str, sender: Agency, recipient: Agency, objects: Iter
 
 
 # ---------------------------------------------------------------- reading
+
 
 @dataclass(frozen=True, slots=True)
 class Appraisal:
@@ -392,7 +431,11 @@ def read_container(data: bytes) -> Appraisal | ImportConfirmation | Acknowledgem
         infos = zf.infolist()
         if len(infos) > MAX_ZIP_MEMBERS:
             raise XdomeaError("ZIP-Container hat zu viele Einträge")
-        messages = [i for i in infos if re.fullmatch(r"[0-9a-fA-F-]{36}_Aussonderung\.[A-Za-z]+\.05\d\d\.xml", i.filename)]
+        messages = [
+            i
+            for i in infos
+            if re.fullmatch(r"[0-9a-fA-F-]{36}_Aussonderung\.[A-Za-z]+\.05\d\d\.xml", i.filename)
+        ]
         if len(messages) != 1:
             raise XdomeaError("ZIP-Container muss genau eine xdomea-Nachricht enthalten")
         info = messages[0]
@@ -406,6 +449,7 @@ def read_container(data: bytes) -> Appraisal | ImportConfirmation | Acknowledgem
 
 
 # ---------------------------------------------------------------- process
+
 
 class ProcessState(StrEnum):
     OFFERED = "offered"  #: 0501 sent
@@ -459,7 +503,9 @@ class AussonderungProcess:
             self.state = ProcessState.CONFIRMED if not self.to_transfer() else ProcessState.APPRAISED
             return
         if self.state is not ProcessState.TRANSFERRED:
-            raise XdomeaError(f"Importbestätigung im Zustand {self.state.value} unerwartet (0503 noch nicht gesendet)")
+            raise XdomeaError(
+                f"Importbestätigung im Zustand {self.state.value} unerwartet (0503 noch nicht gesendet)"
+            )
         unknown = set(message.results) - set(self.to_transfer())
         if unknown:
             raise XdomeaError(f"Importbestätigung für nicht übergebene Objekte: {', '.join(sorted(unknown))}")
@@ -471,7 +517,9 @@ class AussonderungProcess:
 
     def to_transfer(self) -> list[str]:
         """Objects to send with 0503 (A and B)."""
-        return [o for o in self.offered if self.decisions.get(o) in (AppraisalCode.ARCHIVE, AppraisalCode.SAMPLE)]
+        return [
+            o for o in self.offered if self.decisions.get(o) in (AppraisalCode.ARCHIVE, AppraisalCode.SAMPLE)
+        ]
 
     def mark_transferred(self) -> None:
         if self.state is not ProcessState.APPRAISED:

@@ -21,8 +21,12 @@ def test_retention_api_flow(client_as: Any, pdf_bytes: Callable[..., bytes]) -> 
     admin = client_as("admin")
     clerk = client_as("clerk", department="10")
 
-    young = _upload(rm_a, pdf_bytes("Rechnung 2026"), document_date="2026-03-01", retention_class="ao147-belege")
-    old = _upload(rm_a, pdf_bytes("Rechnung 2010"), document_date="2010-03-01", retention_class="ao147-belege")
+    young = _upload(
+        rm_a, pdf_bytes("Rechnung 2026"), document_date="2026-03-01", retention_class="ao147-belege"
+    )
+    old = _upload(
+        rm_a, pdf_bytes("Rechnung 2010"), document_date="2010-03-01", retention_class="ao147-belege"
+    )
 
     # GoBD lock: before the end of retention nobody deletes — admins included
     r = admin.delete(f"/api/v1/documents/{young}")

@@ -46,7 +46,9 @@ def test_cli_plan_holds_disposal_fixity(env: Env, tmp_path: Path) -> None:
     assert later["due"] == 2
     run("retention", "plan", "--as-of", "26.11.2026", code=2)
 
-    hold = run("retention", "hold", "add", "--document", str(old), "--reason", "Prüfung", "--user", "rm1").strip()
+    hold = run(
+        "retention", "hold", "add", "--document", str(old), "--reason", "Prüfung", "--user", "rm1"
+    ).strip()
     assert json.loads(run("retention", "hold", "list", "--json"))[0]["id"] == int(hold)
     run("retention", "disposal", "open", str(old), "--user", "rm1", code=1)
     run("retention", "hold", "release", hold, "--user", "rm2")

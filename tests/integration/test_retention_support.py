@@ -34,8 +34,9 @@ class Env:
     def doc(self, data: bytes, *, who: str = "rm1", **fields: Any) -> int:
         with self.container.uow() as uow:
             blob = self.container.store.put(data)
-            new = documents.create_document(uow.session, self.users[who], blob, filename=fields.pop("filename", "x.pdf"),
-                                            **fields)
+            new = documents.create_document(
+                uow.session, self.users[who], blob, filename=fields.pop("filename", "x.pdf"), **fields
+            )
             uow.commit()
             return new.id
 
@@ -53,8 +54,13 @@ def make_env(tmp_path: Path, db_url: str | None = None) -> Iterator[Env]:
         users: dict[str, Principal] = {}
         tokens: dict[str, str] = {}
         with container.uow() as uow:
-            for name, role in (("rm1", "records_manager"), ("rm2", "records_manager"), ("clerk", "clerk"),
-                               ("admin", "admin"), ("auditor", "auditor")):
+            for name, role in (
+                ("rm1", "records_manager"),
+                ("rm2", "records_manager"),
+                ("clerk", "clerk"),
+                ("admin", "admin"),
+                ("auditor", "auditor"),
+            ):
                 user = auth.create_user(uow.session, None, name, role, department="10")
                 users[name] = auth.principal_of(uow.session, user)
                 _, tokens[name] = auth.create_token(uow.session, None, int(user.id or 0))

@@ -10,8 +10,19 @@ import pytest
 import dms.retention_ui as rui
 from dms.web.ui import backend
 
-NAMES = ("retention_due", "holds", "create_hold", "release_hold", "disposals", "create_disposal", "approve_disposal",
-         "certificate", "archive_handover", "archive_offer", "retention_classes")
+NAMES = (
+    "retention_due",
+    "holds",
+    "create_hold",
+    "release_hold",
+    "disposals",
+    "create_disposal",
+    "approve_disposal",
+    "certificate",
+    "archive_handover",
+    "archive_offer",
+    "retention_classes",
+)
 
 
 @pytest.fixture
@@ -23,8 +34,11 @@ def wired(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_records_pages(wired: None, client_as: Any, pdf_bytes: Callable[..., bytes]) -> None:
     rm_a = client_as("records_manager")
     rm_b = client_as("records_manager")
-    r = rm_a.post("/api/v1/documents", files={"file": ("a.pdf", pdf_bytes("alt"), "application/pdf")},
-                  data={"document_date": "2010-05-01", "retention_class": "ao147-briefe", "title": "Alter Brief"})
+    r = rm_a.post(
+        "/api/v1/documents",
+        files={"file": ("a.pdf", pdf_bytes("alt"), "application/pdf")},
+        data={"document_date": "2010-05-01", "retention_class": "ao147-briefe", "title": "Alter Brief"},
+    )
     doc = r.json()["id"]
     page = rm_a.get("/records/due", params={"as_of": "2026-11-26"})
     assert page.status_code == 200 and "Alter Brief" in page.text and "31.12.2016" in page.text

@@ -18,7 +18,13 @@ from retention.model import Action, StartRule
 
 @pytest.mark.parametrize(
     ("text", "years", "months", "permanent"),
-    [("8y", 8, 0, False), ("6m", 0, 6, False), ("10y6m", 10, 6, False), ("permanent", 0, 0, True), ("Dauernd", 0, 0, True)],
+    [
+        ("8y", 8, 0, False),
+        ("6m", 0, 6, False),
+        ("10y6m", 10, 6, False),
+        ("permanent", 0, 0, True),
+        ("Dauernd", 0, 0, True),
+    ],
 )
 def test_period_parse(text: str, years: int, months: int, permanent: bool) -> None:
     p = Period.parse(text)
@@ -63,10 +69,12 @@ def test_registry_unknown_and_duplicates() -> None:
 
 
 def test_registry_from_config_overrides_and_validates() -> None:
-    reg = ClassRegistry.from_config([
-        {"id": "bau-akten", "name": "Bauakten", "period": "30y", "trigger": "closure", "action": "offer"},
-        {"id": "ao147-briefe", "name": "Briefe", "period": "7y"},
-    ])
+    reg = ClassRegistry.from_config(
+        [
+            {"id": "bau-akten", "name": "Bauakten", "period": "30y", "trigger": "closure", "action": "offer"},
+            {"id": "ao147-briefe", "name": "Briefe", "period": "7y"},
+        ]
+    )
     assert reg["bau-akten"].trigger is Trigger.CLOSURE
     assert reg["bau-akten"].action is Action.OFFER_TO_ARCHIVE
     assert reg["ao147-briefe"].period.years == 7

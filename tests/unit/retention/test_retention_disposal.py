@@ -34,8 +34,12 @@ class Clock:
 
 
 def items(n: int = 3) -> list[DisposalItem]:
-    return [DisposalItem(f"d{i}", f"{i:064x}", "ao147-belege", date(2034, 12, 31), date(2026, 1, i + 1), f"Rechnung {i}")
-            for i in range(n)]
+    return [
+        DisposalItem(
+            f"d{i}", f"{i:064x}", "ao147-belege", date(2034, 12, 31), date(2026, 1, i + 1), f"Rechnung {i}"
+        )
+        for i in range(n)
+    ]
 
 
 @dataclass
@@ -159,6 +163,7 @@ def test_certificate_json_and_pdf() -> None:
     pdf = certificate_pdf(cert)
     assert pdf.startswith(b"%PDF")
     import io
+
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Löschprotokoll" in text and "req-1" in text and "Bernd Bestand" in text
 

@@ -36,14 +36,22 @@ def test_belege_kept_until_end_of_year_plus_eight() -> None:
 
 
 def test_longest_of_several_wins_and_is_explained() -> None:
-    f = doc(document_date=date(2026, 6, 30), node_classes=("ao147-briefe",), type_classes=("ao147-buecher",),
-            explicit_classes=("ao147-belege",))
+    f = doc(
+        document_date=date(2026, 6, 30),
+        node_classes=("ao147-briefe",),
+        type_classes=("ao147-buecher",),
+        explicit_classes=("ao147-belege",),
+    )
     a = assess(f, date(2027, 1, 1))
     assert a.class_id == "ao147-buecher"
     assert a.keep_until == date(2036, 12, 31)
     reason = a.reason()
     assert "Vorgabe des Dokumenttyps" in reason
-    assert "Längste von 3" in reason and "ao147-briefe bis 31.12.2032" in reason and "ao147-belege bis 31.12.2034" in reason
+    assert (
+        "Längste von 3" in reason
+        and "ao147-briefe bis 31.12.2032" in reason
+        and "ao147-belege bis 31.12.2034" in reason
+    )
 
 
 def test_missing_trigger_fact_is_not_determinable_never_due() -> None:
@@ -60,8 +68,11 @@ def test_missing_trigger_fact_is_not_determinable_never_due() -> None:
 
 
 def test_event_trigger_counts_from_first_january_after_adoption() -> None:
-    f = doc(document_date=date(2024, 5, 1), explicit_classes=("komhvo59-belege",),
-            events={EVENT_JAHRESABSCHLUSS: date(2026, 6, 15)})
+    f = doc(
+        document_date=date(2024, 5, 1),
+        explicit_classes=("komhvo59-belege",),
+        events={EVENT_JAHRESABSCHLUSS: date(2026, 6, 15)},
+    )
     a = assess(f, date(2027, 1, 1))
     # adopted 2026 → runs from 1.1.2027 for 6 years → kept until 31.12.2032
     assert a.keep_until == date(2032, 12, 31)
@@ -78,10 +89,13 @@ def test_permanent_beats_everything() -> None:
 
 def test_closure_and_receipt_triggers() -> None:
     from retention import ClassRegistry
-    reg = ClassRegistry.from_config([
-        {"id": "zda-5", "period": "5y", "trigger": "closure", "start": "end_of_year"},
-        {"id": "eingang-6m", "period": "6m", "trigger": "receipt", "start": "exact"},
-    ])
+
+    reg = ClassRegistry.from_config(
+        [
+            {"id": "zda-5", "period": "5y", "trigger": "closure", "start": "end_of_year"},
+            {"id": "eingang-6m", "period": "6m", "trigger": "receipt", "start": "exact"},
+        ]
+    )
     open_akte = doc(explicit_classes=("zda-5",))
     assert assess(open_akte, date(2090, 1, 1), reg).status is Status.UNDETERMINED
     closed = doc(closed=date(2026, 2, 1), explicit_classes=("zda-5",))
@@ -112,8 +126,15 @@ def test_holds_block_on_every_scope(scope: HoldScope) -> None:
     f = doc("d9", document_date=date(2000, 1, 1), explicit_classes=("ao147-briefe",), akte_id="A-1")
     target = {HoldScope.DOCUMENT: "d9", HoldScope.AKTE: "A-1", HoldScope.QUERY: "korrespondent:Müller"}[scope]
     members = frozenset({"d9"}) if scope is HoldScope.QUERY else None
-    hold = Hold("h1", scope, target, "Rechtsstreit Az. 1 K 12/26", owner="Rechtsamt",
-                review_date=date(2027, 1, 1), members=members)
+    hold = Hold(
+        "h1",
+        scope,
+        target,
+        "Rechtsstreit Az. 1 K 12/26",
+        owner="Rechtsamt",
+        review_date=date(2027, 1, 1),
+        members=members,
+    )
     d = may_delete(f, [hold], date(2030, 1, 1))
     assert not d.allowed
     assert d.status is Status.HELD
@@ -152,7 +173,10 @@ def test_plan_lists_due_and_blocked_with_counts() -> None:
 
 
 def test_plan_looks_ahead_with_explicit_date() -> None:
-    records = [doc(f"r{y}", document_date=date(y, 7, 1), explicit_classes=("ao147-briefe",)) for y in range(2015, 2025)]
+    records = [
+        doc(f"r{y}", document_date=date(y, 7, 1), explicit_classes=("ao147-briefe",))
+        for y in range(2015, 2025)
+    ]
     calc = RetentionCalculator()
     due_2030 = {i.record_id for i in plan(records, calc, [], date(2030, 1, 1)).items}
     assert due_2030 == {f"r{y}" for y in range(2015, 2024)}  # 2023 + 6 → until 31.12.2029

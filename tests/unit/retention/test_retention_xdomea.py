@@ -32,10 +32,26 @@ IDS = [str(uuid.UUID(int=i + 1)) for i in range(3)]
 
 
 def objects() -> list[OfferObject]:
-    d0 = OfferDocument(IDS[0], "Rechnung Müller & Söhne", "022.31-0042/2026-1", date(2026, 3, 1), date(2026, 3, 2),
-                       "Rechnung", "rechnung 1.pdf")
-    akte = OfferObject(IDS[1], "Akte", "Beschaffung Feuerwehr", "022.31-0042/2026", "022.31",
-                       date(2026, 1, 1), date(2026, 12, 31), (d0,), AppraisalCode.ARCHIVE)
+    d0 = OfferDocument(
+        IDS[0],
+        "Rechnung Müller & Söhne",
+        "022.31-0042/2026-1",
+        date(2026, 3, 1),
+        date(2026, 3, 2),
+        "Rechnung",
+        "rechnung 1.pdf",
+    )
+    akte = OfferObject(
+        IDS[1],
+        "Akte",
+        "Beschaffung Feuerwehr",
+        "022.31-0042/2026",
+        "022.31",
+        date(2026, 1, 1),
+        date(2026, 12, 31),
+        (d0,),
+        AppraisalCode.ARCHIVE,
+    )
     d2 = OfferDocument(IDS[2], "Brief", document_date=date(2020, 1, 1), filename="brief.xml")
     return [akte, OfferObject(IDS[2], "Dokument", "Brief", document=d2)]
 
@@ -51,7 +67,10 @@ def test_build_0501_structure() -> None:
     kopf = root.find(q("Kopf"))
     assert kopf.findtext(q("ProzessID")) == PID
     assert kopf.find(q("Nachrichtentyp")).findtext("code") == "0501"
-    assert kopf.find(f"{q('Absender')}/{q('Behoerdenkennung')}/{q('Behoerdenschluessel')}").findtext("code") == "05315000"
+    assert (
+        kopf.find(f"{q('Absender')}/{q('Behoerdenkennung')}/{q('Behoerdenschluessel')}").findtext("code")
+        == "05315000"
+    )
     sgos = root.findall(q("Schriftgutobjekt"))
     assert len(sgos) == 2
     akte = sgos[0].find(q("Akte"))
@@ -93,8 +112,10 @@ def test_build_0503_zip() -> None:
 
 
 def msg(local: str, body: str, pid: str = PID, ns: str = NS) -> bytes:
-    return (f'<?xml version="1.0" encoding="UTF-8"?><x:{local} xmlns:x="{ns}"><x:Kopf><x:ProzessID>{pid}'
-            f"</x:ProzessID></x:Kopf>{body}</x:{local}>").encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><x:{local} xmlns:x="{ns}"><x:Kopf><x:ProzessID>{pid}'
+        f"</x:ProzessID></x:Kopf>{body}</x:{local}>"
+    ).encode()
 
 
 def appraisal_xml(decisions: dict[str, str]) -> bytes:
@@ -120,7 +141,11 @@ def import_xml(results: dict[str, bool]) -> bytes:
 def test_parse_0502_0506_0507() -> None:
     a = parse_message(appraisal_xml({IDS[0]: "A", IDS[1]: "V", IDS[2]: "B"}))
     assert isinstance(a, Appraisal)
-    assert a.decisions == {IDS[0]: AppraisalCode.ARCHIVE, IDS[1]: AppraisalCode.DESTROY, IDS[2]: AppraisalCode.SAMPLE}
+    assert a.decisions == {
+        IDS[0]: AppraisalCode.ARCHIVE,
+        IDS[1]: AppraisalCode.DESTROY,
+        IDS[2]: AppraisalCode.SAMPLE,
+    }
     c = parse_message(import_xml({IDS[0]: True, IDS[2]: False}))
     assert isinstance(c, ImportConfirmation)
     assert c.results[IDS[0]].success and c.results[IDS[0]].archive_id == "Best. 1-1"
@@ -128,7 +153,9 @@ def test_parse_0502_0506_0507() -> None:
     ack = parse_message(msg("Aussonderung.AussonderungEmpfangBestaetigen.0507", ""))
     assert ack == Acknowledgement(PID, "0507")
     # older xdomea namespaces with the same names are read too
-    old = parse_message(msg("Aussonderung.AnbietungEmpfangBestaetigen.0504", "", ns="urn:xoev-de:xdomea:schema:2.4.0"))
+    old = parse_message(
+        msg("Aussonderung.AnbietungEmpfangBestaetigen.0504", "", ns="urn:xoev-de:xdomea:schema:2.4.0")
+    )
     assert isinstance(old, Acknowledgement) and old.code == "0504"
 
 
@@ -142,8 +169,10 @@ def test_parse_0502_0506_0507() -> None:
         msg("Aussonderung.Bewertungsverzeichnis.0502", "", pid="nope"),
         appraisal_xml({IDS[0]: "X"}),
         msg("Aussonderung.Unbekannt.0599", ""),
-        msg("Aussonderung.AussonderungImportBestaetigen.0506",
-            f"<x:AusgesondertesSGO><x:IDSGO>{IDS[0]}</x:IDSGO><x:Erfolgreich>vielleicht</x:Erfolgreich></x:AusgesondertesSGO>"),
+        msg(
+            "Aussonderung.AussonderungImportBestaetigen.0506",
+            f"<x:AusgesondertesSGO><x:IDSGO>{IDS[0]}</x:IDSGO><x:Erfolgreich>vielleicht</x:Erfolgreich></x:AusgesondertesSGO>",
+        ),
         b"PK\x03\x04garbage",
     ],
 )
