@@ -94,7 +94,7 @@ def test_three_finance_users_approve_and_a_fourth_pays(ui_env, ui, make_ui_user)
 
     page = f["fin1"].http.get(f"/invoices/{invoice_id}")
     assert "„sachlich richtig“ bestätigen" in page.text
-    assert 'src="/invoices/%d/rendering"' % invoice_id in page.text
+    assert f'src="/invoices/{invoice_id}/rendering"' in page.text
     frame = f["fin1"].http.get(f"/invoices/{invoice_id}/rendering")
     assert frame.status_code == 200 and "frame-ancestors 'self'" in frame.headers["content-security-policy"]
     assert "Rechnung" in frame.text

@@ -199,6 +199,8 @@ def upload(request: Request, user: Any, filename: str, data: bytes, fields: dict
                 title=fields.get("title") or None,
                 akte_id=akte_id,
                 document_type=fields.get("document_type") or None,
+                document_date=fields.get("document_date") or None,
+                retention_class=fields.get("retention_class") or None,
                 channel="upload",
                 enqueue=unit.enqueue,
             )

@@ -117,7 +117,15 @@ def download(request: Request, doc_id: int, user: DocumentsUser, version: int | 
 
 @router.get("/upload")
 def upload_form(request: Request, user: UploadUser) -> Response:
-    return render(request, "clerk/upload.html", {"akten": backend.akten_for_select(request, user), "results": None})
+    return render(request, "clerk/upload.html", _upload_context(request, user, None))
+
+
+def _upload_context(request: Request, user: Any, results: list[dict[str, Any]] | None) -> dict[str, Any]:
+    return {
+        "akten": backend.akten_for_select(request, user),
+        "classes": backend.retention_classes(request, user),
+        "results": results,
+    }
 
 
 @router.post("/upload", dependencies=[Depends(verify_csrf)])
@@ -129,6 +137,8 @@ async def upload(
     title: Annotated[str, Form(max_length=500)] = "",
     document_type: Annotated[str, Form(max_length=64)] = "",
     akte_id: Annotated[str, Form(max_length=20)] = "",
+    document_date: Annotated[str, Form(max_length=10)] = "",
+    retention_class: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     results: list[dict[str, Any]] = []
     for upload_file in files:
@@ -140,7 +150,13 @@ async def upload(
                 user,
                 name,
                 data,
-                {"title": title, "document_type": document_type, "akte_id": akte_id},
+                {
+                    "title": title,
+                    "document_type": document_type,
+                    "akte_id": akte_id,
+                    "document_date": document_date,
+                    "retention_class": retention_class,
+                },
             )
             results.append({"filename": name, "id": doc_id, "error": None})
         except backend.UserError as exc:
@@ -149,8 +165,7 @@ async def upload(
         failed = all(r["error"] for r in results)
         return JSONResponse({"results": results}, status_code=422 if failed else 201)
     status = 201 if any(r["id"] for r in results) else 422
-    ctx = {"akten": backend.akten_for_select(request, user), "results": results}
-    return render(request, "clerk/upload.html", ctx, status_code=status)
+    return render(request, "clerk/upload.html", _upload_context(request, user, results), status_code=status)
 
 
 @router.get("/akten")
