@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from einvoice.errors import UnreadableInvoice
-from einvoice.reading import parse
+from einvoice.reading import parse, parse_xml_bytes
 from einvoice.rules import check
 from einvoice.rules.base import Finding
 from einvoice.rules.catalogue import RULES
 from einvoice.syntax.parsed import ParsedInvoice
+from einvoice.syntax.pdf import PdfInvoice, extract, is_pdf
 from einvoice.validation.pdfcheck import pdf_findings
 from einvoice.validation.report import ValidationReport
 
@@ -48,8 +49,14 @@ def fatal_report(path: str | None, reason: str, rule: str = "AW-UNREADABLE") -> 
 def validate(data: bytes, filename: str | None = None, *, path: str | None = None) -> ValidationReport:
     """Read and validate ``data``; bad input yields a report with a ``fatal`` finding, never an exception."""
     shown = path if path is not None else filename
+    pdf: PdfInvoice | None = None
     try:
-        parsed = parse(data, filename)
+        if is_pdf(data):  # extract once, keeping the XMP facts for the container checks
+            pdf = extract(bytes(data))
+            parsed = parse_xml_bytes(pdf.xml)
+            parsed.source, parsed.pdf_filename = "pdf", pdf.filename
+        else:
+            parsed = parse(data, filename)
     except UnreadableInvoice as exc:
         return fatal_report(shown, f"({exc.code}: {exc.message})")
     except RecursionError:
@@ -58,6 +65,6 @@ def validate(data: bytes, filename: str | None = None, *, path: str | None = Non
         log.exception("unexpected error while reading %s", shown)
         return fatal_report(shown, f"(internal: {type(exc).__name__})", rule="AW-INTERNAL")
     report = validate_parsed(parsed, shown)
-    if parsed.source == "pdf":
-        report.findings.extend(pdf_findings(bytes(data), parsed))
+    if pdf is not None:
+        report.findings.extend(pdf_findings(pdf, parsed))
     return report

@@ -6,11 +6,10 @@ not make the e-invoice invalid; they are reported so that the supplier can fix t
 
 from __future__ import annotations
 
-from einvoice.errors import UnreadableInvoice
 from einvoice.rules.base import Finding
 from einvoice.rules.catalogue import RULES
 from einvoice.syntax.parsed import ParsedInvoice
-from einvoice.syntax.pdf import extract
+from einvoice.syntax.pdf import PdfInvoice
 
 __all__ = ["pdf_findings"]
 
@@ -43,14 +42,9 @@ def _finding(detail_en: str, detail_de: str) -> Finding:
     )
 
 
-def pdf_findings(data: bytes, parsed: ParsedInvoice) -> list[Finding]:
-    """Warnings about the Factur-X XMP metadata of a hybrid PDF (empty for XML input)."""
-    if parsed.source != "pdf":
-        return []
-    try:
-        xmp = extract(data).xmp
-    except UnreadableInvoice:  # the XML was extracted before; a second failure is not the invoice's fault
-        return []
+def pdf_findings(pdf: PdfInvoice, parsed: ParsedInvoice) -> list[Finding]:
+    """Warnings about the Factur-X XMP metadata of a hybrid PDF."""
+    xmp = pdf.xmp
     if not xmp:
         return [
             _finding(
