@@ -12,6 +12,8 @@ for the literal word "check" use ``aktenwerk search query check``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import click
@@ -42,6 +44,15 @@ app = typer.Typer(
 )
 
 
+@contextmanager
+def _released(container: Any, close: Any) -> Iterator[None]:
+    """Close the search engine handle (releasing a writer lock) when the command ends."""
+    try:
+        yield
+    finally:
+        close(container)
+
+
 def _fail(message: str, code: int = 2) -> None:
     console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(code)
@@ -64,10 +75,10 @@ def query_cmd(
     from dms.auth import service as auth
     from dms.domain.principal import SYSTEM
     from dms.ops.context import cli_container
-    from dms.search_index import search_as
+    from dms.search_index import close_backend, search_as
 
     text = " ".join(words)
-    with cli_container(get_settings()) as c:
+    with cli_container(get_settings()) as c, _released(c, close_backend):
         try:
             principal = SYSTEM
             if as_user:
@@ -101,9 +112,9 @@ def check_cmd(
 ) -> None:
     """Report drift between database and index (missing, stale, orphaned); exit 1 if any."""
     from dms.ops.context import cli_container
-    from dms.search_index import check, repair
+    from dms.search_index import check, close_backend, repair
 
-    with cli_container(get_settings(), queue=fix) as c:
+    with cli_container(get_settings(), queue=fix) as c, _released(c, close_backend):
         try:
             report = check(c)
             repaired = repair(c, report) if fix and not report.ok else 0
@@ -139,10 +150,10 @@ def reindex(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from dms.ops.context import cli_container
-    from dms.search_index import count_documents
+    from dms.search_index import close_backend, count_documents
     from dms.search_index import reindex as run
 
-    with cli_container(get_settings(), queue=True) as c:
+    with cli_container(get_settings(), queue=True) as c, _released(c, close_backend):
         try:
             total = count_documents(c)
             with Progress(

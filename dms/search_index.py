@@ -112,6 +112,16 @@ class SearchIndexAdapter:
             self._backend.close()
 
 
+def close_backend(container: Container) -> None:
+    """Release the engine's writer (one writer per index): CLI commands call this before exiting."""
+    indexer = container.indexer
+    if isinstance(indexer, SearchIndexAdapter):
+        indexer.close()
+    cached = getattr(container, "_search_backend", None)
+    if cached is not None:
+        cached.close()
+
+
 def build_search_indexer(settings: Settings) -> SearchIndexAdapter:
     """Registered in ``dms.bootstrap.build_indexer``."""
     return SearchIndexAdapter(settings)
