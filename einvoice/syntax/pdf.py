@@ -9,10 +9,12 @@ handed to :mod:`einvoice.xmlsafe` instead); pikepdf is the fallback for PDFs pyp
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
+import zlib
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from einvoice.errors import HostileXml, NoEmbeddedInvoice, UnreadableInvoice
 from einvoice.xmlsafe import MAX_XML_BYTES, parse_xml
@@ -125,41 +127,60 @@ def extract(pdf: bytes, *, with_xmp: bool = True) -> PdfInvoice:
     return PdfInvoice(xml, name, parse_xmp(xmp[0]) if xmp else {})
 
 
+def _pypdf_limits() -> contextlib.AbstractContextManager[object]:
+    """pypdf decompression limits sized to our XML limit (decompression bombs stop early)."""
+    import pypdf  # noqa: PLC0415
+
+    apply = getattr(pypdf, "apply_configuration", None)
+    if apply is None:  # pragma: no cover - pypdf < 6 keeps its own module-level 75 MB limits
+        return contextlib.nullcontext()
+    return apply(zlib_maximum_output_length=MAX_XML_BYTES + 1)  # type: ignore[no-any-return]
+
+
 def _candidates_pypdf(pdf: bytes, xmp_out: list[bytes] | None = None) -> list[tuple[str, bytes]]:
     from pypdf import PdfReader  # noqa: PLC0415 - heavy import only when a PDF arrives
-    from pypdf.errors import PyPdfError  # noqa: PLC0415
+    from pypdf.errors import LimitReachedError, PyPdfError  # noqa: PLC0415
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
-        reader = PdfReader(io.BytesIO(pdf), strict=False)
-        if reader.is_encrypted:
-            raise UnreadableInvoice("encrypted PDF: an e-invoice PDF (PDF/A-3) must not be encrypted", code="pdf-encrypted")
-        out: list[tuple[str, bytes]] = []
-        others: list[tuple[str, bytes]] = []
-        if xmp_out is not None:
-            _read_xmp(reader, xmp_out)
-        for count, att in enumerate(reader.attachment_list, start=1):
-            if count > MAX_ATTACHMENTS:
-                break
-            name = str(att.name or "")
-            lname = name.lower()
-            if lname in INVOICE_FILENAMES:
-                content = att.content
-                if len(content) > MAX_XML_BYTES:
-                    raise HostileXml(f"embedded {name} too large ({len(content)} bytes)", code="too-large")
-                out.append((name, content))
-            elif lname.endswith(".xml") and not out:
-                content = att.content
-                if len(content) <= MAX_XML_BYTES and _looks_like_invoice(content):
-                    others.append((name, content))
-        return out or others
+        with _pypdf_limits():
+            return _read_pypdf(PdfReader, pdf, xmp_out)
+    except LimitReachedError:
+        raise HostileXml(f"embedded file expands beyond {MAX_XML_BYTES} bytes (decompression bomb?)",
+                         code="too-large") from None
     except UnreadableInvoice:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError,
-            AssertionError, UnicodeError, ZeroDivisionError) as exc:
+            AssertionError, UnicodeError, ZeroDivisionError, zlib.error) as exc:
         detail = str(exc).split(":")[-1].strip() or type(exc).__name__
         hint = "truncated (no %%EOF marker)" if b"%%EOF" not in pdf[-2048:] else "damaged"
         raise UnreadableInvoice(f"PDF cannot be read: {hint} ({detail})", code="pdf-broken") from None
+
+
+def _read_pypdf(reader_cls: Any, pdf: bytes, xmp_out: list[bytes] | None) -> list[tuple[str, bytes]]:
+    """Invoice XML candidates (file name, content) read with pypdf; XMP packet appended to ``xmp_out``."""
+    reader = reader_cls(io.BytesIO(pdf), strict=False)
+    if reader.is_encrypted:
+        raise UnreadableInvoice("encrypted PDF: an e-invoice PDF (PDF/A-3) must not be encrypted", code="pdf-encrypted")
+    out: list[tuple[str, bytes]] = []
+    others: list[tuple[str, bytes]] = []
+    if xmp_out is not None:
+        _read_xmp(reader, xmp_out)
+    for count, att in enumerate(reader.attachment_list, start=1):
+        if count > MAX_ATTACHMENTS:
+            break
+        name = str(att.name or "")
+        lname = name.lower()
+        if lname in INVOICE_FILENAMES:
+            content = att.content
+            if len(content) > MAX_XML_BYTES:
+                raise HostileXml(f"embedded {name} too large ({len(content)} bytes)", code="too-large")
+            out.append((name, content))
+        elif lname.endswith(".xml") and not out:
+            content = att.content
+            if len(content) <= MAX_XML_BYTES and _looks_like_invoice(content):
+                others.append((name, content))
+    return out or others
 
 
 def _read_xmp(reader: object, out: list[bytes]) -> None:
@@ -174,6 +195,27 @@ def _read_xmp(reader: object, out: list[bytes]) -> None:
         pass
 
 
+def _bounded_stream(stream: object, name: str) -> bytes:
+    """Content of a pikepdf stream, inflating Flate data with an output bound (no decompression bombs)."""
+    import pikepdf  # noqa: PLC0415
+
+    assert isinstance(stream, pikepdf.Stream)
+    filters = stream.get("/Filter")
+    if isinstance(filters, pikepdf.Array):
+        filters = filters[0] if len(filters) == 1 else filters
+    raw = stream.read_raw_bytes()
+    if filters is None:
+        content = bytes(raw)
+    elif filters == pikepdf.Name.FlateDecode:
+        inflater = zlib.decompressobj()
+        content = inflater.decompress(bytes(raw), MAX_XML_BYTES + 1)
+    else:
+        raise UnreadableInvoice(f"embedded {name} uses an unsupported stream filter {filters}", code="pdf-broken")
+    if len(content) > MAX_XML_BYTES:
+        raise HostileXml(f"embedded {name} expands beyond {MAX_XML_BYTES} bytes", code="too-large")
+    return content
+
+
 def _candidates_pikepdf(pdf: bytes) -> list[tuple[str, bytes]]:
     import pikepdf  # noqa: PLC0415
 
@@ -185,9 +227,7 @@ def _candidates_pikepdf(pdf: bytes) -> list[tuple[str, bytes]]:
                     break
                 lname = name.lower()
                 if lname in INVOICE_FILENAMES or lname.endswith(".xml"):
-                    content = bytes(spec.get_file().read_bytes())
-                    if len(content) > MAX_XML_BYTES:
-                        raise HostileXml(f"embedded {name} too large ({len(content)} bytes)", code="too-large")
+                    content = _bounded_stream(spec.get_file().obj, name)
                     if lname in INVOICE_FILENAMES or _looks_like_invoice(content):
                         out.append((name, content))
             return out

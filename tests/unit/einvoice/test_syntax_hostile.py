@@ -240,3 +240,19 @@ def test_mutated_corpus_documents_never_crash_reader_or_writers() -> None:
             continue
         for syntax in ("UBL-Invoice", "UBL-CreditNote", "CII"):
             assert write(parsed.invoice, syntax)  # type: ignore[arg-type]
+
+
+def test_decompression_bomb_in_pdf_is_stopped_at_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from einvoice.syntax import pdf as pdf_module
+
+    monkeypatch.setattr(pdf_module, "MAX_XML_BYTES", 1_000_000)
+    doc = pikepdf.new()
+    doc.add_blank_page()
+    doc.attachments["factur-x.xml"] = pikepdf.AttachedFileSpec(doc, b"<a>" + b" " * 8_000_000 + b"</a>")
+    out = io.BytesIO()
+    doc.save(out, compress_streams=True)
+    assert len(out.getvalue()) < 100_000, "the bomb is small on the wire"
+    err = _refused_fast(out.getvalue(), HostileXml, limit=3.0)
+    assert err.code == "too-large"
+    with pytest.raises(HostileXml):
+        pdf_module._candidates_pikepdf(out.getvalue())
