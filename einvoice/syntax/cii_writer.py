@@ -67,7 +67,7 @@ def write_cii(invoice: Invoice, *, pretty: bool = True) -> bytes:
     _agreement(group(trans, _r("ApplicableHeaderTradeAgreement")), inv)
     _delivery(group(trans, _r("ApplicableHeaderTradeDelivery")), inv)
     _settlement(group(trans, _r("ApplicableHeaderTradeSettlement")), inv, cur)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=pretty)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=pretty))
 
 
 def _id(parent: etree._Element, tag: str, ident: Identifier) -> None:

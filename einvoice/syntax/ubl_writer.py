@@ -175,7 +175,7 @@ def write_ubl(invoice: Invoice, *, credit_note: bool | None = None, pretty: bool
         sub(mt, _b("PayableAmount"), tot.payable, {"currencyID": cur})
     for line in inv.lines:
         _line(root, line, cur, cn, "CreditNoteLine" if cn else "InvoiceLine")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=pretty)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=pretty))
 
 
 def _ref(parent: etree._Element, tag: str, value: str | None) -> None:
