@@ -158,8 +158,7 @@ def search_as(
     request = SearchRequest(
         query=query, principal_tokens=principal.tokens, page=page, page_size=page_size, sort=sort, **kwargs
     )
-    backend = backend_of(container)
-    backend.refresh()
+    backend = backend_of(container)  # readers pick up commits and generation switches by themselves
     result = backend.search(request)
     if result.hits and "*" not in principal.tokens:
         ids = [int(h.id) for h in result.hits if h.id.isdigit()]

@@ -217,7 +217,7 @@ class ElasticsearchBackend(EngineBase):
         self._call(lambda: self.client.indices.refresh(index=self.alias))
 
     def refresh(self) -> None:
-        self.commit()
+        """Nothing to do: every request sees the latest refreshed state (``commit`` refreshes)."""
 
     def clear(self) -> None:
         self._call(
@@ -260,9 +260,8 @@ class ElasticsearchBackend(EngineBase):
         return self._call(run)
 
     def _scan(self) -> Iterator[dict[str, Any]]:
-        for hit in helpers.scan(
-            self.client, index=self.alias, query={"query": {"match_all": {}}}, _source=[ID, "fp"]
-        ):
+        body = {"query": {"match_all": {}}, "_source": [ID, "fp"]}
+        for hit in helpers.scan(self.client, index=self.alias, query=body):
             yield hit["_source"]
 
     def get_ids(self) -> set[str]:

@@ -51,5 +51,4 @@ def similar(
 ) -> dict[str, Any]:
     """More like this: documents sharing the most distinctive words (empty if the source is not readable)."""
     backend = backend_of(container)
-    backend.refresh()
     return backend.more_like_this(str(document_id), principal.tokens, limit=limit).to_dict()

@@ -52,8 +52,13 @@ def make_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engi
     for engine in made:
         if kind == "elasticsearch":
             client = engine.client  # type: ignore[attr-defined]
-            client.indices.delete(index=f"{engine.alias}-*", ignore_unavailable=True)  # type: ignore[attr-defined]
-            client.indices.delete_index_template(name=f"{engine.alias}-template", ignore_unavailable=True)  # type: ignore[attr-defined]
+            alias = engine.alias  # type: ignore[attr-defined]
+            # wildcard deletes are refused by default (action.destructive_requires_name): name each index
+            for name in client.indices.get(
+                index=f"{alias}-*", ignore_unavailable=True, allow_no_indices=True
+            ):
+                client.indices.delete(index=name, ignore_unavailable=True)
+            client.indices.delete_index_template(name=f"{alias}-template")
         engine.close()
 
 
