@@ -36,6 +36,7 @@ from einvoice.rules import codelists, en16931, peppol, vat, xrechnung
 from einvoice.rules.base import Ctx, Finding, Rule
 from einvoice.rules.catalogue import ALIASES, RULES, SEVERITY_ORDER, RuleSpec, severity_overrides
 from einvoice.rules.syntax_cii import check_cii, extended_cii_facts
+from einvoice.rules.syntax_cii_strict import check_cii_strict
 from einvoice.rules.syntax_ubl import check_ubl
 from einvoice.syntax.parsed import Locations, ParsedInvoice, xpath_of
 
@@ -95,6 +96,8 @@ def check_rules(
     if root is not None:
         syntax_rule = check_cii if syntax == "CII" else check_ubl
         _run(ctx, (lambda c: syntax_rule(c, root),))
+        if syntax == "CII":
+            _run(ctx, (lambda c: check_cii_strict(c, root),))
     if xrechnung_rules:
         _run(ctx, XRECHNUNG_RULES)
     return _dedupe(ctx.findings)
@@ -193,6 +196,8 @@ def check(parsed: ParsedInvoice) -> list[Finding]:
         _run(ctx, EN16931_RULES)
         if parsed.syntax == "CII":
             _run(ctx, (lambda c: check_cii(c, parsed.root),))
+            if parsed.profile != "EXTENDED":
+                _run(ctx, (lambda c: check_cii_strict(c, parsed.root),))
         elif parsed.syntax in ("UBL-Invoice", "UBL-CreditNote"):
             _run(ctx, (lambda c: check_ubl(c, parsed.root),))
         if run_xr:

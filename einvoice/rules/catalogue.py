@@ -466,7 +466,86 @@ CII-SR-461|error|Value added tax point date (BT-7) shall occur maximum once
 CII-SR-462|error|Value added tax point date code (BT-8) shall occur maximum once (all DueDateTypeCode values shall be equal)
 CII-SR-465|warning|Seller contact point (BT-41) and seller contact department (DepartmentName) shall not both be present
 CII-SR-466|warning|Buyer contact point (BT-56) and buyer contact department (DepartmentName) shall not both be present
-CII-DT-097|warning|Date time string with format 102 shall be CCYYMMDD
+CII-DT-097|error|[CII-DT-097] - Date time string with format attribute 102 shall be YYYYMMDD.
+CII-SR-009|error|[CII-SR-009] - GuidelineSpecifiedDocumentContextParameter must exist exactly once
+CII-SR-010|error|[CII-SR-010] - ID must exist exactly once
+CII-SR-014|error|[CII-SR-014] - TypeCode must exist exactly once
+CII-SR-046|error|[CII-SR-046] - schemeID must be present if GlobalID is present
+CII-SR-069|error|[CII-SR-069] - Description should exist maximum once.
+CII-SR-072|error|[CII-SR-072] - Value should exist maximum once.
+CII-SR-090|error|[CII-SR-090] - ID should exist maximum once.
+CII-SR-439|error|[CII-SR-439] - ChargeAmount should exist maximum once
+CII-SR-440|error|[CII-SR-440] - ActualAmount should exist maximum once
+CII-SR-441|error|[CII-SR-441] - ChargeAmount should exist maximum once
+CII-SR-455|error|[CII-SR-455] - DefinedTradeContact of SellerTradeParty shall exist maximum once
+CII-SR-456|error|[CII-SR-456] - DefinedTradeContact of BuyerTradeParty shall exist maximum once
+CII-SR-459|error|[CII-SR-459] - SellerTradeParty URIUniversalCommunication should exist maximum once
+CII-SR-460|error|[CII-SR-460] - BuyerTradeParty URIUniversalCommunication should exist maximum once
+CII-SR-463|error|[CII-SR-463] - Each Specified Trade Allowance Charge (BG-20)(BG-21) shall contain a Charge Indicator.
+CII-DT-001|error|[CII-DT-001] - schemeName should not be present
+CII-DT-002|error|[CII-DT-002] - schemeAgencyName should not be present
+CII-DT-003|error|[CII-DT-003] - schemeDataURI should not be present
+CII-DT-004|error|[CII-DT-004] - schemeURI should not be present
+CII-DT-005|error|[CII-DT-005] - schemeID should not be present
+CII-DT-006|error|[CII-DT-006] - schemeAgencyID should not be present
+CII-DT-007|error|[CII-DT-007] - schemeVersionID should not be present
+CII-DT-008|error|[CII-DT-008] - name should not be present
+CII-DT-009|error|[CII-DT-009] - listURI should not be present
+CII-DT-010|error|[CII-DT-010] - listID should not be present
+CII-DT-011|error|[CII-DT-011] - listAgencyID should not be present
+CII-DT-012|error|[CII-DT-012] - listVersionID should not be present
+CII-DT-013|error|[CII-DT-013] - languageID should not be present
+CII-DT-014|error|[CII-DT-014] - languageLocaleID should not be present
+CII-DT-015|error|[CII-DT-015] - URIID should not be present
+CII-DT-016|error|[CII-DT-016] - StatusCode should not be present
+CII-DT-017|error|[CII-DT-017] - CopyIndicator should not be present
+CII-DT-018|error|[CII-DT-018] - TypeCode should not be present
+CII-DT-019|error|[CII-DT-019] - GlobalID should not be present
+CII-DT-020|error|[CII-DT-020] - RevisionID should not be present
+CII-DT-021|error|[CII-DT-021] - Name should not be present
+CII-DT-022|error|[CII-DT-022] - AttachmentBinaryObject should not be present
+CII-DT-023|error|[CII-DT-023] - Information should not be present
+CII-DT-024|error|[CII-DT-024] - ReferenceTypeCode should not be present
+CII-DT-025|error|[CII-DT-025] - SectionName should not be present
+CII-DT-026|error|[CII-DT-026] - PreviousRevisionID should not be present
+CII-DT-027|error|[CII-DT-027] - FormattedIssueDateTime should not be present
+CII-DT-028|error|[CII-DT-028] - EffectiveSpecifiedPeriod should not be present
+CII-DT-029|error|[CII-DT-029] - IssuerTradeParty should not be present
+CII-DT-030|error|[CII-DT-030] - AttachedSpecifiedBinaryFile should not be present
+CII-DT-031|error|[CII-DT-031] - currencyID should not be present
+CII-DT-032|error|[CII-DT-032] - currencyCodeListVersionID should not be present
+CII-DT-034|error|[CII-DT-034] - unitCodeListID should not be present
+CII-DT-035|error|[CII-DT-035] - unitCodeListAgencyID should not be present
+CII-DT-036|error|[CII-DT-036] - unitCodeListAgencyName should not be present
+CII-DT-037|error|[CII-DT-037] - TypeCode shall be 'VAT'
+CII-DT-068|error|[CII-DT-068] - DateTime shall not be used.
+CII-DT-069|error|[CII-DT-069] - DurationMeasure shall not be used.
+CII-DT-070|error|[CII-DT-070] - InclusiveIndicator shall not be used.
+CII-DT-071|error|[CII-DT-071] - Description shall not be used.
+CII-DT-072|error|[CII-DT-072] - DateTime shall not be used.
+CII-DT-073|error|[CII-DT-073] - CompleteDateTime shall not be used.
+CII-DT-074|error|[CII-DT-074] - OpenIndicator shall not be used.
+CII-DT-075|error|[CII-DT-075] - SeasonCode shall not be used.
+CII-DT-076|error|[CII-DT-076] - ID shall not be used.
+CII-DT-077|error|[CII-DT-077] - Name shall not be used.
+CII-DT-078|error|[CII-DT-078] - SequenceNumeric shall not be used.
+CII-DT-079|error|[CII-DT-079] - StartDateFlexibilityCode shall not be used.
+CII-DT-080|error|[CII-DT-080] - ContinuousIndicator shall not be used.
+CII-DT-081|error|[CII-DT-081] - PurposeCode shall not be used.
+CII-DT-082|error|[CII-DT-082] - ID shall not be used.
+CII-DT-083|error|[CII-DT-083] - PostOfficeBox shall not be used.
+CII-DT-084|error|[CII-DT-084] - BuildingName shall not be used.
+CII-DT-086|error|[CII-DT-086] - LineFour shall not be used.
+CII-DT-087|error|[CII-DT-087] - LineFive shall not be used.
+CII-DT-088|error|[CII-DT-088] - StreetName shall not be used.
+CII-DT-089|error|[CII-DT-089] - CitySubDivisionName shall not be used.
+CII-DT-090|error|[CII-DT-090] - CountryName shall not be used.
+CII-DT-091|error|[CII-DT-091] - CountrySubDivisionID shall not be used.
+CII-DT-092|error|[CII-DT-092] - AttentionOf shall not be used.
+CII-DT-093|error|[CII-DT-093] - CareOf shall not be used.
+CII-DT-094|error|[CII-DT-094] - BuildingNumber shall not be used.
+CII-DT-095|error|[CII-DT-095] - DepartmentName shall not be used.
+CII-DT-096|error|[CII-DT-096] - AdditionalStreetName shall not be used.
 """
 
 # --- PEPPOL-EN16931 rules integrated into XRechnung 3.0 (errors in UBL, warnings in CII) -----------------

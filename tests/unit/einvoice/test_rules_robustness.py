@@ -22,12 +22,13 @@ ODD_DATE: list[Any] = [date(1900, 1, 1), date(2099, 12, 31)]
 
 def _odd_value(annotation: str, rng: random.Random) -> Any:
     """A value of the field's declared type (or None where optional): partial, not ill-typed."""
-    choices: list[Any] = [None] if "None" in annotation else []
-    if "Decimal" in annotation:
+    types = {t.strip() for t in annotation.split("|")}
+    choices: list[Any] = [None] if "None" in types else []
+    if "Decimal" in types:
         choices += ODD_DECIMAL
-    if "str" in annotation:
+    if "str" in types:
         choices += ODD_STR
-    if "date" in annotation:
+    if "date" in types:
         choices += ODD_DATE
     return rng.choice(choices) if choices else None
 
@@ -66,7 +67,7 @@ def test_rules_never_crash_on_partial_models(seed: int, changes: int, syntax: st
             setattr(obj, field.name, [] if rng.random() < 0.7 else current)
         elif isinstance(current, bool):
             setattr(obj, field.name, not current)
-        elif "None" in str(field.type) or any(t in str(field.type) for t in ("str", "Decimal", "date")):
+        elif {t.strip() for t in str(field.type).split("|")} & {"None", "str", "Decimal", "date"}:
             setattr(obj, field.name, _odd_value(str(field.type), rng))
     findings = check_rules(
         inv, syntax=syntax, xrechnung_rules=True, extension=rng.random() < 0.3, cvd=rng.random() < 0.2

@@ -1,0 +1,250 @@
+"""The ``fatal`` CII syntax-binding rules of the CEN schematron (CII-SR-009…463 cardinalities and the
+CII-DT-* data type restrictions), checked in one pass over the tree.
+
+They bind EN 16931 CII documents; Factur-X/ZUGFeRD EXTENDED is a *conformant* extension that
+legitimately uses more of the CII vocabulary, so the engine does not apply them there.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from einvoice.rules.base import Ctx
+from einvoice.syntax.namespaces import RAM, RSM, UDT
+from einvoice.syntax.parsed import xpath_of
+
+__all__ = ["check_cii_strict"]
+
+_RAM = f"{{{RAM}}}"
+_RSM = f"{{{RSM}}}"
+_UDT = f"{{{UDT}}}"
+
+#: (parent, child) of the identifiers that take no attributes at all (CII-DT-001…007)
+_ID_NO_ATTR = frozenset(
+    {
+        ("GuidelineSpecifiedDocumentContextParameter", "ID"),
+        ("ExchangedDocument", "ID"),
+        ("AssociatedDocumentLineDocument", "LineID"),
+        ("SpecifiedTradeProduct", "SellerAssignedID"),
+    }
+)
+
+# CII-DT-015…030 on every *ReferencedDocument: child → (rule, exception test)
+_REFDOC_FORBIDDEN = {
+    "URIID": "CII-DT-015",
+    "StatusCode": "CII-DT-016",
+    "CopyIndicator": "CII-DT-017",
+    "TypeCode": "CII-DT-018",
+    "GlobalID": "CII-DT-019",
+    "RevisionID": "CII-DT-020",
+    "Name": "CII-DT-021",
+    "AttachmentBinaryObject": "CII-DT-022",
+    "Information": "CII-DT-023",
+    "ReferenceTypeCode": "CII-DT-024",
+    "SectionName": "CII-DT-025",
+    "PreviousRevisionID": "CII-DT-026",
+    "FormattedIssueDateTime": "CII-DT-027",
+    "EffectiveSpecifiedPeriod": "CII-DT-028",
+    "IssuerTradeParty": "CII-DT-029",
+    "AttachedSpecifiedBinaryFile": "CII-DT-030",
+}
+_PERIOD_FORBIDDEN = {
+    "DurationMeasure": "CII-DT-069",
+    "InclusiveIndicator": "CII-DT-070",
+    "Description": "CII-DT-071",
+    "CompleteDateTime": "CII-DT-073",
+    "OpenIndicator": "CII-DT-074",
+    "SeasonCode": "CII-DT-075",
+    "ID": "CII-DT-076",
+    "Name": "CII-DT-077",
+    "SequenceNumeric": "CII-DT-078",
+    "StartDateFlexibilityCode": "CII-DT-079",
+    "ContinuousIndicator": "CII-DT-080",
+    "PurposeCode": "CII-DT-081",
+}
+_ADDRESS_FORBIDDEN = {
+    "ID": "CII-DT-082",
+    "PostOfficeBox": "CII-DT-083",
+    "BuildingName": "CII-DT-084",
+    "LineFour": "CII-DT-086",
+    "LineFive": "CII-DT-087",
+    "StreetName": "CII-DT-088",
+    "CitySubDivisionName": "CII-DT-089",
+    "CountryName": "CII-DT-090",
+    "CountrySubDivisionID": "CII-DT-091",
+    "AttentionOf": "CII-DT-092",
+    "CareOf": "CII-DT-093",
+    "BuildingNumber": "CII-DT-094",
+    "DepartmentName": "CII-DT-095",
+    "AdditionalStreetName": "CII-DT-096",
+}
+_ID_ATTRS = (
+    ("schemeName", "CII-DT-101"),
+    ("schemeAgencyName", "CII-DT-102"),
+    ("schemeDataURI", "CII-DT-103"),
+    ("schemeURI", "CII-DT-104"),
+)
+_ID_NO_ATTRS = (
+    ("schemeName", "CII-DT-001"),
+    ("schemeAgencyName", "CII-DT-002"),
+    ("schemeDataURI", "CII-DT-003"),
+    ("schemeURI", "CII-DT-004"),
+    ("schemeID", "CII-DT-005"),
+    ("schemeAgencyID", "CII-DT-006"),
+    ("schemeVersionID", "CII-DT-007"),
+)
+_DATE_102 = re.compile(r"^\s*(\d{4})(1[0-2]|0[1-9])(3[01]|[12][0-9]|0[1-9])\s*$")
+
+
+def _local(el: etree._Element) -> str:
+    tag = el.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _count(el: etree._Element, path: str) -> int:
+    return len(el.findall(path))
+
+
+def _r(path: str) -> str:
+    return "/".join(f"{_RAM}{step}" for step in path.split("/"))
+
+
+def check_cii_strict(ctx: Ctx, root: etree._Element) -> None:
+    fail = ctx.fail
+    for attr, rid in (("languageID", "CII-DT-013"), ("languageLocaleID", "CII-DT-014")):
+        if root.get(attr) is not None:
+            fail(rid, location=xpath_of(root))
+    context = root.find(f"{_RSM}ExchangedDocumentContext")
+    if context is not None:
+        guidelines = context.findall(f"{_RAM}GuidelineSpecifiedDocumentContextParameter")
+        if len(guidelines) != 1:
+            fail("CII-SR-009", "BT-24", location=xpath_of(context))
+        if sum(_count(g, f"{_RAM}ID") for g in guidelines) != 1:
+            fail("CII-SR-010", "BT-24", location=xpath_of(context))
+    document = root.find(f"{_RSM}ExchangedDocument")
+    if document is not None:
+        if _count(document, f"{_RAM}TypeCode") != 1:
+            fail("CII-SR-014", "BT-3", location=xpath_of(document))
+        type_code = document.find(f"{_RAM}TypeCode")
+        if type_code is not None:
+            for attr, rid in (
+                ("listID", "CII-DT-010"),
+                ("listAgencyID", "CII-DT-011"),
+                ("listVersionID", "CII-DT-012"),
+            ):
+                if type_code.get(attr) is not None:
+                    fail(rid, location=xpath_of(type_code))
+    agreement = root.find(f"{_RSM}SupplyChainTradeTransaction/{_RAM}ApplicableHeaderTradeAgreement")
+    if agreement is not None:
+        for party, contact_rule, uri_rule in (
+            ("SellerTradeParty", "CII-SR-455", "CII-SR-459"),
+            ("BuyerTradeParty", "CII-SR-456", "CII-SR-460"),
+        ):
+            p = agreement.find(f"{_RAM}{party}")
+            if p is None:
+                continue
+            if _count(p, f"{_RAM}DefinedTradeContact") > 1:
+                fail(contact_rule, location=xpath_of(p))
+            if _count(p, f"{_RAM}URIUniversalCommunication") > 1:
+                fail(uri_rule, location=xpath_of(p))
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        name = _local(el)
+        ns_ram = el.tag.startswith(_RAM)
+        if ns_ram and name == "SpecifiedTradeProduct":
+            gid = el.find(f"{_RAM}GlobalID")
+            if gid is not None and gid.get("schemeID") is None:
+                fail("CII-SR-046", "BT-157", location=xpath_of(gid))
+            if _count(el, _r("OriginTradeCountry/ID")) > 1:
+                fail("CII-SR-090", "BT-159", location=xpath_of(el))
+        elif ns_ram and name == "ApplicableProductCharacteristic":
+            if _count(el, f"{_RAM}Description") > 1:
+                fail("CII-SR-069", "BT-160", location=xpath_of(el))
+            if _count(el, f"{_RAM}Value") > 1:
+                fail("CII-SR-072", "BT-161", location=xpath_of(el))
+        elif ns_ram and name == "SpecifiedLineTradeAgreement":
+            if _count(el, _r("GrossPriceProductTradePrice/ChargeAmount")) > 1:
+                fail("CII-SR-439", "BT-148", location=xpath_of(el))
+            if _count(el, _r("NetPriceProductTradePrice/ChargeAmount")) > 1:
+                fail("CII-SR-441", "BT-146", location=xpath_of(el))
+        elif ns_ram and name == "AppliedTradeAllowanceCharge":
+            if _count(el, f"{_RAM}ActualAmount") > 1:
+                fail("CII-SR-440", "BT-147", location=xpath_of(el))
+        elif ns_ram and name == "SpecifiedTradeAllowanceCharge":
+            if el.find(f"{_RAM}ChargeIndicator") is None:
+                fail("CII-SR-463", location=xpath_of(el))
+        elif ns_ram and name.endswith("ReferencedDocument"):
+            _referenced_document(ctx, el, name)
+        elif ns_ram and name == "BillingSpecifiedPeriod":
+            for child in el:
+                child_name = _local(child)
+                rid = _PERIOD_FORBIDDEN.get(child_name)
+                if (
+                    rid is None
+                    and child_name in {"StartDateTime", "EndDateTime"}
+                    and child.find(f"{_UDT}DateTime") is not None
+                ):
+                    rid = "CII-DT-068" if child_name == "StartDateTime" else "CII-DT-072"
+                if rid is not None:
+                    fail(rid, location=xpath_of(child))
+        elif ns_ram and name == "PostalTradeAddress":
+            for child in el:
+                rid = _ADDRESS_FORBIDDEN.get(_local(child))
+                if rid is not None:
+                    fail(rid, location=xpath_of(child))
+        elif ns_ram and name == "TypeCode":
+            for attr, rid in (("name", "CII-DT-008"), ("listURI", "CII-DT-009")):
+                if el.get(attr) is not None:
+                    fail(rid, location=xpath_of(el))
+        if ns_ram and name.endswith("TradeTax"):
+            tc = el.find(f"{_RAM}TypeCode")
+            if tc is not None and (tc.text or "").strip() != "VAT":
+                fail("CII-DT-037", location=xpath_of(tc))
+        if ns_ram and name.endswith("ID"):
+            for attr, rid in _ID_ATTRS:
+                if el.get(attr) is not None:
+                    fail(rid, location=xpath_of(el))
+            parent = el.getparent()
+            if parent is not None and (_local(parent), name) in _ID_NO_ATTR:
+                for attr, rid in _ID_NO_ATTRS:
+                    if el.get(attr) is not None:
+                        fail(rid, location=xpath_of(el))
+        if ns_ram and name.endswith("Amount") and name != "TaxTotalAmount":
+            for attr, rid in (("currencyID", "CII-DT-031"), ("currencyCodeListVersionID", "CII-DT-032")):
+                if el.get(attr) is not None:
+                    fail(rid, location=xpath_of(el))
+        if ns_ram and name.endswith("Quantity"):
+            for attr, rid in (
+                ("unitCodeListID", "CII-DT-034"),
+                ("unitCodeListAgencyID", "CII-DT-035"),
+                ("unitCodeListAgencyName", "CII-DT-036"),
+            ):
+                if el.get(attr) is not None:
+                    fail(rid, location=xpath_of(el))
+        if (
+            el.tag == f"{_UDT}DateTimeString"
+            and el.get("format") == "102"
+            and not _DATE_102.match(el.text or "")
+        ):
+            fail("CII-DT-097", location=xpath_of(el))
+
+
+def _referenced_document(ctx: Ctx, el: etree._Element, name: str) -> None:
+    type_code = (el.findtext(f"{_RAM}TypeCode") or "").strip()
+    additional = name == "AdditionalReferencedDocument"
+    allowed = {
+        "URIID": additional and type_code == "916",
+        "TypeCode": additional and type_code in {"50", "130", "916"},
+        "Name": additional and type_code == "916",
+        "AttachmentBinaryObject": additional and type_code == "916",
+        "ReferenceTypeCode": additional and type_code == "130",
+        "FormattedIssueDateTime": name == "InvoiceReferencedDocument",
+    }
+    for child in el:
+        child_name = _local(child)
+        rid = _REFDOC_FORBIDDEN.get(child_name)
+        if rid is not None and not allowed.get(child_name, False):
+            ctx.fail(rid, location=xpath_of(child))
