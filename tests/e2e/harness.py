@@ -82,3 +82,18 @@ def csrf_of(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "page has no CSRF field"
     return match.group(1)
+
+
+def create_supplier(settings: Settings, name: str, iban: str) -> int:
+    """A supplier record with a known IBAN, through the invoices context's service."""
+    from dms.bootstrap import build_container
+    from dms.invoices import suppliers
+
+    container = build_container(settings, pool=False)
+    try:
+        with container.uow() as unit:
+            row = suppliers.create_supplier(unit.session, None, name, ibans=[iban])
+            unit.commit()
+            return int(row.id or 0)
+    finally:
+        container.close()

@@ -25,3 +25,15 @@ def test_language_switch_in_browser(journey) -> None:
     j.page.wait_for_selector("html[lang=en]")
     assert j.page.get_by_role("heading", level=1).inner_text() == "Sign in"
     j.check("02-login-en")
+
+
+def test_axe_harness_reports_real_violations(journey) -> None:
+    """Negative control: the checker must catch a missing label and a missing alt text."""
+    j = journey("control")
+    j.goto("/login")
+    j.page.evaluate(
+        """() => { const m = document.querySelector('main');
+                   m.insertAdjacentHTML('beforeend', '<input type="text" id="nolabel"><img src="/static/ui/x.png">'); }"""
+    )
+    ids = {v["id"] for v in j.axe()}
+    assert {"label", "image-alt"} <= ids
