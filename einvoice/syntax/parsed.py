@@ -59,27 +59,27 @@ class Locations:
     - ``paths("BT-131")`` → all XPaths of a repeated term, document order.
     """
 
-    __slots__ = ("_alive", "_objects", "_terms")
+    __slots__ = ("_alive", "_by_obj", "_objects", "_terms")
 
     def __init__(self) -> None:
-        self._terms: dict[str, list[tuple[int, etree._Element]]] = {}
-        self._objects: dict[int, etree._Element] = {}
+        self._terms: dict[str, list[etree._Element]] = {}  # term -> elements in reading order
+        self._by_obj: dict[tuple[str, int], etree._Element] = {}  # (term, id(obj)) -> first element
+        self._objects: dict[int, etree._Element] = {}  # id(obj) -> group element
         # keeps every keyed object alive, so an ``id()`` can never be reused by another object
         self._alive: dict[int, object] = {}
 
     # recording (parsers) -------------------------------------------------------------------------
     def add(self, term: str, el: etree._Element, obj: object | None = None) -> None:
         """Record that ``term`` (of model object ``obj``, if given) was read from ``el``."""
-        key = 0
+        lst = self._terms.get(term)
+        if lst is None:
+            self._terms[term] = [el]
+        else:
+            lst.append(el)
         if obj is not None:
             key = id(obj)
             self._alive[key] = obj
-        entry = (key, el)
-        lst = self._terms.get(term)
-        if lst is None:
-            self._terms[term] = [entry]
-        else:
-            lst.append(entry)
+            self._by_obj.setdefault((term, key), el)
 
     def bind(self, obj: object, el: etree._Element) -> None:
         """Record the element a model object (group) was read from."""
@@ -90,7 +90,9 @@ class Locations:
     def remap(self, mapping: dict[etree._Element, etree._Element]) -> None:
         """Replace recorded elements by their counterparts (used when reading a renamed copy)."""
         for term, lst in self._terms.items():
-            self._terms[term] = [(k, mapping.get(el, el)) for k, el in lst]
+            self._terms[term] = [mapping.get(el, el) for el in lst]
+        for pair, el in self._by_obj.items():
+            self._by_obj[pair] = mapping.get(el, el)
         for key, el in self._objects.items():
             self._objects[key] = mapping.get(el, el)
 
@@ -98,22 +100,18 @@ class Locations:
         """Add everything recorded in ``other``."""
         for term, lst in other._terms.items():
             self._terms.setdefault(term, []).extend(lst)
+        for pair, el in other._by_obj.items():
+            self._by_obj.setdefault(pair, el)
         self._objects.update(other._objects)
         self._alive.update(other._alive)
 
     # querying (rules) ----------------------------------------------------------------------------
     def element(self, term: str, obj: object | None = None) -> etree._Element | None:
-        """The element ``term`` was read from (for ``obj`` if given)."""
-        lst = self._terms.get(term)
-        if not lst:
-            return None
+        """The element ``term`` was read from (for ``obj`` if given; O(1))."""
         if obj is None:
-            return lst[0][1]
-        key = id(obj)
-        for k, el in lst:
-            if k == key:
-                return el
-        return None
+            lst = self._terms.get(term)
+            return lst[0] if lst else None
+        return self._by_obj.get((term, id(obj)))
 
     def path(self, term: str, obj: object | None = None) -> str | None:
         """XPath of the element ``term`` was read from (for ``obj`` if given), or None."""
@@ -122,7 +120,7 @@ class Locations:
 
     def paths(self, term: str) -> list[str]:
         """XPaths of every occurrence of ``term``."""
-        return [xpath_of(el) for _, el in self._terms.get(term, ())]
+        return [xpath_of(el) for el in self._terms.get(term, ())]
 
     def of(self, obj: object) -> str | None:
         """XPath of the element a model object was read from, or None."""

@@ -209,3 +209,20 @@ def test_locations_never_confuse_a_discarded_object_with_a_new_one() -> None:
         assert loc.of(fresh) is None
         assert loc.path("BT-72", fresh) is None
     assert loc.path("BT-72") == "/a"
+
+
+def test_large_invoice_parses_and_locates_in_linear_time() -> None:
+    import time
+
+    from einvoice.syntax.ubl_writer import write_ubl
+    from tests.unit.einvoice.builders import make_invoice, make_line, recompute_totals
+
+    inv = recompute_totals(make_invoice(lines=[make_line(str(i)) for i in range(1, 3001)]))
+    xml = write_ubl(inv)
+    t0 = time.perf_counter()
+    p = parse(xml)
+    located = [p.locations.element("BT-131", line) for line in p.invoice.lines]
+    elapsed = time.perf_counter() - t0
+    assert len(p.invoice.lines) == 3000 and all(el is not None for el in located)
+    assert located[2999].getparent() is p.locations.element_of(p.invoice.lines[2999])
+    assert elapsed < 5.0, elapsed
