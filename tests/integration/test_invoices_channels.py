@@ -211,3 +211,120 @@ def test_mail_attachment_matched_to_supplier_by_sender(world: dict[str, Any]) ->
     empty.set_content("ohne Anhang")
     process_message(c, empty.as_bytes(), "mail-2", report)
     assert report.skipped["mail-2"] == "keine Rechnung im Anhang"
+
+
+# ------------------------------------------------------------------------------ IMAP against dovecot
+
+DOVECOT_CONF = """
+base_dir = {root}/run
+state_dir = {root}/state
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain
+first_valid_uid = 100
+log_path = {root}/dovecot.log
+mail_location = maildir:{root}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/users
+}}
+userdb {{
+  driver = static
+  args = uid=dovecot gid=dovecot home={root}/mail/%u
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+
+@pytest.fixture
+def dovecot() -> Any:
+    """A throw-away dovecot IMAP server on a free loopback port (Debian's dovecot-imapd)."""
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+    import time
+
+    binary = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
+    if binary is None or os.geteuid() != 0:
+        pytest.skip("dovecot (Debian dovecot-imapd) not installed or not running as root")
+    root = Path(tempfile.mkdtemp(prefix="aw-dovecot-"))
+    root.chmod(0o755)
+    for sub in ("run", "state", "mail"):
+        (root / sub).mkdir()
+    shutil.chown(root / "mail", "dovecot", "dovecot")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (root / "users").write_text("rechnungen:{PLAIN}geheim-123\n")
+    (root / "dovecot.conf").write_text(DOVECOT_CONF.format(root=root, port=port))
+    proc = subprocess.Popen([binary, "-F", "-c", str(root / "dovecot.conf")])
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:  # ready when the IMAP greeting arrives (the port opens before imap-login is up)
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
+                    if probe.recv(64).startswith(b"* OK"):
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail(f"dovecot did not start: {(root / 'dovecot.log').read_text(errors='replace')}")
+            time.sleep(0.1)
+        yield {"port": port, "user": "rechnungen", "password": "geheim-123"}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_mailbox_intake_over_imap(world: dict[str, Any], dovecot: dict[str, Any]) -> None:
+    import imaplib
+
+    from dms.invoices.channels import MailboxConfig, fetch_mailbox
+
+    c = world["c"]
+    with_invoice = EmailMessage()
+    with_invoice["From"] = "rechnung@lieferant.example"
+    with_invoice["Subject"] = "Rechnung IMAP-1"
+    with_invoice.set_content("Anbei.")
+    with_invoice.add_attachment(
+        invoice_xml("IMAP-1"), maintype="application", subtype="xml", filename="imap-1.xml"
+    )
+    plain = EmailMessage()
+    plain["From"] = "werbung@example.org"
+    plain["Subject"] = "Newsletter"
+    plain.set_content("Kein Anhang.")
+    client = imaplib.IMAP4("127.0.0.1", dovecot["port"])
+    client.login(dovecot["user"], dovecot["password"])
+    for m in (with_invoice, plain):
+        client.append("INBOX", None, None, m.as_bytes())
+    client.logout()
+    cfg = MailboxConfig("127.0.0.1", dovecot["user"], dovecot["password"], port=dovecot["port"], ssl=False)
+    report = fetch_mailbox(c, cfg)
+    (key,) = report.accepted
+    assert key.endswith("/imap-1.xml")
+    assert any(v == "keine Rechnung im Anhang" for v in report.skipped.values())
+    with c.uow(read_only=True) as uow:
+        inv = uow.session.get(Invoice, report.accepted[key])
+        assert inv.channel == "email" and inv.supplier_id == world["supplier_id"]
+    again = fetch_mailbox(c, cfg)  # everything is \Seen now
+    assert not again.accepted and not again.skipped and not again.duplicate
