@@ -20,7 +20,7 @@ th{background:#eef}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .verdict{padding:1rem;border:3px solid;font-weight:bold;font-size:1.2rem}
 .accept{border-color:#1a7f37;background:#e6f4ea}.reject{border-color:#b3261e;background:#fde7e9}
 .sev-fatal,.sev-error{color:#8c1d18;font-weight:bold}.sev-warning{color:#7a4d00}.sev-information{color:#1f4e79}
-code{font-size:.85em;word-break:break-all}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:bold}
+code{font-size:.85em;word-break:break-all}.nowrap,.nowrap code{white-space:nowrap;word-break:normal}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:bold}
 """
 
 
@@ -45,7 +45,7 @@ def report_html(report: ValidationReport) -> str:
         lang = ' lang="de"' if f.message_de and f.message == f.message_de else ' lang="en"'
         rows.append(
             f'<tr><td class="sev-{_e(f.severity)}">{_e(SEVERITY_DE.get(f.severity, f.severity))}</td>'
-            f"<td><code>{_e(f.rule)}</code></td><td>{_e(f.bt or '')}</td>"
+            f'<td class="nowrap"><code>{_e(f.rule)}</code></td><td class="nowrap">{_e(f.bt or "")}</td>'
             f"<td{lang}>{text}</td><td><code>{_e(f.location or '')}</code></td></tr>"
         )
     table = (
