@@ -90,7 +90,7 @@ def main() -> None:
         )
         print(f"dd iflag=direct bs=1M: {dd_mb_s:,.0f} MB/s ({line})")
         print(f"sha256 in memory (one core): {sha_mb_s:,.0f} MB/s")
-        print(f"fixity / dd = {report.throughput_mb_s / dd_mb_s:.0%}")
+        print(f"fixity / dd = {report.throughput_mb_s / dd_mb_s:.0%}; load average {os.getloadavg()[0]:.1f}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
