@@ -121,6 +121,9 @@ def test_three_finance_users_approve_and_a_fourth_pays(ui_env, ui, make_ui_user)
     assert xml.status_code == 200
     assert b"pain.001.001.09" in xml.content and IBAN.encode() in xml.content
     assert "attachment" in xml.headers["content-disposition"]
+    dash = f["fin4"].http.get("/finance/dashboard")
+    assert '<svg viewBox="0 0 600 240" role="img"' in dash.text  # cycle time now has a data point
+    assert "<desc id=\"chart-cycle-d\">" in dash.text
 
 
 def test_reject_needs_a_reason_and_dashboard_renders(ui_env, ui, make_ui_user) -> None:

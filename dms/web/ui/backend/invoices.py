@@ -14,7 +14,7 @@ from dms.db.types import utcnow
 from dms.invoices import facade, payments, routing, suppliers, workflow
 from dms.invoices.errors import DuplicateInvoice
 from dms.invoices.intake import local_today
-from dms.invoices.tables import Invoice
+from dms.invoices.tables import Invoice, InvoiceDecision
 from dms.web.ui.backend.base import NotFound, UserError, container, uow, user_errors
 from einvoice.domain import approval
 from einvoice.services import parse, render_html
@@ -211,35 +211,45 @@ def pain001(request: Request, user: Any, run_id: int) -> tuple[bytes, str]:
 
 
 def finance_metrics(request: Request, user: Any, months: int = 6) -> dict[str, Any]:
-    """Cycle time, Skonto captured and late payments per month (reporting over recorded facts)."""
-    with uow(request, read_only=True) as unit, user_errors():
-        workflow.late_payments(unit.session, user)  # same authorisation as the late-payment view
-        rows = list(unit.session.execute(select(Invoice).where(Invoice.valid.is_(True)).limit(100_000)).scalars())  # type: ignore[attr-defined]
+    """Reporting over recorded facts, per month: cycle time (receipt → payment order), Skonto deducted
+    in payment runs, and late invoices (paid after, or still open past, their due date)."""
     today = local_today()
     cycle: dict[str, list[int]] = defaultdict(list)
     skonto: dict[str, Decimal] = defaultdict(Decimal)
     late: dict[str, int] = defaultdict(int)
-    captured = possible = late_open = 0
-    for inv in rows:
-        if inv.paid_on:
-            key = inv.paid_on.strftime("%Y-%m")
-            cycle[key].append((inv.paid_on - inv.received_at.date()).days)
-            skonto[key] += inv.skonto_deducted or Decimal(0)
-            if inv.due_date and inv.paid_on > inv.due_date:
-                late[key] += 1
-        if inv.skonto_amount:
-            possible += 1
-            captured += 1 if inv.skonto_deducted else 0
-        if not inv.paid_on and inv.due_date and inv.due_date < today and inv.status != "rejected":
-            late_open += 1
+    with uow(request, read_only=True) as unit, user_errors():
+        workflow.late_payments(unit.session, user)  # the same authorisation as the late-payment view
+        ordered = unit.session.execute(
+            select(InvoiceDecision.at, Invoice.received_at)
+            .join(Invoice, Invoice.id == InvoiceDecision.invoice_id)
+            .where(InvoiceDecision.step == "payment_order", InvoiceDecision.decision == "approve")
+        ).all()
+        for at, received in ordered:
+            cycle[at.strftime("%Y-%m")].append(max((at - received).days, 0))
+        for run in payments.list_runs(unit.session, user, limit=10_000):
+            skonto[run.created_at.strftime("%Y-%m")] += run.skonto_total or Decimal(0)
+        offered = captured = late_open = 0
+        for inv in unit.session.execute(
+            select(Invoice).where(Invoice.valid.is_(True), Invoice.due_date.is_not(None)).limit(200_000)  # type: ignore[attr-defined,union-attr]
+        ).scalars():
+            if inv.skonto_amount and inv.payment_run_id:
+                offered += 1
+                captured += 1 if inv.skonto_deducted else 0
+            if inv.paid_on and inv.paid_on > inv.due_date:
+                late[inv.due_date.strftime("%Y-%m")] += 1
+            elif not inv.paid_on and inv.due_date < today and inv.status not in {"rejected", "returned"}:
+                late[inv.due_date.strftime("%Y-%m")] += 1
+                late_open += 1
     keys = sorted(set(cycle) | set(skonto) | set(late))[-months:]
     all_days = [d for k in keys for d in cycle.get(k, [])]
     return {
-        "cycle_time": [{"label": k, "days": round(sum(cycle[k]) / len(cycle[k]), 1) if cycle.get(k) else 0} for k in keys],
+        "cycle_time": [
+            {"label": k, "days": round(sum(cycle[k]) / len(cycle[k]), 1) if cycle.get(k) else 0} for k in keys
+        ],
         "skonto": [{"label": k, "captured": skonto.get(k, Decimal(0))} for k in keys],
         "late": [{"label": k, "late": late.get(k, 0)} for k in keys],
         "avg_cycle_days": round(sum(all_days) / len(all_days), 1) if all_days else "–",
-        "skonto_rate": round(100 * captured / possible) if possible else "–",
+        "skonto_rate": round(100 * captured / offered) if offered else "–",
         "late_open": late_open,
     }
 
