@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
@@ -31,7 +30,7 @@ console = Console(stderr=True)
 class _QueryFirstGroup(TyperGroup):
     """``search WORDS…`` means ``search query WORDS…`` unless the first word is a sub-command."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's own click Context
         if args and args[0] not in self.commands and args[0] not in {"--help", "-h"}:
             args = ["query", *args]
         return super().parse_args(ctx, args)

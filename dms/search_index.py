@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
+from sqlmodel import col
 
 from dms.db.tables import Document, SearchOutbox
 from dms.domain.principal import Principal
 from dms.pipeline.indexing import IndexableDocument, build_indexable
 from search.backends import create_backend
-from search.model import SearchDoc, SearchRequest, SearchResult
+from search.model import SearchDoc, SearchRequest, SearchResult, Sort
 from search.ports import SearchBackend
 
 if TYPE_CHECKING:
@@ -156,7 +157,12 @@ def search_as(
     if facets is not None:
         kwargs["facets"] = tuple(facets)
     request = SearchRequest(
-        query=query, principal_tokens=principal.tokens, page=page, page_size=page_size, sort=sort, **kwargs
+        query=query,
+        principal_tokens=principal.tokens,
+        page=page,
+        page_size=page_size,
+        sort=Sort.parse(sort),
+        **kwargs,
     )
     backend = backend_of(container)  # readers pick up commits and generation switches by themselves
     result = backend.search(request)
@@ -164,7 +170,9 @@ def search_as(
         ids = [int(h.id) for h in result.hits if h.id.isdigit()]
         with container.uow(read_only=True) as uow:
             rows = uow.session.execute(
-                select(Document.id, Document.acl_tokens, Document.deleted).where(Document.id.in_(ids))  # type: ignore[union-attr]
+                select(col(Document.id), col(Document.acl_tokens), col(Document.deleted)).where(
+                    col(Document.id).in_(ids)
+                )
             ).all()
         visible = {
             str(r.id)
@@ -188,14 +196,14 @@ def _document_ids(container: Container) -> list[int]:
     with container.uow(read_only=True) as uow:
         return list(
             uow.session.execute(
-                select(Document.id).where(Document.deleted.is_(False)).order_by(Document.id)  # type: ignore[union-attr,attr-defined]
+                select(col(Document.id)).where(col(Document.deleted).is_(False)).order_by(col(Document.id))
             ).scalars()
         )
 
 
 def _indexables(container: Container, ids: Sequence[int]) -> Iterator[SearchDoc]:
     with container.uow(read_only=True) as uow:
-        docs = uow.session.execute(select(Document).where(Document.id.in_(ids))).scalars()  # type: ignore[union-attr]
+        docs = uow.session.execute(select(Document).where(col(Document.id).in_(ids))).scalars()
         for doc in docs:
             if not doc.deleted:
                 yield to_search_doc(build_indexable(uow.session, doc))
@@ -205,7 +213,7 @@ def count_documents(container: Container) -> int:
     with container.uow(read_only=True) as uow:
         return int(
             uow.session.execute(
-                select(func.count()).select_from(Document).where(Document.deleted.is_(False))
+                select(func.count()).select_from(Document).where(col(Document.deleted).is_(False))
             ).scalar_one()  # type: ignore[attr-defined]
         )
 
@@ -224,7 +232,7 @@ def reindex(
     backend = backend or backend_of(container)
     report = ReindexReport()
     with container.uow(read_only=True) as uow:
-        mark = int(uow.session.execute(select(func.coalesce(func.max(SearchOutbox.id), 0))).scalar_one())
+        mark = int(uow.session.execute(select(func.coalesce(func.max(col(SearchOutbox.id)), 0))).scalar_one())
     ids = _document_ids(container)
     with backend.rebuild() as target:
         for start in range(0, len(ids), batch):
@@ -239,7 +247,7 @@ def reindex(
     # Changes that arrived while we were building went to the old generation: apply them again.
     with container.uow() as uow:
         result = uow.session.execute(
-            update(SearchOutbox).where(SearchOutbox.id > mark).values(processed_at=None)  # type: ignore[operator]
+            update(SearchOutbox).where(col(SearchOutbox.id) > mark).values(processed_at=None)
         )
         report.requeued = int(result.rowcount or 0)  # type: ignore[attr-defined]
         if report.requeued:
@@ -285,7 +293,7 @@ def check(container: Container, *, batch: int = REINDEX_BATCH) -> DriftReport:
         pending_ids = {
             str(i)
             for i in uow.session.execute(
-                select(SearchOutbox.document_id).where(SearchOutbox.processed_at.is_(None))  # type: ignore[union-attr]
+                select(col(SearchOutbox.document_id)).where(col(SearchOutbox.processed_at).is_(None))
             ).scalars()
         }
     report = DriftReport(indexed=len(indexed), pending=len(pending_ids))

@@ -244,8 +244,11 @@ class ElasticsearchBackend(EngineBase):
         actions: list[dict[str, Any]] = [{"remove": {"index": o, "alias": self.alias}} for o in old]
         actions.append({"add": {"index": new, "alias": self.alias, "is_write_index": True}})
         self._call(lambda: self.client.indices.update_aliases(actions=actions))
-        for o in old:
-            self._call(lambda o=o: self.client.indices.delete(index=o, ignore_unavailable=True))
+        for name in old:
+            self._drop_index(name)
+
+    def _drop_index(self, name: str) -> None:
+        self._call(lambda: self.client.indices.delete(index=name, ignore_unavailable=True))
 
     def close(self) -> None:
         self.client.close()
@@ -253,7 +256,7 @@ class ElasticsearchBackend(EngineBase):
     # -- reads ----------------------------------------------------------------------------------------
     def get(self, doc_id: str) -> SearchDoc | None:
         def run() -> SearchDoc | None:
-            res = self.client.search(index=self.alias, query={"term": {ID: doc_id}}, size=1, source=["src"])
+            res = self.client.search(index=self.alias, query={"term": {ID: doc_id}}, size=1, source_includes=["src"])
             hits = res["hits"]["hits"]
             return SearchDoc.from_json(hits[0]["_source"]["src"]) if hits else None
 
@@ -320,7 +323,7 @@ class ElasticsearchBackend(EngineBase):
             "from_": offset,
             "size": limit,
             "track_total_hits": True,
-            "source": ["src"],
+            "source_includes": ["src"],
         }
         if sort is not Sort.RELEVANCE:
             params["sort"] = [{DAY: {"order": "desc" if sort is Sort.DATE_DESC else "asc"}}]
