@@ -57,10 +57,10 @@ class UnitOfWork:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        try:
-            self.rollback()
-        finally:
-            self.session.close()
+        # close() rolls back an uncommitted transaction and detaches the objects with their loaded state
+        self._jobs.clear()
+        self._after_commit.clear()
+        self.session.close()
 
     def enqueue(self, task: str, *args: Any) -> None:
         """Queue a job; it is sent after commit and dropped on rollback."""

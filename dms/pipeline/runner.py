@@ -62,18 +62,23 @@ def process_document(container: Container, document_id: int) -> Outcome:
         started = doc.processing_started_at
         if started is not None and (utcnow() - started).total_seconds() < settings.stuck_after_seconds:
             return "skipped"  # another worker claimed it recently (a duplicate message)
-        if doc.processing_attempts >= settings.max_processing_attempts:
-            uow.rollback()
-            return _fail(
-                container, document_id,
-                f"gave up after {doc.processing_attempts} processing attempts (worker crashed or timed out each time)",
-            )
-        doc.processing_attempts += 1
-        doc.processing_started_at = utcnow()
-        uow.session.add(doc)
-        version_no, sha, filename = doc.current_version, doc.sha256, doc.filename
-        declared, doc_type = doc.mime_type, doc.document_type
-        uow.commit()
+        attempts = doc.processing_attempts
+        if attempts >= settings.max_processing_attempts:
+            gave_up = True
+        else:
+            gave_up = False
+        if not gave_up:
+            doc.processing_attempts += 1
+            doc.processing_started_at = utcnow()
+            uow.session.add(doc)
+            version_no, sha, filename = doc.current_version, doc.sha256, doc.filename
+            declared, doc_type = doc.mime_type, doc.document_type
+            uow.commit()
+    if gave_up:  # outside the claim transaction (SQLite allows one writer)
+        return _fail(
+            container, document_id,
+            f"gave up after {attempts} processing attempts (worker crashed or timed out each time)",
+        )
 
     if settings.ingest_debug_delay:
         time.sleep(settings.ingest_debug_delay)
