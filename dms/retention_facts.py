@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Text, cast, null, select
 from sqlmodel import Session
 
-from dms.db.tables import Akte, Document, DocumentType, FilePlanNode
+from dms.db.tables import Akte, Document, DocumentMetadataVersion, DocumentType, FilePlanNode
 from dms.errors import ValidationFailed
 from dms.retention_settings import RetentionSettings
 from dms.retention_tables import RetentionEvent, RetentionHold
@@ -80,15 +80,44 @@ class FactsBuilder:
         return found
 
     def facts(self, doc: Document) -> RecordFacts:
+        doc_id = int(doc.id or 0)
+        history = self._history([doc_id]).get(doc_id) if doc.metadata_version > 1 else None
         return self._facts(
-            int(doc.id or 0),
+            doc_id,
             doc.document_date,
             doc.received_at,
             doc.retention_class,
             doc.document_type,
             doc.akte_id,
             doc.custom_fields,
+            history,
         )
+
+    def _history(self, doc_ids: list[int]) -> dict[int, tuple[tuple[str, ...], tuple[date, ...]]]:
+        """Classes and document dates of earlier metadata versions (they keep counting: never shorten)."""
+        classes: dict[int, set[str]] = {}
+        dates: dict[int, set[date]] = {}
+        for start in range(0, len(doc_ids), 500):
+            chunk = doc_ids[start : start + 500]
+            rows = self.session.execute(
+                select(DocumentMetadataVersion.document_id, DocumentMetadataVersion.data).where(
+                    DocumentMetadataVersion.document_id.in_(chunk)  # type: ignore[attr-defined]
+                )
+            )
+            for doc_id, snapshot in rows:
+                data = snapshot or {}
+                if data.get("retention_class"):
+                    classes.setdefault(doc_id, set()).add(str(data["retention_class"]))
+                raw = data.get("document_date")
+                if raw:
+                    try:
+                        dates.setdefault(doc_id, set()).add(date.fromisoformat(str(raw)))
+                    except ValueError:
+                        continue
+        return {
+            i: (tuple(sorted(classes.get(i, ()))), tuple(sorted(dates.get(i, ()))))
+            for i in set(classes) | set(dates)
+        }
 
     def _facts(  # noqa: PLR0917 - positional on purpose: hot loop
         self,
@@ -99,6 +128,7 @@ class FactsBuilder:
         document_type: str | None,
         akte_id: int | None,
         custom_fields: dict[str, object] | None,
+        history: tuple[tuple[str, ...], tuple[date, ...]] | None = None,
     ) -> RecordFacts:
         node_classes: tuple[str, ...] = ()
         closed = None
@@ -116,6 +146,8 @@ class FactsBuilder:
             node_classes=node_classes,
             type_classes=(type_class,) if type_class else (),
             akte_id=str(akte_id) if akte_id else None,
+            historic_classes=tuple(c for c in history[0] if c != retention_class) if history else (),
+            historic_dates=history[1] if history else (),
             ablaufhemmung=bool((custom_fields or {}).get("ablaufhemmung")),
         )
 
@@ -130,7 +162,17 @@ class FactsBuilder:
         t = Document.__table__.c  # type: ignore[attr-defined]
         flag = cast(t.custom_fields, Text).contains("ablaufhemmung")
         received = t.received_at if need_received else null()
-        cols = (t.id, t.title, t.document_date, received, t.retention_class, t.document_type, t.akte_id, flag)
+        cols = (
+            t.id,
+            t.title,
+            t.document_date,
+            received,
+            t.retention_class,
+            t.document_type,
+            t.akte_id,
+            flag,
+            t.metadata_version,
+        )
         conn = self.session.connection()
         last = 0
         while True:
@@ -139,9 +181,12 @@ class FactsBuilder:
             ).all()
             if not rows:
                 return
-            for doc_id, title, ddate, recv, rclass, dtype, akte_id, maybe in rows:
+            edited = [r[0] for r in rows if (r[8] or 1) > 1]
+            history = self._history(edited) if edited else {}
+            for doc_id, title, ddate, recv, rclass, dtype, akte_id, maybe, _mv in rows:
                 custom = self._custom_fields(doc_id) if maybe else None
-                yield doc_id, title, self._facts(doc_id, ddate, recv, rclass, dtype, akte_id, custom)
+                facts = self._facts(doc_id, ddate, recv, rclass, dtype, akte_id, custom, history.get(doc_id))
+                yield doc_id, title, facts
             last = int(rows[-1][0])
 
     def _custom_fields(self, doc_id: int) -> dict[str, object] | None:

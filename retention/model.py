@@ -138,6 +138,10 @@ class RecordFacts:
     node_classes: tuple[str, ...] = ()
     type_classes: tuple[str, ...] = ()
     akte_id: str | None = None
+    #: classes and document dates the record had in earlier metadata versions: they still count, so that a
+    #: metadata correction can lengthen but never shorten retention (GoBD: no disposal by re-classification)
+    historic_classes: tuple[str, ...] = ()
+    historic_dates: tuple[date, ...] = ()
     ablaufhemmung: bool = False  #: tax assessment still open (§ 147 Abs. 3 S. 5 AO): period does not end
 
     def trigger_date(self, cls: RetentionClass) -> date | None:

@@ -35,12 +35,14 @@ class Source(StrEnum):
     EXPLICIT = "explicit"
     NODE = "node"
     TYPE = "type"
+    HISTORY = "history"  #: assigned earlier; a metadata correction never shortens retention
 
     def german(self) -> str:
         return {
             Source.EXPLICIT: "explizit zugeordnet",
             Source.NODE: "Vorgabe des Aktenplans",
             Source.TYPE: "Vorgabe des Dokumenttyps",
+            Source.HISTORY: "früher zugeordnet (Korrekturen verkürzen die Aufbewahrung nicht)",
         }[self]
 
 
@@ -56,6 +58,7 @@ class Candidate:
     source: Source
     trigger_date: date | None
     keep_until: date | None
+    earlier_date: bool = False  #: the trigger is an earlier, later-dated document date (never shortened)
 
     @property
     def determinable(self) -> bool:
@@ -95,6 +98,8 @@ class Assessment:
         text = f"weil {gov.cls.describe()}"
         if gov.trigger_date is not None:
             text += f", Auslöser am {_de(gov.trigger_date)}"
+            if gov.earlier_date:
+                text += " (frühere Angabe des Dokumentdatums)"
         text += f"; {gov.source.german()}"
         others = [c for c in self.candidates if c is not gov]
         if others:
@@ -212,6 +217,7 @@ class RetentionCalculator:
             (Source.EXPLICIT, facts.explicit_classes),
             (Source.NODE, facts.node_classes),
             (Source.TYPE, facts.type_classes),
+            (Source.HISTORY, facts.historic_classes),
         ):
             for class_id in ids:
                 if class_id in seen:
@@ -222,8 +228,13 @@ class RetentionCalculator:
                     unknown.append(class_id)
                     continue
                 trig = facts.trigger_date(cls)
+                earlier = False
+                if facts.historic_dates and cls.trigger is Trigger.DOCUMENT_DATE:
+                    latest = max(facts.historic_dates)
+                    if trig is None or latest > trig:
+                        trig, earlier = latest, True
                 end = None if trig is None or cls.period.permanent else self.keep_until(cls, trig)
-                found.append(Candidate(cls, source, trig, end))
+                found.append(Candidate(cls, source, trig, end, earlier))
         return found, unknown
 
     def assess(

@@ -260,7 +260,7 @@ def _objects(root: etree._Element, objects: Iterable[OfferObject], with_files: b
 
 
 def _serialise(root: etree._Element) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
 def build_0501(
@@ -347,7 +347,7 @@ class Acknowledgement:
 
 
 def _local(el: etree._Element) -> str:
-    return etree.QName(el).localname
+    return str(etree.QName(el).localname)
 
 
 def _children(el: etree._Element, name: str) -> list[etree._Element]:

@@ -210,3 +210,26 @@ def test_interrupted_execution_resumes_without_double_work(env: Env, monkeypatch
         ]
         assert sorted(disposed) == sorted(str(d) for d in docs)  # each exactly once
         assert certificate_of(uow.session, rid)["summary"] == {"destroyed": 3, "not_destroyed": 0}
+
+
+def test_reclassification_never_shortens_retention(env: Env) -> None:
+    """Changing the class or the date afterwards (versioned metadata) cannot open a way to early deletion."""
+    from dms.services import documents
+
+    doc = env.doc(b"invoice", document_date="2026-03-01", retention_class="ao147-belege")
+    with env.container.uow() as uow:
+        documents.update_metadata(
+            uow.session,
+            env.users["rm1"],
+            doc,
+            {"retention_class": "ao147-briefe", "document_date": "2010-01-01"},
+        )
+        uow.commit()
+    with pytest.raises(DeletionBlocked, match="früher zugeordnet"):
+        delete_document(env.container, env.settings, env.users["admin"], doc)
+    with env.container.uow(read_only=True) as uow:
+        info = retention_info(uow.session, env.settings, env.users["rm1"], doc)
+        plan, _ = compute_plan(uow.session, env.settings, date(2030, 1, 1))
+    assert info["keep_until"] == "2034-12-31" and info["class_id"] == "ao147-belege"
+    assert "frühere Angabe des Dokumentdatums" in info["reason"]
+    assert plan.counts == {"keep": 1}

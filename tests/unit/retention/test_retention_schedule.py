@@ -181,3 +181,22 @@ def test_plan_looks_ahead_with_explicit_date() -> None:
     due_2030 = {i.record_id for i in plan(records, calc, [], date(2030, 1, 1)).items}
     assert due_2030 == {f"r{y}" for y in range(2015, 2024)}  # 2023 + 6 → until 31.12.2029
     assert len(plan(records, calc, [], date(2022, 1, 1)).items) == 1  # only r2015
+
+
+def test_historic_classes_and_dates_still_count() -> None:
+    f = doc(
+        document_date=date(2010, 1, 1),
+        explicit_classes=("ao147-briefe",),
+        historic_classes=("ao147-belege",),
+        historic_dates=(date(2026, 3, 1),),
+    )
+    a = assess(f, date(2030, 1, 1))
+    assert a.status is Status.KEEP and a.keep_until == date(2034, 12, 31)
+    assert "früher zugeordnet" in a.reason() and "frühere Angabe" in a.reason()
+    # without history the same record would be due
+    assert (
+        assess(
+            doc(document_date=date(2010, 1, 1), explicit_classes=("ao147-briefe",)), date(2030, 1, 1)
+        ).status
+        is Status.DUE
+    )
