@@ -25,6 +25,7 @@ TABLE_MODULES: list[str] = [
     # >>> registration: table modules of other contexts, one line each >>>
     "dms.invoices.tables",
     "dms.retention_tables",
+    "dms.ocr.tables",  # scan station: archive copies, inbox files (issue 7)
     # <<< registration <<<
 ]
 
@@ -34,6 +35,7 @@ CELERY_TASK_MODULES: list[str] = [
     # >>> registration: task modules of other contexts, one line each >>>
     "dms.invoices.tasks",
     "dms.retention_tasks",
+    "dms.ocr.tasks",  # scan station: inbox polling (issue 7)
     # <<< registration <<<
 ]
 
@@ -43,6 +45,7 @@ PERIODIC_TASKS: dict[str, tuple[str, float]] = {
     "invoice-reminders": ("invoices.send_reminders", 3600.0),
     "retention-fixity": ("retention.fixity_check", 86400.0),
     "retention-resume-disposals": ("retention.resume_disposals", 900.0),
+    "scan-inbox": ("ocr.scan_inbox", 30.0),  # scan station (issue 7)
     # <<< registration <<<
 }
 
@@ -65,6 +68,8 @@ def build_indexer(settings: Settings) -> SearchIndexer:
 def build_ocr_step(settings: Settings, container: Container) -> IngestStep:
     """The step in the OCR slot of the pipeline."""
     # >>> registration: the OCR context returns its step here >>>
+    from dms.ocr.step import build_ocr_step as _ocr_step  # scan station: OCR to PDF/A (issue 7)
+    return _ocr_step(container)
     # <<< registration <<<
     from dms.pipeline.steps import OcrSlot
 

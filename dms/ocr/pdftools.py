@@ -13,8 +13,9 @@ from PIL import Image
 from dms.ocr.errors import CorruptInputError, EmptyDocumentError, EncryptedPdfError
 from dms.ocr.imageops import is_blank
 
-#: A page with at least this many non-space characters counts as "already has text".
-MIN_TEXT_CHARS = 20
+#: A page with at least this many non-space characters counts as "already has text" (as for ocrmypdf's
+#: skip mode, which leaves any page with text alone).
+MIN_TEXT_CHARS = 1
 
 
 @dataclass(frozen=True)

@@ -219,6 +219,8 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/archive/offers"): "retention:dispose",
     ("POST", "/api/v1/archive/messages"): "retention:dispose",
     ("POST", "/api/v1/archive/handovers/{process_id}/transfer"): "retention:dispose",
+    ("GET", "/api/v1/documents/{document_id}/archive"): "documents:read",  # scan station (dms/web/api/scan.py)
+    ("GET", "/api/v1/documents/{document_id}/archive-info"): "documents:read",  # scan station
     # <<< registration <<<
 }
 
