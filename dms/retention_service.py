@@ -19,7 +19,7 @@ from dms.db.tables import Akte, Document, DocumentText, DocumentVersion, SearchO
 from dms.db.types import utcnow
 from dms.domain.principal import Principal
 from dms.errors import NotFound, PermissionDenied, ValidationFailed
-from dms.retention_facts import FactsBuilder, active_holds, calculator, today
+from dms.retention_facts import FactsBuilder, active_holds, calculator, registry, today
 from dms.retention_settings import RetentionSettings
 from dms.retention_tables import (
     DisposalItemRow,
@@ -189,6 +189,13 @@ def ensure_content_change_allowed(session: Session, settings: RetentionSettings,
     decision = decision_for(session, settings, document_id)
     if not decision.allowed:
         raise DeletionBlocked(decision.reason)
+
+
+def validate_retention_class(settings: RetentionSettings, class_id: str | None) -> None:
+    """For upload/metadata edits: refuse (422) a retention class id that is not configured."""
+    if class_id and class_id not in registry(settings):
+        known = ", ".join(sorted(registry(settings)))
+        raise ValidationFailed(f"unknown retention class {class_id!r} (known: {known})")
 
 
 # ---------------------------------------------------------------- holds and events

@@ -43,6 +43,14 @@ def test_retention_api_flow(client_as: Any, pdf_bytes: Callable[..., bytes]) -> 
     assert r.status_code == 409 and "Rechtsstreit" in r.json()["detail"]
     assert rm_a.post("/api/v1/disposals", json={"document_ids": [old]}).status_code == 409
     assert clerk.post("/api/v1/holds", json={"document_id": old, "reason": "xyz"}).status_code == 403
+    overdue = rm_a.post(
+        "/api/v1/holds", json={"document_id": young, "reason": "Prüfung", "review_date": "2020-01-01"}
+    )
+    listed = {h["id"]: h for h in rm_a.get("/api/v1/holds", params={"active": True}).json()}
+    assert (
+        listed[overdue.json()["id"]]["review_overdue"] is True and listed[hold_id]["review_overdue"] is False
+    )
+    assert rm_a.post("/api/v1/holds", json={"reason": "no target"}).status_code == 422
     assert rm_b.delete(f"/api/v1/holds/{hold_id}").status_code == 200
 
     # the plan lists it as due, with the reason

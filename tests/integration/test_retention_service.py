@@ -233,3 +233,12 @@ def test_reclassification_never_shortens_retention(env: Env) -> None:
     assert info["keep_until"] == "2034-12-31" and info["class_id"] == "ao147-belege"
     assert "frühere Angabe des Dokumentdatums" in info["reason"]
     assert plan.counts == {"keep": 1}
+
+
+def test_unknown_retention_class_is_refused(env: Env) -> None:
+    from dms.retention_service import validate_retention_class
+
+    validate_retention_class(env.settings, "ao147-belege")
+    validate_retention_class(env.settings, None)
+    with pytest.raises(ValidationFailed, match="ao147-belege"):
+        validate_retention_class(env.settings, "ao147-beleg")

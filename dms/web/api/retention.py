@@ -66,6 +66,7 @@ class HoldOut(BaseModel):
     created_at: str
     active: bool
     released_at: str | None
+    review_overdue: bool = False
 
     @classmethod
     def of(cls, h: RetentionHold) -> HoldOut:
@@ -79,6 +80,9 @@ class HoldOut(BaseModel):
             created_at=h.created_at.isoformat(),
             active=h.released_at is None,
             released_at=h.released_at.isoformat() if h.released_at else None,
+            review_overdue=h.released_at is None
+            and h.review_date is not None
+            and h.review_date < today(_settings()),
         )
 
 
