@@ -122,3 +122,17 @@ def fixity_health(session: Session) -> dict[str, Any]:
         "missing": len(problems.get("missing", [])),
         "sampled": run.sampled,
     }
+
+
+def fixity_health_check(container: Container) -> str:
+    """One line for ``GET /api/v1/health`` checks: ``ok …``, ``never run`` or ``error: …`` (→ degraded)."""
+    try:
+        with container.uow(read_only=True) as uow:
+            h = fixity_health(uow.session)
+    except Exception as exc:  # health must answer even when this check cannot
+        return f"error: {type(exc).__name__}"
+    if h["status"] == "never run":
+        return "never run"
+    if h["status"] == "ok":
+        return f"ok (run {h['run_id']} at {h['finished_at']}, {h['checked']} checked)"
+    return f"error: {h['mismatches']} mismatching, {h['missing']} missing blob(s) in fixity run {h['run_id']}"

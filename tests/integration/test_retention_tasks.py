@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 import dms.retention_tasks as tasks
 from dms.bootstrap import PERIODIC_TASKS
-from dms.retention_fixity import fixity_health
+from dms.retention_fixity import fixity_health, fixity_health_check
 from dms.retention_service import approve, open_disposal
 from dms.retention_tables import DisposalRequestRow
 from tests.integration.test_retention_support import OLD, Env, make_env
@@ -30,9 +30,16 @@ def test_beat_schedules_fixity_and_resume() -> None:
 
 def test_fixity_task_records_health(env: Env) -> None:
     env.doc(b"a", document_date=OLD.isoformat())
+    assert fixity_health_check(env.container) == "never run"
     assert tasks.fixity_check_task.run()["healthy"] is True
     with env.container.uow(read_only=True) as uow:
         assert fixity_health(uow.session)["status"] == "ok"
+    assert fixity_health_check(env.container).startswith("ok (run 1")
+    for blob in (Path(env.container.settings.store_path)).rglob("*"):
+        if blob.is_file() and ".tmp" not in blob.parts:
+            blob.unlink()
+    assert tasks.fixity_check_task.run()["healthy"] is False
+    assert fixity_health_check(env.container) == "error: 0 mismatching, 1 missing blob(s) in fixity run 2"
 
 
 def test_resume_task_finishes_approved_disposals(env: Env) -> None:
