@@ -342,6 +342,24 @@ def worklist(
     return items[:limit]
 
 
+def recent_invoices(session: Session, principal: Principal, *, limit: int = 100) -> list[Invoice]:
+    """Every invoice the principal may see, any status, newest first (a supplier's own list)."""
+    query = select(Invoice).order_by(Invoice.id.desc())  # type: ignore[union-attr]
+    if principal.role == "supplier":
+        query = query.where(Invoice.supplier_id == principal.supplier_id)
+    elif principal.role == "clerk":
+        query = query.where(
+            or_(
+                Invoice.assignee_id == principal.user_id,
+                Invoice.department.is_(None),  # type: ignore[union-attr]
+                Invoice.department == principal.department,
+            )
+        )
+    elif principal.role not in READ_ALL:
+        return []
+    return list(session.execute(query.limit(limit)).scalars())
+
+
 def late_payments(session: Session, principal: Principal, *, today: date | None = None) -> list[Invoice]:
     """Unpaid invoices past their due date, and paid ones that were paid late (Verzug, § 286/§ 288 BGB)."""
     if principal.role not in READ_ALL:

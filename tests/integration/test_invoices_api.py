@@ -107,6 +107,9 @@ def test_roles_and_supplier_isolation(setup: dict[str, Any], client_as: Any, con
     stranger = client_as("supplier", supplier_id=int(other.id))
     assert stranger.get(f"/api/v1/invoices/{inv_id}").status_code == 404
     assert setup["auditor"].get(f"/api/v1/invoices/{inv_id}").status_code == 200
+    own = setup["supplier"].get("/api/v1/invoices?view=recent").json()["items"]
+    assert [i["id"] for i in own] == [inv_id]
+    assert stranger.get("/api/v1/invoices?view=recent").json()["items"] == []
     r = setup["supplier"].post(
         f"/api/v1/invoices/{inv_id}/decisions", json={"step": "factual", "decision": "approve"}
     )

@@ -115,10 +115,16 @@ async def submit_invoice(
 def list_invoices(
     db: ReadSession,
     principal: Annotated[Principal, require("invoices:read")],
-    view: Annotated[Literal["mine", "all", "held", "late"], Query()] = "all",
+    view: Annotated[Literal["mine", "all", "held", "late", "recent"], Query()] = "all",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    """Worklists by urgency (``mine``: what I may sign now; ``all``; ``held``) or the late-payment view."""
+    """Worklists by urgency (``mine``: what I may sign now; ``all`` open; ``held``), the late-payment view,
+    or ``recent``: every visible invoice in any status, newest first (suppliers: their own)."""
+    if view == "recent":
+        return {
+            "view": view,
+            "items": [_summary(i) for i in workflow.recent_invoices(db, principal, limit=limit)],
+        }
     if view == "late":
         late = workflow.late_payments(db, principal)[:limit]
         return {"view": view, "items": [_summary(i) for i in late]}
