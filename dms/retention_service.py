@@ -18,7 +18,7 @@ from dms import audit
 from dms.db.tables import Akte, Document, DocumentText, DocumentVersion, SearchOutbox
 from dms.db.types import utcnow
 from dms.domain.principal import Principal
-from dms.errors import NotFound, PermissionDenied, ValidationFailed
+from dms.errors import NotFound, PermissionDenied, Unavailable, ValidationFailed
 from dms.retention_facts import FactsBuilder, active_holds, calculator, registry, today
 from dms.retention_settings import RetentionSettings
 from dms.retention_tables import (
@@ -726,12 +726,47 @@ def delete_document(
             )
             uow.commit()
         raise DeletionBlocked(decision.reason)
-    dispose_content(
-        container,
-        principal,
-        document_id,
-        disposal_id=None,
-        class_id=a.class_id,
-        reason=f"gelöscht durch {principal.username}: {decision.reason}",
-    )
-    return {"id": document_id, "status": DISPOSED, "reason": decision.reason}
+    # a one-item request (source "delete") makes the removal resumable and gives it a Löschprotokoll
+    with container.uow() as uow:
+        s = uow.session
+        doc = _live_document(s, document_id)
+        now = utcnow()
+        row = DisposalRequestRow(
+            state=RequestState.APPROVED.value,
+            source="delete",
+            note=f"DELETE durch {principal.username}",
+            opened_by=principal.user_id,
+            opened_by_name=principal.username,
+            opened_at=now,
+            approved_by=principal.user_id,
+            approved_by_name=principal.username,
+            approved_at=now,
+        )
+        s.add(row)
+        s.flush()
+        s.add(
+            DisposalItemRow(
+                disposal_id=int(row.id or 0),
+                document_id=document_id,
+                sha256=doc.sha256,
+                class_id=a.class_id,
+                keep_until=a.keep_until,
+                document_date=doc.document_date,
+                title=doc.title[:500],
+            )
+        )
+        audit.record(s, principal, "retention.delete", "document", document_id, {"disposal_id": row.id})
+        uow.commit()
+        rid = int(row.id or 0)
+    result = execute_disposal(container, settings, principal, rid)
+    if str(document_id) not in result["done"]:
+        with container.uow(read_only=True) as uow:
+            item = uow.session.execute(
+                select(DisposalItemRow).where(DisposalItemRow.disposal_id == rid)
+            ).scalar_one()
+        if item.state == ItemState.FAILED.value:
+            raise Unavailable(
+                f"deletion of document {document_id} started and will be completed: {item.detail}"
+            )
+        raise DeletionBlocked(item.detail or "the document could not be deleted")
+    return {"id": document_id, "status": DISPOSED, "reason": decision.reason, "disposal_id": rid}

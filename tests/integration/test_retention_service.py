@@ -65,6 +65,9 @@ def test_hold_blocks_then_release_allows_delete(env: Env) -> None:
     out = delete_document(env.container, env.settings, env.users["admin"], doc)
     assert out["status"] == "disposed"
     with env.container.uow(read_only=True) as uow:
+        cert = certificate_of(uow.session, out["disposal_id"])
+    assert cert["items"][0]["record_id"] == str(doc) and cert["items"][0]["state"] == "destroyed"
+    with env.container.uow(read_only=True) as uow:
         row = uow.session.get(Document, doc)
         assert row is not None and row.deleted and row.status == "disposed"
         sha = row.sha256
