@@ -205,8 +205,8 @@ def restore(settings: Settings, src: Path, progress: Progress | None = None) -> 
                 raise Conflict("restore target is not empty (it has users or documents); use a fresh data dir/database")
             conn.rollback()
         with engine.connect() as conn:
-            if engine.dialect.name == "sqlite":
-                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            if engine.dialect.name == "sqlite":  # outside any transaction, on the raw connection
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
             trans = conn.begin()
             if engine.dialect.name == "postgresql":
                 conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
@@ -241,7 +241,7 @@ def restore(settings: Settings, src: Path, progress: Progress | None = None) -> 
                         ))
             trans.commit()
             if engine.dialect.name == "sqlite":
-                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
         with engine.connect() as conn:
             result = audit.verify_chain(conn)
         if not result.ok:

@@ -63,10 +63,7 @@ def process_document(container: Container, document_id: int) -> Outcome:
         if started is not None and (utcnow() - started).total_seconds() < settings.stuck_after_seconds:
             return "skipped"  # another worker claimed it recently (a duplicate message)
         attempts = doc.processing_attempts
-        if attempts >= settings.max_processing_attempts:
-            gave_up = True
-        else:
-            gave_up = False
+        gave_up = attempts >= settings.max_processing_attempts
         if not gave_up:
             doc.processing_attempts += 1
             doc.processing_started_at = utcnow()

@@ -1,5 +1,5 @@
 """File plan (Aktenplan, versioned nodes), Akten with generated Aktenzeichen, Vorgänge, zdA closing."""
-# ruff: noqa: PLR0917  -- service calls mirror (session, principal, ids…)
+# ruff: noqa: PLR0917, PLC0415  -- service calls mirror (session, principal, ids…); dialect imports
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from dms import audit
@@ -115,16 +115,17 @@ def list_nodes(session: Session, include_deprecated: bool = True) -> list[FilePl
 
 
 def _next_seq(session: Session, node_id: int, year: int) -> int:
-    """Atomically take the next number (the row update locks it on PostgreSQL; SQLite writes are serial)."""
-    res = session.execute(
-        update(AkteCounter).where(AkteCounter.node_id == node_id, AkteCounter.year == year)
-        .values(last_seq=AkteCounter.last_seq + 1).returning(AkteCounter.last_seq)
-    ).first()
-    if res is not None:
-        return int(res[0])
-    session.add(AkteCounter(node_id=node_id, year=year, last_seq=1))
-    session.flush()
-    return 1
+    """Atomically take the next number: one UPSERT … RETURNING (row-locked on PostgreSQL; serial on SQLite)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    stmt = upsert(AkteCounter).values(node_id=node_id, year=year, last_seq=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["node_id", "year"], set_={"last_seq": AkteCounter.last_seq + 1}
+    ).returning(AkteCounter.last_seq)
+    return int(session.execute(stmt).scalar_one())
 
 
 def create_akte(session: Session, principal: Principal, pattern: str, node_id: int, title: str,

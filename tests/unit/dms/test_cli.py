@@ -1,0 +1,159 @@
+"""The `aktenwerk` CLI: init, user create --token (last line), import, backup/restore, doctor."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from dms import cli
+from dms.settings import get_settings
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def cli_env(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    for k in list(__import__("os").environ):
+        if k.startswith("AKTENWERK_"):
+            monkeypatch.delenv(k)
+    monkeypatch.setenv("AKTENWERK_DATA_DIR", str(data))
+    monkeypatch.setenv("AKTENWERK_EAGER_TASKS", "true")
+    monkeypatch.setenv("AKTENWERK_SEARCH_BACKEND", "memory")
+    get_settings.cache_clear()
+    yield data
+    get_settings.cache_clear()
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli.app, list(args), catch_exceptions=False)
+
+
+def test_init_is_idempotent_and_prints_password(cli_env):
+    r = run("init")
+    assert r.exit_code == 0, r.output
+    assert "admin password:" in r.output
+    assert (cli_env / "aktenwerk.sqlite3").exists() and (cli_env / "store").is_dir()
+    again = run("init")
+    assert again.exit_code == 0 and "exists already" in again.output
+
+
+def test_user_create_token_is_last_line_and_works(cli_env):
+    run("init")
+    r = run("user", "create", "erika", "--role", "clerk", "--department", "63", "--token")
+    assert r.exit_code == 0, r.output
+    token = r.output.strip().splitlines()[-1]
+    assert token.startswith("akw_")
+    from fastapi.testclient import TestClient
+
+    from dms.web.app import create_app
+
+    with TestClient(create_app(get_settings())) as c:
+        me = c.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert me["user"]["username"] == "erika" and me["user"]["department"] == "63"
+    assert run("user", "create", "erika", "--role", "clerk").exit_code == 1  # duplicate
+    assert run("user", "create", "x", "--role", "emperor").exit_code == 1
+    r = run("user", "create", "lieferant", "--role", "supplier", "--supplier", "7", "--limit", "1000.50")
+    assert r.exit_code == 0
+    t = run("user", "token", "lieferant")
+    assert t.output.strip().splitlines()[-1].startswith("akw_")
+
+
+def test_console_script_entry_point(cli_env):
+    exe = Path(sys.executable).with_name("aktenwerk")
+    r = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60, check=False)
+    assert r.returncode == 0 and "init" in r.stdout and "serve" in r.stdout
+
+
+def test_import_folder_sync(cli_env, tmp_path, pdf_bytes):
+    run("init")
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.pdf").write_bytes(pdf_bytes("eins"))
+    (folder / "sub" / "b.txt").write_text("zwei")
+    (folder / ".hidden").write_text("skip me")
+    (folder / "fake.pdf").write_text("not a pdf")
+    r = run("import", str(folder), "--sync", "--department", "63")
+    assert r.exit_code == 1  # one file failed
+    assert "imported 2 file(s), 1 failed" in r.output and "fake.pdf" in r.output
+    from dms.bootstrap import build_container
+    from dms.db.tables import Document
+    from dms.db.uow import RecordingDispatcher
+
+    c = build_container(get_settings(), dispatcher=RecordingDispatcher())
+    with c.uow(read_only=True) as uow:
+        docs = list(uow.session.exec(select(Document)))
+        assert sorted(d.filename for d in docs) == ["a.pdf", "b.txt"]
+        assert {d.status for d in docs} == {"ready"} and {d.channel for d in docs} == {"import"}
+    c.close()
+    assert run("import", str(tmp_path / "missing")).exit_code == 1
+
+
+def test_backup_restore_roundtrip_and_tamper(cli_env, tmp_path, pdf_bytes, monkeypatch):
+    run("init")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    original = pdf_bytes("sichern")
+    (folder / "a.pdf").write_bytes(original)
+    assert run("import", str(folder), "--sync").exit_code == 0
+    dest = tmp_path / "backup"
+    r = run("backup", str(dest))
+    assert r.exit_code == 0, r.output
+    manifest = json.loads((dest / "manifest.json").read_text())
+    assert manifest["tables"]["documents"]["rows"] == 1 and len(manifest["blobs"]) >= 2  # original + preview
+    assert run("backup", str(dest)).exit_code == 1  # refuses a non-empty destination
+
+    # restore into a fresh installation
+    monkeypatch.setenv("AKTENWERK_DATA_DIR", str(tmp_path / "restored"))
+    get_settings.cache_clear()
+    r = run("restore", str(dest))
+    assert r.exit_code == 0, r.output
+    assert "audit chain intact" in r.output
+    assert run("audit", "verify").exit_code == 0
+    from dms.bootstrap import build_container
+    from dms.db.tables import Document
+    from dms.db.uow import RecordingDispatcher
+
+    c = build_container(get_settings(), dispatcher=RecordingDispatcher())
+    with c.uow(read_only=True) as uow:
+        doc = uow.session.exec(select(Document)).one()
+    assert c.store.get(doc.sha256) == original
+    c.close()
+    assert run("restore", str(dest)).exit_code == 1  # target not empty any more
+
+    # tampering with a blob or a table file is refused before anything is written
+    monkeypatch.setenv("AKTENWERK_DATA_DIR", str(tmp_path / "second"))
+    get_settings.cache_clear()
+    blob = next(p for p in (dest / "store").rglob("*") if p.is_file())
+    blob.chmod(0o644)
+    blob.write_bytes(blob.read_bytes() + b"x")
+    r = run("restore", str(dest))
+    assert r.exit_code == 1 and "corrupt" in r.output
+    assert not (tmp_path / "second" / "aktenwerk.sqlite3").exists()
+
+
+def test_backup_table_edit_refused(cli_env, tmp_path, monkeypatch):
+    run("init")
+    dest = tmp_path / "b"
+    assert run("backup", str(dest)).exit_code == 0
+    users = dest / "db" / "users.jsonl"
+    users.write_text(users.read_text().replace('"admin"', '"mallory"'))
+    monkeypatch.setenv("AKTENWERK_DATA_DIR", str(tmp_path / "r"))
+    get_settings.cache_clear()
+    r = run("restore", str(dest))
+    assert r.exit_code == 1 and "users.jsonl" in r.output
+
+
+def test_doctor(cli_env):
+    r = run("doctor")
+    assert r.exit_code == 1  # not initialised yet
+    run("init")
+    r = run("doctor")
+    assert r.exit_code == 0, r.output
+    assert "database" in r.output and "queue" in r.output
