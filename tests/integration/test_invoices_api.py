@@ -230,3 +230,40 @@ def test_supplier_admin_routes(client_as: Any) -> None:
         == 422
     )
     assert "51" in fin.get("/api/v1/approval-chains").json()["departments"]
+
+
+def test_execute_reconcile_reject_to_supplier_and_empty_run(setup: dict[str, Any]) -> None:
+    fin = setup["fin_a"]
+    empty = fin.post("/api/v1/payment-runs", json={})
+    assert empty.status_code == 201 and empty.json()["invoice_ids"] == [] and empty.json()["total"] == "0.00"
+    assert fin.get(f"/api/v1/payment-runs/{empty.json()['id']}/pain001").status_code == 404
+    returned = post_invoice(setup["supplier"], invoice_xml("API-R")).json()["id"]
+    r = setup["clerk"].post(
+        f"/api/v1/invoices/{returned}/decisions",
+        json={"step": "factual", "decision": "reject", "comment": "nicht bestellt", "reject_to": "supplier"},
+    )
+    assert r.status_code == 201 and r.json()["status"] == "returned"
+    inv_id = post_invoice(setup["supplier"], invoice_xml("API-X")).json()["id"]
+    approve(setup, inv_id)
+    run = fin.post("/api/v1/payment-runs", json={"execution_date": date.today().isoformat()}).json()
+    assert run["invoice_ids"] == [inv_id]
+    assert fin.post(f"/api/v1/payment-runs/{run['id']}/executed").json()["status"] == "executed"
+    assert fin.get(f"/api/v1/invoices/{inv_id}").json()["status"] == "paid"
+    detail = fin.get(f"/api/v1/payment-runs/{run['id']}").json()
+    (item,) = detail["items"]
+    camt = (
+        "<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.053.001.08'><BkToCstmrStmt><Stmt><Id>S1</Id>"
+        f"<Ntry><Amt Ccy='EUR'>{item['amount']}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>"
+        f"<NtryDtls><TxDtls><Refs><EndToEndId>{item['end_to_end_id']}</EndToEndId></Refs></TxDtls></NtryDtls>"
+        "</Ntry></Stmt></BkToCstmrStmt></Document>"
+    ).encode()
+    rec = fin.post(
+        f"/api/v1/payment-runs/{run['id']}/reconcile", files={"file": ("auszug.xml", camt, "application/xml")}
+    )
+    assert rec.status_code == 200 and rec.json()["status"] == "reconciled"
+    bad = fin.post(
+        f"/api/v1/payment-runs/{run['id']}/reconcile", files={"file": ("x.xml", b"<x/>", "application/xml")}
+    )
+    assert bad.status_code == 422
+    past = fin.post("/api/v1/payment-runs", json={"execution_date": "2000-01-01"})
+    assert past.status_code == 422
