@@ -171,10 +171,11 @@ def decide(
         approval.ApprovalStatus.APPROVED: STATUS_APPROVED,
         approval.ApprovalStatus.RETURNED: STATUS_RETURNED,
     }[result.position.status]
+    values: dict[str, Any] = {"version": inv.version + 1, "status": new_status, "updated_at": at}
+    if new_status == STATUS_RETURNED:
+        values["dedupe_key"] = None  # the supplier may send a corrected invoice with the same number
     changed = session.execute(
-        update(Invoice)
-        .where(Invoice.id == invoice_id, Invoice.version == inv.version)
-        .values(version=inv.version + 1, status=new_status, updated_at=at)
+        update(Invoice).where(Invoice.id == invoice_id, Invoice.version == inv.version).values(**values)
     ).rowcount
     if changed != 1:
         raise DecisionConflict(

@@ -339,6 +339,8 @@ def test_reject_back_to_previous_and_to_supplier(world: World) -> None:
     )
     assert view["status"] == "returned"
     assert world.get(inv_id, world.supplier)["steps"][-1]["comment"] == "Gutschrift fehlt"
+    corrected = world.submit(invoice_xml("R-905", issued=date.today() - timedelta(days=1)))  # same number
+    assert corrected.invoice.status == "in_approval" and corrected.invoice.id != inv_id
 
 
 def test_deputy_acts_for_assigned_clerk(world: World) -> None:
