@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from dms.errors import Conflict, PermissionDenied, ValidationFailed
+from dms.errors import Conflict, PermissionDenied
 
 
 class DuplicateInvoice(Conflict):
@@ -29,12 +27,3 @@ class DecisionConflict(Conflict):
     def __init__(self, message: str, *, code: str = "conflict") -> None:
         super().__init__(message)
         self.code = code
-
-
-class InvalidInvoice(ValidationFailed):
-    """The submitted file is not a valid e-invoice; ``report`` is the full validation report."""
-
-    def __init__(self, message: str, *, report: dict[str, Any], invoice_id: int | None = None) -> None:
-        super().__init__(message)
-        self.report = report
-        self.invoice_id = invoice_id
