@@ -55,6 +55,8 @@ def run_ocrmypdf(kwargs: dict[str, Any], timeout: float) -> ChildOutcome:
     result = Path(result_name)
     job = json.dumps({"kwargs": _jsonable(kwargs), "result": str(result)})
     env = dict(os.environ)
+    # parallelism comes from pages and documents; multi-threaded Tesseract only burns CPU on top
+    env.setdefault("OMP_THREAD_LIMIT", "1")
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     proc = subprocess.Popen(

@@ -278,6 +278,8 @@ def ocr_to_pdfa(  # noqa: PLR0917 - signature fixed by the issue
             "rotate_pages": False,
             "jobs": jobs or default_jobs(pages),
             "optimize": 1,
+            # Tesseract writes the invisible text layer itself (no hOCR → fpdf2 round trip in Python)
+            "pdf_renderer": "sandwich",
             "progress_bar": False,
             "tesseract_timeout": page_timeout,
             "plugins": ["dms.ocr._plugin"],
