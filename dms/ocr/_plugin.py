@@ -69,7 +69,7 @@ def _sole_page_image(input_file: Path, pageno: int, dpi: tuple[float, float]) ->
 
 
 @hookimpl
-def rasterize_pdf_page(
+def rasterize_pdf_page(  # noqa: PLR0917 - signature fixed by the ocrmypdf hookspec
     input_file: Path, output_file: Path, raster_device: Any, raster_dpi: Any, pageno: int, page_dpi: Any,
     rotation: int | None, filter_vector: bool, stop_on_soft_error: bool, options: Any, use_cropbox: bool,
 ) -> Path | None:
