@@ -1,0 +1,88 @@
+"""Small parts of the scan station: child outcome mapping, the rasterize shortcut, settings, step rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dms.ocr import _plugin, engine
+from dms.ocr import testscans as ts
+from dms.ocr._child import ChildOutcome
+from dms.ocr.config import OcrSettings
+from dms.ocr.errors import (
+    ERRORS_BY_CODE,
+    EncryptedPdfError,
+    OcrCrashedError,
+    OcrError,
+    OcrTimeoutError,
+    PdfaConversionError,
+)
+from dms.ocr.imageops import images_to_pdf
+from dms.ocr.step import OcrStep
+from dms.pipeline.base import IngestContext
+
+
+@pytest.mark.parametrize(
+    ("outcome", "error"),
+    [
+        (ChildOutcome("crashed", -9, "Killed"), OcrCrashedError),
+        (ChildOutcome("timeout", 5), OcrTimeoutError),
+        (ChildOutcome("exception", "EncryptedPdfError", "locked"), EncryptedPdfError),
+        (ChildOutcome("exception", "PdfaConversionFailedError", "x"), PdfaConversionError),
+        (ChildOutcome("exception", "SomethingNew", "boom"), OcrError),
+        (ChildOutcome("exit", 8), EncryptedPdfError),
+    ],
+)
+def test_child_outcomes_become_typed_errors(monkeypatch: pytest.MonkeyPatch, outcome: ChildOutcome,
+                                             error: type[OcrError]) -> None:
+    monkeypatch.setattr(engine, "run_ocrmypdf", lambda kwargs, timeout: outcome)
+    with pytest.raises(error) as info:
+        engine._run_pass({}, 1.0)
+    assert type(info.value) is error
+    assert info.value.to_dict()["reason_de"]
+
+
+def test_every_error_code_is_unique_and_german() -> None:
+    assert len(ERRORS_BY_CODE) == 11
+    assert all(cls.reason_de and cls.code for cls in ERRORS_BY_CODE.values())
+
+
+def test_rasterize_shortcut_only_for_plain_image_pages(tmp_path: Path) -> None:
+    page = ts.german_page(1, n_sentences=2, size_mm=ts.A6_MM)
+    ts.save_png(page, tmp_path / "p.png")
+    images_to_pdf(tmp_path / "p.png", tmp_path / "img.pdf", deskew=False)
+    image = _plugin._sole_page_image(tmp_path / "img.pdf", 1, (300.0, 300.0))
+    assert image is not None and image.size == page.image.size
+    assert _plugin._sole_page_image(tmp_path / "img.pdf", 1, (150.0, 150.0)) is None  # other resolution
+    ts.save_text_pdf(["Text, kein Bild"], tmp_path / "text.pdf")
+    assert _plugin._sole_page_image(tmp_path / "text.pdf", 1, (300.0, 300.0)) is None
+
+
+def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AKTENWERK_OCR_MODE", "force")
+    monkeypatch.setenv("AKTENWERK_OCR_LANGUAGES", "deu")
+    monkeypatch.setenv("AKTENWERK_OCR_SCAN_FOLDERS", '[{"path": "/srv/scan/63", "department": "63"}]')
+    cfg = OcrSettings()
+    assert cfg.mode == "force" and cfg.language_tuple == ("deu",)
+    assert cfg.scan_folders[0].department == "63" and cfg.scan_folders[0].path == Path("/srv/scan/63")
+    monkeypatch.setenv("AKTENWERK_OCR_MODE", "sometimes")
+    with pytest.raises(ValueError, match="mode"):
+        OcrSettings()
+
+
+def _ctx(mime: str, data: bytes = b"%PDF-1.7\n") -> IngestContext:
+    return IngestContext(document_id=1, version_no=1, filename="x", data=data, sha256="0" * 64, mime_type=mime)
+
+
+def test_step_applies_to_scans_only_and_leaves_hybrid_invoices_alone() -> None:
+    step = OcrStep(container=Any, settings=OcrSettings())  # type: ignore[arg-type]
+    assert step.applies(_ctx("image/tiff"))
+    assert step.applies(_ctx("application/pdf"))
+    assert not step.applies(_ctx("application/xml"))
+    assert not step.applies(_ctx("message/rfc822"))
+    hybrid = _ctx("application/pdf", b"%PDF-1.7\n<< /Names << /EmbeddedFiles 5 0 R >> >>")
+    assert not step.applies(hybrid) and "embedded files" in hybrid.warnings[0]
+    off = OcrStep(container=Any, settings=OcrSettings(enabled=False))  # type: ignore[arg-type]
+    assert not off.applies(_ctx("image/png"))
