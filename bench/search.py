@@ -33,26 +33,38 @@ from search.model import SearchRequest
 from search.synthetic import DEPARTMENTS, generate
 
 QUERY_TEMPLATES = [
+    # selective: names, addresses, identifiers, rare compounds
+    "Kowalski",
+    "Öztürk Bahnhofstraße",
+    '"Lindenallee 17"',
+    "akte:63.02.05-2024/0012",
+    "asn:ASN-00012345",
+    "Wasserzins",
+    "Brückenprüfung Zustandsnote",
+    # topical
+    "Hundesteuer",
+    "Wohngeld Mietvertrag",
+    "Kanalsanierung",
+    "Bauantrag Lageplan",
+    "Elternbeitrag",
+    "Gewerbeanmeldung",
+    "Vollstreckung",
+    # broad
     "Rechnung",
     "Bescheid",
-    "Hundesteuer",
-    "Kanalsanierung",
-    "Baugenehmigung Lageplan",
     "Widerspruch Frist",
-    '"Stadtkasse überweisen"',
-    '"sachlich und rechnerisch"',
+    # field filters, dates, operators
     "typ:Rechnung Stromlieferung",
     "typ:Bescheid datum:2024",
     "datum:2023-01-01..2023-06-30 Antrag",
-    "Kanal*",
-    "Gewerbesteuer OR Grundsteuer",
     "von:Müller",
     'von:"Stadtwerke Musterstadt"',
-    "Wohngeld -typ:Antrag",
-    "Strasse Baustelle",
     "akte:63.01*",
     "tag:dringend Frist",
-    "Elterngeld Nachweise",
+    "Wohngeld -typ:Antrag",
+    '"sachlich und rechnerisch geprüft"',
+    "Kanal*",
+    "Gewerbesteuer OR Grundsteuer",
     "Hundesteuerbeschied",  # typo: zero hits -> "Meinten Sie" path
     "",  # browse everything visible (all facets over the whole visible set)
 ]

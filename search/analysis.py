@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import NamedTuple
 
@@ -36,6 +36,7 @@ def fold(text: str) -> str:
     return out
 
 
+@lru_cache(maxsize=200_000)
 def normalize_keyword(value: str) -> str:
     """Form of keyword values (type, department, tag, Aktenzeichen…) used for exact filters."""
     return " ".join(fold(value).split())

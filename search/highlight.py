@@ -56,7 +56,9 @@ def match_spans(
     token = analyzer.token
     for chunk in matching:
         inner = [
-            m.span() for m in _TOKEN_RE.finditer(chunk) if _token_hit(token(m.group()), m.group(), terms, prefixes)
+            m.span()
+            for m in _TOKEN_RE.finditer(chunk)
+            if _token_hit(token(m.group()), m.group(), terms, prefixes)
         ]
         start = text.find(chunk)
         while start != -1:

@@ -98,7 +98,7 @@ class SearchDoc:
             "akte": self.akte,
             "asn": self.asn,
             "acl": list(self.acl),
-            "extra": dict(self.extra),
+            "extra": dict(sorted(self.extra.items())),
         }
 
     @classmethod
@@ -112,10 +112,17 @@ class SearchDoc:
         values["extra"] = dict(values.get("extra") or {})
         return cls(**values)
 
+    def canonical_json(self) -> bytes:
+        """The DTO as compact JSON (field order fixed by :meth:`to_json`): stored by the engines."""
+        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
     def fingerprint(self) -> str:
         """Stable hash of everything searchable: lets ``search check`` spot stale index entries."""
-        payload = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.blake2b(payload.encode("utf-8"), digest_size=12).hexdigest()
+        return fingerprint_of(self.canonical_json())
+
+
+def fingerprint_of(canonical: bytes) -> str:
+    return hashlib.blake2b(canonical, digest_size=12).hexdigest()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

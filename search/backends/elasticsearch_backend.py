@@ -256,7 +256,9 @@ class ElasticsearchBackend(EngineBase):
     # -- reads ----------------------------------------------------------------------------------------
     def get(self, doc_id: str) -> SearchDoc | None:
         def run() -> SearchDoc | None:
-            res = self.client.search(index=self.alias, query={"term": {ID: doc_id}}, size=1, source_includes=["src"])
+            res = self.client.search(
+                index=self.alias, query={"term": {ID: doc_id}}, size=1, source_includes=["src"]
+            )
             hits = res["hits"]["hits"]
             return SearchDoc.from_json(hits[0]["_source"]["src"]) if hits else None
 

@@ -26,7 +26,7 @@ from search.analysis import GermanAnalyzer
 from search.backends.base import EngineBase, RawHit, RawResult, top_facets
 from search.backends.memory import facet_values, keyword_values
 from search.errors import BackendUnavailable
-from search.model import SearchDoc, Sort
+from search.model import SearchDoc, Sort, fingerprint_of
 from search.plan import (
     ACL,
     BODY,
@@ -186,11 +186,12 @@ class TantivyBackend(EngineBase):
     def to_document(self, doc: SearchDoc) -> tantivy.Document:
         doc.validate()
         analyzed = self.analyzer.analyze_doc(doc.title, doc.content, doc.correspondent)
-        payload = doc.to_json()
-        payload["_fp"] = doc.fingerprint()
+        canonical = doc.canonical_json()
+        # stored source = the canonical JSON with the fingerprint prepended (one serialisation per doc)
+        src = b'{"_fp":"' + fingerprint_of(canonical).encode("ascii") + b'",' + canonical[1:]
         fields: dict[str, Any] = {
             ID: doc.id,
-            "src": json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+            "src": src,
             BODY: analyzed.body,
             TITLE: analyzed.title,
             PARTS: analyzed.parts,
@@ -370,8 +371,11 @@ class TantivyBackend(EngineBase):
         return RawResult(int(result.count), hits, facet_out)
 
     def _facets(self, searcher: Any, query: Any, facets: Sequence[str], size: int) -> dict[str, list[Any]]:
+        # Like Elasticsearch's shard_size: each segment contributes its top ``segment_size`` values.
+        # Exact for low-cardinality facets; for Akten/correspondents a rare boundary value may be missed.
+        wanted = size + 5
         spec = {
-            name: {"terms": {"field": FACET_FIELDS[name], "size": max(size * 4, 50), "segment_size": 1000}}
+            name: {"terms": {"field": FACET_FIELDS[name], "size": wanted, "segment_size": wanted * 2 + 10}}
             for name in facets
         }
         result = searcher.aggregate(query, spec)

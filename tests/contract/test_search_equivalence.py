@@ -44,6 +44,22 @@ QUERIES = [
 PRINCIPALS = [frozenset({"*"}), frozenset({"dept:63", "user:5"}), frozenset({"dept:20", "group:ausschuss"})]
 
 
+def assert_same_facets(ref: SearchResult, got: SearchResult, label: str) -> None:
+    """Same counts in the same order; values must agree except among ties at the cut-off (engines
+    that count per segment/shard keep an arbitrary subset of equally frequent boundary values)."""
+    assert set(got.facets) == set(ref.facets), label
+    for name, ref_values in ref.facets.items():
+        got_values = got.facets[name]
+        assert [v.count for v in got_values] == [v.count for v in ref_values], f"{label} {name}"
+        if len(ref_values) < 5:  # nothing was cut off
+            assert got_values == ref_values, f"{label} {name}"
+            continue
+        boundary = ref_values[-1].count
+        assert {v for v in got_values if v.count > boundary} == {v for v in ref_values if v.count > boundary}, (
+            f"{label} {name}"
+        )
+
+
 def _close(a: float, b: float, rel: float = 1e-4) -> bool:
     return math.isclose(a, b, rel_tol=rel, abs_tol=1e-5)
 
@@ -59,7 +75,7 @@ def _normalised(result: SearchResult) -> SearchResult:
 
 def _assert_same(ref: SearchResult, got: SearchResult, label: str, rel: float = 1e-4) -> None:
     assert got.total == ref.total, label
-    assert got.facets == ref.facets, label
+    assert_same_facets(ref, got, label)
     if ref.hits and all(h.score == 0.0 for h in ref.hits):  # date order: same dates, same ids per date
         assert [h.document_date for h in got.hits] == [h.document_date for h in ref.hits], label
         by_date_ref = {(h.document_date, h.id) for h in ref.hits}
