@@ -57,6 +57,7 @@ def env(request, make_settings, make_container, tmp_path):
             )
 
         def worker(self, **kw) -> Worker:
+            kw.setdefault("ocr_enabled", "false")  # reliability of the queue, not OCR speed, is tested here
             w = Worker(settings, tmp_path, **kw)
             workers.append(w)
             w.wait_ready()
