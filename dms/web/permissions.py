@@ -158,6 +158,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/search"): "ui:search",
     ("POST", "/search/saved"): "ui:search",
     ("GET", "/documents/{doc_id}"): "ui:documents",
+    ("GET", "/documents/{doc_id}/audit"): "ui:documents",
     ("POST", "/documents/{doc_id}"): "documents:write",
     ("GET", "/documents/{doc_id}/preview/{page_no}.png"): "ui:documents",
     ("GET", "/documents/{doc_id}/download"): "ui:documents",

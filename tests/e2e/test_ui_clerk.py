@@ -46,7 +46,10 @@ def test_clerk_journey_over_http(ui, make_ui_user) -> None:
 
     page = ui.http.get(f"/documents/{doc_id}")
     assert page.status_code == 200
-    assert "bauantrag.pdf" in page.text and "document.create" in page.text  # audit trail
+    assert "bauantrag.pdf" in page.text and f'hx-get="/documents/{doc_id}/audit"' in page.text
+    trail = ui.http.get(f"/documents/{doc_id}/audit", headers={"HX-Request": "true"})
+    assert "document.create" in trail.text and "<html" not in trail.text  # a fragment for htmx
+    assert "<html" in ui.http.get(f"/documents/{doc_id}/audit").text  # a whole page without JavaScript
     preview = ui.http.get(f"/documents/{doc_id}/preview/1.png")
     assert preview.status_code == 200 and preview.content.startswith(b"\x89PNG")
 
@@ -57,7 +60,8 @@ def test_clerk_journey_over_http(ui, make_ui_user) -> None:
                      follow_redirects=False)
     assert r.status_code == 303
     page = ui.http.get(f"/documents/{doc_id}")
-    assert 'value="Bauantrag Lindenweg 5"' in page.text and "document.update_metadata" in page.text
+    assert 'value="Bauantrag Lindenweg 5"' in page.text
+    assert "document.update_metadata" in ui.http.get(f"/documents/{doc_id}/audit").text
 
     bad = ui.http.post(f"/documents/{doc_id}", data={"csrf_token": token, "title": "x",
                                                    "document_date": "2026-13-45"}, follow_redirects=False)
@@ -66,7 +70,7 @@ def test_clerk_journey_over_http(ui, make_ui_user) -> None:
     dl = ui.http.get(f"/documents/{doc_id}/download")
     assert dl.status_code == 200 and dl.content == pdf
     assert "attachment" in dl.headers["content-disposition"]
-    assert "document.read_content" in ui.http.get(f"/documents/{doc_id}").text
+    assert "document.read_content" in ui.http.get(f"/documents/{doc_id}/audit").text
 
 
 def test_upload_refuses_empty_file_with_a_message(ui, make_ui_user) -> None:
@@ -96,6 +100,7 @@ def test_no_data_of_other_departments_leaks(ui_env, make_ui_user) -> None:
     assert b.http.get(f"/documents/{doc_id}").status_code == 404
     assert b.http.get(f"/documents/{doc_id}/download").status_code == 404
     assert b.http.get(f"/documents/{doc_id}/preview/1.png").status_code == 404
+    assert b.http.get(f"/documents/{doc_id}/audit").status_code == 404
     for path in ("/inbox", "/search?q=Zebrafisch", "/search?q=Personal", "/akten"):
         text = b.http.get(path).text
         assert "Personalakte" not in text and f"/documents/{doc_id}\"" not in text, path

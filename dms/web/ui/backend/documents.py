@@ -18,6 +18,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from dms.db.tables import Akte, AuditEntry, Document, FilePlanNode, Vorgang
+from dms.retention_service import retention_info
+from dms.retention_settings import RetentionSettings
 from dms.services import access
 from dms.services import documents as svc
 from dms.web.ui.backend.base import NotFound, UserError, container, settings, uow, user_errors
@@ -38,15 +40,16 @@ def _doc_row(d: Any) -> dict[str, Any]:
     }
 
 
-def inbox(request: Request, user: Any, page: int = 1) -> dict[str, Any]:
-    """Documents not yet filed in an Akte that the user may read, newest first."""
+INBOX_WINDOW = 50
 
-    page_size = 50
+
+def inbox(request: Request, user: Any, page: int = 1) -> dict[str, Any]:
+    """Documents not yet filed in an Akte among the newest ones the user may read (``list_documents``,
+    the API's listing, pages of ``INBOX_WINDOW``; it has no "unfiled" filter yet)."""
     with uow(request, read_only=True) as unit, user_errors():
-        rows, _total = svc.list_documents(unit.session, user, limit=500, offset=0)
-    unfiled = [r for r in rows if r.akte_id is None]
-    start = (page - 1) * page_size
-    return {"docs": [_doc_row(r) for r in unfiled[start : start + page_size]], "total": len(unfiled)}
+        rows, total = svc.list_documents(unit.session, user, limit=INBOX_WINDOW, offset=(page - 1) * INBOX_WINDOW)
+        docs = [_doc_row(r) for r in rows if r.akte_id is None]
+    return {"docs": docs, "total": len(docs), "page": page, "more": page * INBOX_WINDOW < total}
 
 
 def document(request: Request, user: Any, doc_id: int) -> dict[str, Any]:
@@ -55,21 +58,16 @@ def document(request: Request, user: Any, doc_id: int) -> dict[str, Any]:
         doc = svc.get_document(unit.session, user, doc_id)
         versions = svc.list_versions(unit.session, user, doc_id)
         akte = unit.session.get(Akte, doc.akte_id) if doc.akte_id else None
-        audit_rows = list(
-            unit.session.execute(
-                select(AuditEntry)
-                .where(AuditEntry.object_type == "document", AuditEntry.object_id == str(doc_id))
-                .order_by(AuditEntry.id.desc())  # type: ignore[union-attr]
-                .limit(100)
-            ).scalars()
-        )
+        retention = retention_info(unit.session, RetentionSettings(), user, doc_id)
     role = getattr(user, "role", "")
     return {
         **_doc_row(doc),
         "correspondent": doc.correspondent or "",
         "tags": list(doc.tags or []),
         "document_date": doc.document_date.isoformat() if doc.document_date else "",
-        "retention_class": doc.retention_class,
+        "retention_class": retention.get("class_id") or doc.retention_class,
+        "retention_until": retention.get("keep_until"),
+        "retention_reason": retention.get("reason") or "",
         "sha256": doc.sha256,
         "size": doc.size,
         "mime_type": doc.mime_type,
@@ -83,11 +81,20 @@ def document(request: Request, user: Any, doc_id: int) -> dict[str, Any]:
             {"version": v.version_no, "filename": v.filename, "created_at": v.created_at, "sha256": v.sha256}
             for v in versions
         ],
-        "audit": [
-            {"at": a.at, "actor": a.actor, "action": a.action, "detail": _audit_detail(a.details)}
-            for a in audit_rows
-        ],
     }
+
+
+def audit_trail(request: Request, user: Any, doc_id: int) -> list[dict[str, Any]]:
+    """The document's audit rows, newest first (after the same read check as the document itself)."""
+    with uow(request, read_only=True) as unit, user_errors():
+        svc.get_document(unit.session, user, doc_id)
+        rows = unit.session.execute(
+            select(AuditEntry)
+            .where(AuditEntry.object_type == "document", AuditEntry.object_id == str(doc_id))
+            .order_by(AuditEntry.id.desc())  # type: ignore[union-attr]
+            .limit(200)
+        ).scalars()
+        return [{"at": a.at, "actor": a.actor, "action": a.action, "detail": _audit_detail(a.details)} for a in rows]
 
 
 def _audit_detail(details: str) -> str:

@@ -86,6 +86,15 @@ def document(request: Request, doc_id: int, user: DocumentsUser) -> Response:
     return render(request, "clerk/document.html", {"doc": doc, "errors": {}})
 
 
+@router.get("/documents/{doc_id}/audit")
+def document_audit(request: Request, doc_id: int, user: DocumentsUser) -> Response:
+    """The audit trail, loaded on demand by the document page (a whole page without JavaScript)."""
+    rows = backend.audit_trail(request, user, doc_id)
+    fragment = request.headers.get("HX-Request") == "true"
+    template = "clerk/_audit.html" if fragment else "clerk/audit.html"
+    return render(request, template, {"rows": rows, "doc_id": doc_id})
+
+
 @router.post("/documents/{doc_id}", dependencies=[Depends(verify_csrf)])
 async def update_document(request: Request, doc_id: int, user: DocumentWriter) -> Response:
     form = await request.form()
