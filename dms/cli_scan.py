@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
 
 from dms.errors import DmsError
+
+if TYPE_CHECKING:
+    from dms.bootstrap import Container
+    from dms.ocr.engine import OcrMode
+    from dms.ocr.resiscan import ScanBatchRecord
 
 console = Console(stderr=True)
 app = typer.Typer(help="Scan station: inbox, OCR to PDF/A, retry.", no_args_is_help=True)
@@ -97,10 +102,112 @@ def ocr(
     if mode not in MODES:
         _fail(f"mode must be one of {', '.join(MODES)}")
     try:
-        result = ocr_to_pdfa(src, dst, languages=tuple(languages.split("+")), mode=mode)  # type: ignore[arg-type]
+        result = ocr_to_pdfa(src, dst, languages=tuple(languages.split("+")), mode=cast("OcrMode", mode))
     except DmsError as exc:
         _fail(str(exc))
         return
     print(json.dumps({"pdfa": str(result.pdfa_path) if result.pdfa_path else None, "sha256": result.sha256,
                       "pages": result.pages, "skipped_reason": result.skipped_reason,
                       "warnings": list(result.warnings)}, indent=2))
+
+
+# ------------------------------------------------------------------------ TR-RESISCAN batch records
+def _batch(c: Container, batch_id: str) -> ScanBatchRecord:
+    from dms.ocr.service import batch_store, refresh_batch
+
+    return refresh_batch(c, batch_store(c).load(batch_id))
+
+
+@app.command()
+def batches() -> None:
+    """List the scan batches (TR-RESISCAN records) with their status."""
+    from dms.ocr.service import batch_store
+    from dms.ops.context import cli_container
+    from dms.settings import get_settings
+
+    with cli_container(get_settings()) as c:
+        store = batch_store(c)
+        for batch_id in store.list_ids():
+            rec = store.load(batch_id)
+            print(f"{batch_id}  {rec.status:26}  {len(rec.documents):3} Dokumente  {rec.source}")
+
+
+@app.command()
+def protocol(batch_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Print a batch's protocol (German text or JSON), with current archive hashes."""
+    from dms.ocr import resiscan
+    from dms.ops.context import cli_container
+    from dms.settings import get_settings
+
+    try:
+        with cli_container(get_settings()) as c:
+            rec = _batch(c, batch_id)
+    except DmsError as exc:
+        _fail(str(exc))
+        return
+    print(resiscan.to_json(rec) if as_json else resiscan.render_text(rec))
+
+
+@app.command()
+def check(
+    batch_id: str,
+    inspector: Annotated[str, typer.Option(help="Second person (not the operator)")],
+    failed: Annotated[list[int] | None, typer.Option("--failed", help="Sample document number (1-based) that failed")] = None,
+    notes: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Record the second person's quality check on the drawn sample (prints the sample first)."""
+    from dms.ocr import resiscan
+    from dms.ocr.service import batch_store
+    from dms.ops.context import cli_container
+    from dms.settings import get_settings
+
+    try:
+        with cli_container(get_settings()) as c:
+            rec = _batch(c, batch_id)
+            sample = resiscan.draw_sample(rec)
+            bad = {n - 1 for n in failed or []}
+            resiscan.record_quality_check(rec, inspector=inspector,
+                                          results={i: i not in bad for i in sample}, notes=notes)
+            batch_store(c).save(rec)
+    except DmsError as exc:
+        _fail(str(exc))
+        return
+    print(f"sample {[i + 1 for i in sample]}: {'passed' if not bad else 'FAILED'}")
+
+
+@app.command()
+def transfer(batch_id: str, by: Annotated[str, typer.Option(help="Who issues the transfer note")]) -> None:
+    """Issue the transfer note (Transfervermerk) with the SHA-256 of every document."""
+    from dms.ocr import resiscan
+    from dms.ocr.service import batch_store
+    from dms.ops.context import cli_container
+    from dms.settings import get_settings
+
+    try:
+        with cli_container(get_settings()) as c:
+            rec = _batch(c, batch_id)
+            note = resiscan.issue_transfer_note(rec, created_by=by)
+            batch_store(c).save(rec)
+    except DmsError as exc:
+        _fail(str(exc))
+        return
+    print(f"transfer note {note.note_sha256}")
+
+
+@app.command()
+def destroy(batch_id: str, by: Annotated[str, typer.Option(help="Who destroys the paper")]) -> None:
+    """Record that the paper originals were destroyed (refused until every rule is met)."""
+    from dms.ocr import resiscan
+    from dms.ocr.service import batch_store
+    from dms.ops.context import cli_container
+    from dms.settings import get_settings
+
+    try:
+        with cli_container(get_settings()) as c:
+            rec = _batch(c, batch_id)
+            resiscan.record_destruction(rec, by=by)
+            batch_store(c).save(rec)
+    except DmsError as exc:
+        _fail(str(exc))
+        return
+    print("paper destruction recorded")

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from dms.db.tables import Document
 from dms.domain.principal import Principal
 from dms.errors import NotFound
+from dms.ocr import resiscan
 from dms.ocr.tables import DocumentArchive
 from dms.services import documents as svc
 
@@ -47,3 +48,29 @@ def retry(container: Container, document_id: int, principal: Principal = SYSTEM)
         doc = svc.reprocess(uow.session, principal, document_id, enqueue=uow.enqueue)
         uow.commit()
     return doc
+
+
+# ------------------------------------------------------------------------ TR-RESISCAN batch records
+def batch_store(container: Container) -> resiscan.ResiscanStore:
+    return resiscan.ResiscanStore(container.settings.data_path / "scan-records")
+
+
+def refresh_batch(container: Container, record: resiscan.ScanBatchRecord) -> resiscan.ScanBatchRecord:
+    """Copy each document's processing state and archive-copy hash into the batch record."""
+    with container.uow(read_only=True) as uow:
+        for entry in record.documents:
+            if not entry.document_id:
+                continue
+            doc = uow.session.get(Document, int(entry.document_id))
+            row = uow.session.get(DocumentArchive, int(entry.document_id))
+            if doc is None or doc.deleted:
+                entry.status, entry.failure = "failed", "document deleted"
+                continue
+            if doc.status == "failed":
+                entry.status, entry.failure = "failed", doc.failure_reason
+            elif doc.status == "ready":
+                entry.status, entry.failure = "ok", None
+            else:
+                entry.status, entry.failure = "ok", None  # still processing: no archive hash yet
+            entry.archive_sha256 = row.archive_sha256 if row and row.version_no == doc.current_version else None
+    return record
