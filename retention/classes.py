@@ -6,6 +6,9 @@ and other tax-relevant documents 6 years; the period starts with the end of the 
 § 14b UStG (invoices 8 years); KomHVO NRW § 59 (annual accounts and opening balance kept permanently;
 books 10 years and Belege 6 years from 1 January of the year after the council adopted the annual
 accounts — modelled as the event ``jahresabschluss-festgestellt`` with the end-of-year start rule).
+The KomHVO figures follow the project's domain primer; the Verordnung text itself was not re-checked here.
+Deployments adjust or add classes with ``AKTENWERK_RETENTION_CLASSES_FILE`` (JSON list, same keys as
+:meth:`retention.model.RetentionClass.to_dict`).
 """
 
 from __future__ import annotations
