@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from dms import audit
@@ -175,7 +176,10 @@ def decide(
     if new_status == STATUS_RETURNED:
         values["dedupe_key"] = None  # the supplier may send a corrected invoice with the same number
     changed = session.execute(
-        update(Invoice).where(Invoice.id == invoice_id, Invoice.version == inv.version).values(**values)
+        update(Invoice)
+        .where(Invoice.id == invoice_id, Invoice.version == inv.version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
         raise DecisionConflict(
@@ -197,7 +201,8 @@ def decide(
     )
     session.add(row)
     session.flush()
-    session.expire(inv)
+    for key, value in values.items():  # mirror the guarded UPDATE in the loaded row without re-reading it
+        set_committed_value(inv, key, value)
     audit.record(
         session,
         principal,
