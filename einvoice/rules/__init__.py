@@ -100,7 +100,24 @@ def check_rules(
             _run(ctx, (lambda c: check_cii_strict(c, root),))
     if xrechnung_rules:
         _run(ctx, XRECHNUNG_RULES)
-    return _dedupe(ctx.findings)
+    findings = _dedupe(ctx.findings)
+    if ctx.suppressed:
+        findings.append(_truncation_note(ctx.suppressed))
+    return findings
+
+
+def _truncation_note(suppressed: dict[str, int]) -> Finding:
+    counts = ", ".join(f"{rule}: {n}" for rule, n in sorted(suppressed.items()))
+    spec = RULES["AW-TRUNCATED"]
+    return Finding(
+        "AW-TRUNCATED",
+        spec.severity,
+        f"{spec.message_de} ({counts})",
+        None,
+        None,
+        f"{spec.message_en} ({counts})",
+        f"{spec.message_de} ({counts})",
+    )
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -206,6 +223,8 @@ def check(parsed: ParsedInvoice) -> list[Finding]:
         xrechnung=run_xr, extension=extension, cvd=cvd, syntax=parsed.syntax, profile=parsed.profile
     )
     findings = _dedupe(ctx.findings)
+    if ctx.suppressed:
+        findings.append(_truncation_note(ctx.suppressed))
     if overrides:
         findings = [
             Finding(f.rule, overrides[f.rule], f.message, f.location, f.bt, f.message_en, f.message_de)

@@ -14,6 +14,7 @@ from typing import Any
 
 from einvoice.domain.model import AllowanceCharge, Invoice, InvoiceLine, VatBreakdown
 from einvoice.rules.catalogue import RULES, Severity
+from einvoice.syntax.namespaces import PREFIXES
 from einvoice.syntax.parsed import Locations
 
 __all__ = ["Ctx", "Finding", "Rule", "code", "present", "round2"]
@@ -72,6 +73,62 @@ def code(value: object) -> str | None:
     return text
 
 
+#: Findings kept per rule id; more are counted and summarised (hostile documents with 10⁵ lines).
+MAX_FINDINGS_PER_RULE = 200
+
+
+class XPaths:
+    """Readable XPaths (as `einvoice.syntax.parsed.xpath_of`) in O(1) amortised per element.
+
+    Sibling positions are computed once per parent, paths once per element, so reporting n findings
+    in a document with n siblings costs O(n), not O(n²).
+    """
+
+    __slots__ = ("_paths", "_steps")
+
+    def __init__(self) -> None:
+        self._paths: dict[Any, str] = {}
+        self._steps: dict[Any, str] = {}
+
+    @staticmethod
+    def _name(tag: str) -> str:
+        if tag[:1] == "{":
+            ns, local = tag[1:].split("}", 1)
+            prefix = PREFIXES.get(ns)
+            return f"{prefix}:{local}" if prefix else f"*:{local}"
+        return tag
+
+    def _step(self, el: Any, parent: Any) -> str:
+        step = self._steps.get(el)
+        if step is not None:
+            return step
+        if parent is None:
+            step = self._steps[el] = self._name(el.tag)
+            return step
+        groups: dict[str, list[Any]] = {}
+        for child in parent:
+            if isinstance(child.tag, str):
+                groups.setdefault(child.tag, []).append(child)
+        for tag, kids in groups.items():
+            name = self._name(tag)
+            if len(kids) == 1:
+                self._steps[kids[0]] = name
+            else:
+                for i, kid in enumerate(kids, 1):
+                    self._steps[kid] = f"{name}[{i}]"
+        return self._steps.get(el) or self._name(el.tag)
+
+    def path(self, el: Any) -> str:
+        cached = self._paths.get(el)
+        if cached is not None:
+            return cached
+        parent = el.getparent()
+        step = self._step(el, parent)
+        path = f"/{step}" if parent is None else f"{self.path(parent)}/{step}"
+        self._paths[el] = path
+        return path
+
+
 @dataclass(slots=True)
 class _Sums:
     """Σ of line net amounts, document allowances and charges for one VAT category (and rate)."""
@@ -113,6 +170,9 @@ class Ctx:
     root_path: str | None = None
     #: the XML root (syntax-binding checks of XRechnung's PEPPOL rules); None for bare models
     root: Any = None
+    xpaths: XPaths = field(default_factory=XPaths)
+    suppressed: dict[str, int] = field(default_factory=dict)
+    _per_rule: dict[str, int] = field(default_factory=dict)
 
     @property
     def lines(self) -> list[InvoiceLine]:
@@ -192,6 +252,11 @@ class Ctx:
         self, rule_id: str, bt: str | None = None, obj: object | None = None, *, location: str | None = None
     ) -> None:
         """Record that ``rule_id`` is violated, located at ``bt`` (of ``obj``) or at ``obj``'s element."""
+        n = self._per_rule.get(rule_id, 0) + 1
+        self._per_rule[rule_id] = n
+        if n > MAX_FINDINGS_PER_RULE:
+            self.suppressed[rule_id] = self.suppressed.get(rule_id, 0) + 1
+            return
         spec = RULES.get(rule_id)
         if location is None:
             location = self.where(bt, obj)
@@ -202,17 +267,24 @@ class Ctx:
             Finding(rule_id, spec.severity, spec.message, location, bt, spec.message_en, spec.message_de)
         )
 
+    def xpath(self, el: Any) -> str:
+        """Readable XPath of an element (cached; see `XPaths`)."""
+        return self.xpaths.path(el)
+
+    def element(self, bt: str, obj: object | None = None) -> Any:
+        """The element ``bt`` (of ``obj``) was read from (O(1) in `Locations`)."""
+        return self.locations.element(bt, obj)
+
     def where(self, bt: str | None = None, obj: object | None = None) -> str | None:
         """Best XPath for a term of an object: the term's element, else the object's element."""
-        loc = self.locations
         if bt is not None:
-            path = loc.path(bt, obj) if obj is not None else loc.path(bt)
-            if path is not None:
-                return path
+            el = self.element(bt, obj)
+            if el is not None:
+                return self.xpath(el)
         if obj is not None:
-            path = loc.of(obj)
-            if path is not None:
-                return path
+            el = self.locations.element_of(obj)
+            if el is not None:
+                return self.xpath(el)
         return self.root_path
 
     def within_one(self, actual: Decimal, expected: Decimal) -> bool:

@@ -626,6 +626,11 @@ _AW = {
         "ZUGFeRD/Factur-X PDF: the XMP metadata is missing or inconsistent.",
         "ZUGFeRD/Factur-X-PDF: die XMP-Metadaten fehlen oder sind widersprüchlich.",
     ),
+    "AW-TRUNCATED": (
+        "information",
+        "Further findings of the same rules were not listed (at most 200 per rule); number not listed per rule:",
+        "Weitere Befunde derselben Regeln wurden nicht einzeln aufgeführt (höchstens 200 je Regel); nicht aufgeführt je Regel:",
+    ),
     "AW-INTERNAL": (
         "fatal",
         "Internal error while checking a rule.",

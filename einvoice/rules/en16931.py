@@ -21,8 +21,8 @@ _ZERO = Decimal(0)
 def _has(ctx: Ctx, bt: str, *objs: object | None) -> bool:
     """True when the term was written (element present), even if its value could not be read."""
     if not objs:
-        return ctx.locations.element(bt) is not None
-    return any(ctx.locations.element(bt, o) is not None for o in objs if o is not None)
+        return ctx.element(bt) is not None
+    return any(ctx.element(bt, o) is not None for o in objs if o is not None)
 
 
 def core_document(ctx: Ctx) -> None:

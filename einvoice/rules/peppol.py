@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 
 from einvoice.rules.base import Ctx, code, present, round2
 from einvoice.syntax.namespaces import CAC, CBC
-from einvoice.syntax.parsed import xpath_of
 
 __all__ = ["RULES"]
 
@@ -113,12 +112,12 @@ def peppol_ubl_tree(ctx: Ctx) -> None:
         return
     for el in root.iter():
         if isinstance(el.tag, str) and len(el) == 0 and el.text is None:
-            ctx.fail("PEPPOL-EN16931-R008", location=xpath_of(el))
+            ctx.fail("PEPPOL-EN16931-R008", location=ctx.xpath(el))
             break
     for ind in root.iter(_CHARGE_INDICATOR):
         value = (ind.text or "").strip()
         if value not in {"true", "false"}:
-            ctx.fail("PEPPOL-EN16931-R043", location=xpath_of(ind))
+            ctx.fail("PEPPOL-EN16931-R043", location=ctx.xpath(ind))
         parent = ind.getparent()
         if (
             parent is not None
@@ -126,7 +125,7 @@ def peppol_ubl_tree(ctx: Ctx) -> None:
             and parent.getparent().tag == _PRICE
             and value != "false"
         ):
-            ctx.fail("PEPPOL-EN16931-R044", location=xpath_of(ind))
+            ctx.fail("PEPPOL-EN16931-R044", location=ctx.xpath(ind))
     totals = root.findall(_TAX_TOTAL)
     with_sub = [t for t in totals if t.find(_TAX_SUBTOTAL) is not None]
     without_sub = [t for t in totals if t.find(_TAX_SUBTOTAL) is None]
@@ -149,7 +148,7 @@ def peppol_ubl_tree(ctx: Ctx) -> None:
         parent = ref.getparent()
         in_line = parent is not None and parent.tag.endswith(("}InvoiceLine", "}CreditNoteLine"))
         if in_line and (ref.findtext(_DOC_TYPE) or "").strip() != "130":
-            ctx.fail("PEPPOL-EN16931-R101", "BT-128", location=xpath_of(ref))
+            ctx.fail("PEPPOL-EN16931-R101", "BT-128", location=ctx.xpath(ref))
 
 
 RULES = (peppol_model, peppol_ubl_tree)

@@ -11,7 +11,7 @@ from einvoice.domain.codes import ISO_4217
 from einvoice.domain.model import AllowanceCharge, VatCategory
 from einvoice.rules.base import Ctx
 from einvoice.syntax.namespaces import RAM, RSM
-from einvoice.syntax.parsed import ParsedInvoice, xpath_of
+from einvoice.syntax.parsed import ParsedInvoice
 
 __all__ = ["check_cii", "extended_cii_facts"]
 
@@ -39,21 +39,21 @@ def check_cii(ctx: Ctx, root: etree._Element) -> None:
     if settlement is not None:
         terms = settlement.findall(_TERMS)
         if len(terms) > 1:
-            fail("CII-SR-452", location=xpath_of(terms[1]))
+            fail("CII-SR-452", location=ctx.xpath(terms[1]))
         descs = [d for t in terms for d in t.findall(_DESC)]
         if len(descs) > 1:
-            fail("CII-SR-453", location=xpath_of(descs[1]))
+            fail("CII-SR-453", location=ctx.xpath(descs[1]))
         dues = [d for t in terms for d in t.findall(_DUE)]
         if len(dues) > 1:
-            fail("CII-SR-454", location=xpath_of(dues[1]))
+            fail("CII-SR-454", location=ctx.xpath(dues[1]))
         points = [p for t in settlement.findall(_TAX) for p in t.findall(_TPD)]
         if len(points) > 1:
-            fail("CII-SR-461", location=xpath_of(points[1]))
+            fail("CII-SR-461", location=ctx.xpath(points[1]))
         _br_co_15(ctx, settlement)
         _br_53(ctx, settlement)
     for line in root.iterfind(_r("rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem")):
         if len(line.findall(_r("ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"))) != 1:
-            fail("CII-SR-454", "BG-30", location=xpath_of(line))
+            fail("CII-SR-454", "BG-30", location=ctx.xpath(line))
     codes = {(e.text or "").strip() for e in root.iter(_DDTC)}
     if len(codes) > 1:
         fail("CII-SR-462", "BT-8")
@@ -65,11 +65,11 @@ def check_cii(ctx: Ctx, root: etree._Element) -> None:
                     contact.find(_r("ram:PersonName")) is not None
                     and contact.find(_r("ram:DepartmentName")) is not None
                 ):
-                    fail(rid, location=xpath_of(contact))
+                    fail(rid, location=ctx.xpath(contact))
     for el in root.iter():
         cur = el.get("currencyID") if isinstance(el.tag, str) else None
         if cur is not None and " ".join(cur.split()) not in ISO_4217:
-            fail("BR-CL-03", location=xpath_of(el))
+            fail("BR-CL-03", location=ctx.xpath(el))
 
 
 def _br_co_15(ctx: Ctx, settlement: etree._Element) -> None:
@@ -80,7 +80,7 @@ def _br_co_15(ctx: Ctx, settlement: etree._Element) -> None:
         return
     taxes = summation.findall(_r("ram:TaxTotalAmount"))
     if sum(1 for t in taxes if t.get("currencyID") == currency) > 1:
-        ctx.fail("BR-CO-15", "BT-110", location=xpath_of(summation))
+        ctx.fail("BR-CO-15", "BT-110", location=ctx.xpath(summation))
         return
     if not taxes or any(t.get("currencyID") in (None, currency) for t in taxes):
         return
@@ -90,7 +90,7 @@ def _br_co_15(ctx: Ctx, settlement: etree._Element) -> None:
     except InvalidOperation:
         return
     if grand != basis:
-        ctx.fail("BR-CO-15", "BT-112", location=xpath_of(summation))
+        ctx.fail("BR-CO-15", "BT-112", location=ctx.xpath(summation))
 
 
 def _dec(text: str | None) -> Decimal | None:
@@ -138,4 +138,4 @@ def _br_53(ctx: Ctx, settlement: etree._Element) -> None:
     amounts = settlement.findall(_r("ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:TaxTotalAmount"))
     ok = tax_currency != currency and any(a.get("currencyID") == tax_currency for a in amounts)
     if not ok:
-        ctx.fail("BR-53", "BT-111", location=xpath_of(settlement))
+        ctx.fail("BR-53", "BT-111", location=ctx.xpath(settlement))

@@ -13,7 +13,6 @@ from lxml import etree
 
 from einvoice.rules.base import Ctx
 from einvoice.syntax.namespaces import RAM, RSM, UDT
-from einvoice.syntax.parsed import xpath_of
 
 __all__ = ["check_cii_strict"]
 
@@ -115,18 +114,18 @@ def check_cii_strict(ctx: Ctx, root: etree._Element) -> None:
     fail = ctx.fail
     for attr, rid in (("languageID", "CII-DT-013"), ("languageLocaleID", "CII-DT-014")):
         if root.get(attr) is not None:
-            fail(rid, location=xpath_of(root))
+            fail(rid, location=ctx.xpath(root))
     context = root.find(f"{_RSM}ExchangedDocumentContext")
     if context is not None:
         guidelines = context.findall(f"{_RAM}GuidelineSpecifiedDocumentContextParameter")
         if len(guidelines) != 1:
-            fail("CII-SR-009", "BT-24", location=xpath_of(context))
+            fail("CII-SR-009", "BT-24", location=ctx.xpath(context))
         if sum(_count(g, f"{_RAM}ID") for g in guidelines) != 1:
-            fail("CII-SR-010", "BT-24", location=xpath_of(context))
+            fail("CII-SR-010", "BT-24", location=ctx.xpath(context))
     document = root.find(f"{_RSM}ExchangedDocument")
     if document is not None:
         if _count(document, f"{_RAM}TypeCode") != 1:
-            fail("CII-SR-014", "BT-3", location=xpath_of(document))
+            fail("CII-SR-014", "BT-3", location=ctx.xpath(document))
         type_code = document.find(f"{_RAM}TypeCode")
         if type_code is not None:
             for attr, rid in (
@@ -135,7 +134,7 @@ def check_cii_strict(ctx: Ctx, root: etree._Element) -> None:
                 ("listVersionID", "CII-DT-012"),
             ):
                 if type_code.get(attr) is not None:
-                    fail(rid, location=xpath_of(type_code))
+                    fail(rid, location=ctx.xpath(type_code))
     agreement = root.find(f"{_RSM}SupplyChainTradeTransaction/{_RAM}ApplicableHeaderTradeAgreement")
     if agreement is not None:
         for party, contact_rule, uri_rule in (
@@ -146,9 +145,9 @@ def check_cii_strict(ctx: Ctx, root: etree._Element) -> None:
             if p is None:
                 continue
             if _count(p, f"{_RAM}DefinedTradeContact") > 1:
-                fail(contact_rule, location=xpath_of(p))
+                fail(contact_rule, location=ctx.xpath(p))
             if _count(p, f"{_RAM}URIUniversalCommunication") > 1:
-                fail(uri_rule, location=xpath_of(p))
+                fail(uri_rule, location=ctx.xpath(p))
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
@@ -157,25 +156,25 @@ def check_cii_strict(ctx: Ctx, root: etree._Element) -> None:
         if ns_ram and name == "SpecifiedTradeProduct":
             gid = el.find(f"{_RAM}GlobalID")
             if gid is not None and gid.get("schemeID") is None:
-                fail("CII-SR-046", "BT-157", location=xpath_of(gid))
+                fail("CII-SR-046", "BT-157", location=ctx.xpath(gid))
             if _count(el, _r("OriginTradeCountry/ID")) > 1:
-                fail("CII-SR-090", "BT-159", location=xpath_of(el))
+                fail("CII-SR-090", "BT-159", location=ctx.xpath(el))
         elif ns_ram and name == "ApplicableProductCharacteristic":
             if _count(el, f"{_RAM}Description") > 1:
-                fail("CII-SR-069", "BT-160", location=xpath_of(el))
+                fail("CII-SR-069", "BT-160", location=ctx.xpath(el))
             if _count(el, f"{_RAM}Value") > 1:
-                fail("CII-SR-072", "BT-161", location=xpath_of(el))
+                fail("CII-SR-072", "BT-161", location=ctx.xpath(el))
         elif ns_ram and name == "SpecifiedLineTradeAgreement":
             if _count(el, _r("GrossPriceProductTradePrice/ChargeAmount")) > 1:
-                fail("CII-SR-439", "BT-148", location=xpath_of(el))
+                fail("CII-SR-439", "BT-148", location=ctx.xpath(el))
             if _count(el, _r("NetPriceProductTradePrice/ChargeAmount")) > 1:
-                fail("CII-SR-441", "BT-146", location=xpath_of(el))
+                fail("CII-SR-441", "BT-146", location=ctx.xpath(el))
         elif ns_ram and name == "AppliedTradeAllowanceCharge":
             if _count(el, f"{_RAM}ActualAmount") > 1:
-                fail("CII-SR-440", "BT-147", location=xpath_of(el))
+                fail("CII-SR-440", "BT-147", location=ctx.xpath(el))
         elif ns_ram and name == "SpecifiedTradeAllowanceCharge":
             if el.find(f"{_RAM}ChargeIndicator") is None:
-                fail("CII-SR-463", location=xpath_of(el))
+                fail("CII-SR-463", location=ctx.xpath(el))
         elif ns_ram and name.endswith("ReferencedDocument"):
             _referenced_document(ctx, el, name)
         elif ns_ram and name == "BillingSpecifiedPeriod":
@@ -189,33 +188,33 @@ def check_cii_strict(ctx: Ctx, root: etree._Element) -> None:
                 ):
                     rid = "CII-DT-068" if child_name == "StartDateTime" else "CII-DT-072"
                 if rid is not None:
-                    fail(rid, location=xpath_of(child))
+                    fail(rid, location=ctx.xpath(child))
         elif ns_ram and name == "PostalTradeAddress":
             for child in el:
                 rid = _ADDRESS_FORBIDDEN.get(_local(child))
                 if rid is not None:
-                    fail(rid, location=xpath_of(child))
+                    fail(rid, location=ctx.xpath(child))
         elif ns_ram and name == "TypeCode":
             for attr, rid in (("name", "CII-DT-008"), ("listURI", "CII-DT-009")):
                 if el.get(attr) is not None:
-                    fail(rid, location=xpath_of(el))
+                    fail(rid, location=ctx.xpath(el))
         if ns_ram and name.endswith("TradeTax"):
             tc = el.find(f"{_RAM}TypeCode")
             if tc is not None and (tc.text or "").strip() != "VAT":
-                fail("CII-DT-037", location=xpath_of(tc))
+                fail("CII-DT-037", location=ctx.xpath(tc))
         if ns_ram and name.endswith("ID"):
             for attr, rid in _ID_ATTRS:
                 if el.get(attr) is not None:
-                    fail(rid, location=xpath_of(el))
+                    fail(rid, location=ctx.xpath(el))
             parent = el.getparent()
             if parent is not None and (_local(parent), name) in _ID_NO_ATTR:
                 for attr, rid in _ID_NO_ATTRS:
                     if el.get(attr) is not None:
-                        fail(rid, location=xpath_of(el))
+                        fail(rid, location=ctx.xpath(el))
         if ns_ram and name.endswith("Amount") and name != "TaxTotalAmount":
             for attr, rid in (("currencyID", "CII-DT-031"), ("currencyCodeListVersionID", "CII-DT-032")):
                 if el.get(attr) is not None:
-                    fail(rid, location=xpath_of(el))
+                    fail(rid, location=ctx.xpath(el))
         if ns_ram and name.endswith("Quantity"):
             for attr, rid in (
                 ("unitCodeListID", "CII-DT-034"),
@@ -223,13 +222,13 @@ def check_cii_strict(ctx: Ctx, root: etree._Element) -> None:
                 ("unitCodeListAgencyName", "CII-DT-036"),
             ):
                 if el.get(attr) is not None:
-                    fail(rid, location=xpath_of(el))
+                    fail(rid, location=ctx.xpath(el))
         if (
             el.tag == f"{_UDT}DateTimeString"
             and el.get("format") == "102"
             and not _DATE_102.match(el.text or "")
         ):
-            fail("CII-DT-097", location=xpath_of(el))
+            fail("CII-DT-097", location=ctx.xpath(el))
 
 
 def _referenced_document(ctx: Ctx, el: etree._Element, name: str) -> None:
@@ -247,4 +246,4 @@ def _referenced_document(ctx: Ctx, el: etree._Element, name: str) -> None:
         child_name = _local(child)
         rid = _REFDOC_FORBIDDEN.get(child_name)
         if rid is not None and not allowed.get(child_name, False):
-            ctx.fail(rid, location=xpath_of(child))
+            ctx.fail(rid, location=ctx.xpath(child))

@@ -14,7 +14,6 @@ from lxml import etree
 from einvoice.domain.codes import ISO_4217, UNTDID_1153
 from einvoice.rules.base import Ctx
 from einvoice.syntax.namespaces import CAC, CBC
-from einvoice.syntax.parsed import xpath_of
 
 __all__ = ["check_ubl"]
 
@@ -98,7 +97,7 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
     for rid, path in _ROOT_MAX1_C:
         found = root.findall(path)
         if len(found) > 1:
-            fail(rid, location=xpath_of(found[1]))
+            fail(rid, location=ctx.xpath(found[1]))
     docs = root.findall(_p("cac:AdditionalDocumentReference"))
     if (
         sum(
@@ -108,11 +107,11 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
         )
         > 1
     ):
-        fail("UBL-SR-04", location=xpath_of(docs[-1]))
+        fail("UBL-SR-04", location=ctx.xpath(docs[-1]))
     is_cn = root.tag.endswith("}CreditNote")
     for d in docs:
         if len(d.findall(_p("cbc:DocumentDescription"))) > 1:
-            fail("UBL-SR-33", location=xpath_of(d))
+            fail("UBL-SR-33", location=ctx.xpath(d))
         type_codes = _texts(d.findall(_p("cbc:DocumentTypeCode")))
         id_el = d.find(_p("cbc:ID"))
         ok = (
@@ -121,28 +120,28 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
             or ((id_el is None or id_el.get("schemeID") is None) and not type_codes)
         )
         if not ok:
-            fail("UBL-SR-43", location=xpath_of(d))
+            fail("UBL-SR-43", location=ctx.xpath(d))
     for br in root.findall(_p("cac:BillingReference")):
         refs = br.findall(_p("cac:InvoiceDocumentReference"))
         if len(refs) > 1:
-            fail("UBL-SR-06", location=xpath_of(br))
+            fail("UBL-SR-06", location=ctx.xpath(br))
         if not br.findall(_p("cac:InvoiceDocumentReference/cbc:ID")):
-            fail("UBL-SR-07", location=xpath_of(br))
-            fail("BR-55", "BT-25", location=xpath_of(br))
+            fail("UBL-SR-07", location=ctx.xpath(br))
+            fail("BR-55", "BT-25", location=ctx.xpath(br))
     seller_party = root.find(_p("cac:AccountingSupplierParty/cac:Party"))
     if seller_party is not None:
         schemes = seller_party.findall(_p("cac:PartyTaxScheme"))
         vat = [s for s in schemes if _is_vat_scheme(s)]
         other = [s for s in schemes if not _is_vat_scheme(s) and s.findall(_p("cac:TaxScheme/cbc:ID"))]
         if sum(len(s.findall(_p("cbc:CompanyID"))) for s in vat) > 1:
-            fail("UBL-SR-12", location=xpath_of(vat[-1]))
+            fail("UBL-SR-12", location=ctx.xpath(vat[-1]))
         if sum(len(s.findall(_p("cbc:CompanyID"))) for s in other) > 1:
-            fail("UBL-SR-13", location=xpath_of(other[-1]))
+            fail("UBL-SR-13", location=ctx.xpath(other[-1]))
         if len(schemes) > 2:
-            fail("UBL-SR-42", location=xpath_of(seller_party))
+            fail("UBL-SR-42", location=ctx.xpath(seller_party))
     for pts in root.iter(f"{{{CAC}}}PartyTaxScheme"):
         if pts.find(_p("cac:TaxScheme/cbc:ID")) is None or pts.find(_p("cbc:CompanyID")) is None:
-            fail("UBL-SR-53", location=xpath_of(pts))
+            fail("UBL-SR-53", location=ctx.xpath(pts))
     buyer_party = root.find(_p("cac:AccountingCustomerParty/cac:Party"))
     if buyer_party is not None:
         vat_ids = [
@@ -152,7 +151,7 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
             for c in s.findall(_p("cbc:CompanyID"))
         ]
         if len(vat_ids) > 1:
-            fail("UBL-SR-18", location=xpath_of(vat_ids[1]))
+            fail("UBL-SR-18", location=ctx.xpath(vat_ids[1]))
     payee = root.find(_p("cac:PayeeParty"))
     if payee is not None:
         names = _texts(payee.findall(_p("cac:PartyName/cbc:Name")))
@@ -162,7 +161,7 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
             )
         )
         differs = any(a != b for a in names for b in seller_names)
-        loc = xpath_of(payee)
+        loc = ctx.xpath(payee)
         if not (len(names) <= 1 and differs):
             fail("UBL-SR-19", location=loc)
         non_sepa = [
@@ -183,14 +182,14 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
             for c in s.findall(_p("cbc:CompanyID"))
         ]
         if not vat_ids:
-            fail("BR-56", "BT-63", location=xpath_of(rep))
+            fail("BR-56", "BT-63", location=ctx.xpath(rep))
         if len(rep.findall(_p("cac:PartyName/cbc:Name"))) > 1:
-            fail("UBL-SR-22", location=xpath_of(rep))
+            fail("UBL-SR-22", location=ctx.xpath(rep))
         if len(rep.findall(_p("cac:PartyTaxScheme/cbc:CompanyID"))) > 1:
-            fail("UBL-SR-23", location=xpath_of(rep))
+            fail("UBL-SR-23", location=ctx.xpath(rep))
     for delivery in root.findall(_p("cac:Delivery")):
         if len(delivery.findall(_p("cac:DeliveryParty/cac:PartyName/cbc:Name"))) > 1:
-            fail("UBL-SR-25", location=xpath_of(delivery))
+            fail("UBL-SR-25", location=ctx.xpath(delivery))
     means = root.findall(_p("cac:PaymentMeans"))
     payment_ids: set[str] = set()
     means_codes: set[str] = set()
@@ -199,11 +198,11 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
         ids = pm.findall(_p("cbc:PaymentID"))
         codes = pm.findall(_p("cbc:PaymentMeansCode"))
         if len(ids) > 1:
-            fail("UBL-SR-26", location=xpath_of(pm))
+            fail("UBL-SR-26", location=ctx.xpath(pm))
         if len(codes) > 1:
-            fail("UBL-SR-27", location=xpath_of(pm))
+            fail("UBL-SR-27", location=ctx.xpath(pm))
         if len(pm.findall(_p("cac:PaymentMandate/cbc:ID"))) > 1:
-            fail("UBL-SR-28", location=xpath_of(pm))
+            fail("UBL-SR-28", location=ctx.xpath(pm))
         payment_ids.update(_texts(ids))
         means_codes.update(_texts(codes))
         card_accounts += len(pm.findall(_p("cac:CardAccount")))
@@ -227,27 +226,27 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
         and e.getparent().tag == f"{{{CAC}}}PartyIdentification"
     ]
     if len(sepa) > 1:
-        fail("UBL-SR-29", location=xpath_of(sepa[1]))
+        fail("UBL-SR-29", location=ctx.xpath(sepa[1]))
     for ac in root.findall(_p("cac:AllowanceCharge")):
         if len(ac.findall(_p("cbc:AllowanceChargeReason"))) > 1:
             is_charge = (ac.findtext(_p("cbc:ChargeIndicator")) or "").strip() == "true"
-            fail("UBL-SR-31" if is_charge else "UBL-SR-30", location=xpath_of(ac))
+            fail("UBL-SR-31" if is_charge else "UBL-SR-30", location=ctx.xpath(ac))
     for sub in root.findall(_p("cac:TaxTotal/cac:TaxSubtotal")):
         if len(sub.findall(_p("cac:TaxCategory/cbc:TaxExemptionReason"))) > 1:
-            fail("UBL-SR-32", location=xpath_of(sub))
+            fail("UBL-SR-32", location=ctx.xpath(sub))
     line_tag = _p("cac:CreditNoteLine") if is_cn else _p("cac:InvoiceLine")
     for line in root.findall(line_tag):
         for rid, path in _LINE_MAX1:
             if len(line.findall(path)) > 1:
-                fail(rid, location=xpath_of(line))
+                fail(rid, location=ctx.xpath(line))
         for ref in line.findall(_p("cac:DocumentReference")):
             if _texts(ref.findall(_p("cbc:DocumentTypeCode"))) == ["130"]:
                 ref_id = ref.find(_p("cbc:ID"))
                 scheme = ref_id.get("schemeID") if ref_id is not None else None
                 if scheme is not None and " ".join(scheme.split()) not in UNTDID_1153:
-                    fail("BR-CL-07", "BT-128", location=xpath_of(ref_id))
+                    fail("BR-CL-07", "BT-128", location=ctx.xpath(ref_id))
         if len(line.findall(_p("cac:Item/cac:ClassifiedTaxCategory"))) != 1:
-            fail("UBL-SR-48", location=xpath_of(line))
+            fail("UBL-SR-48", location=ctx.xpath(line))
     # BR-CO-15 (UBL binding): exactly one TaxAmount in the document currency
     currency = (root.findtext(_p("cbc:DocumentCurrencyCode")) or "").strip()
     if currency:
@@ -261,7 +260,7 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
         if tag in _AMOUNT_TAGS:
             cur = el.get("currencyID")
             if cur is None or " ".join(cur.split()) not in ISO_4217:
-                fail("BR-CL-03", location=xpath_of(el))
+                fail("BR-CL-03", location=ctx.xpath(el))
             text = (el.text or "").strip()
             if (
                 "." in text
@@ -269,15 +268,15 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
                 and tag != _PRICE_AMOUNT
                 and not _under_price(el)
             ):
-                fail("UBL-DT-01", location=xpath_of(el))
+                fail("UBL-DT-01", location=ctx.xpath(el))
         elif tag == _BINARY:
             if el.get("mimeCode") is None:
-                fail("UBL-DT-06", location=xpath_of(el))
+                fail("UBL-DT-06", location=ctx.xpath(el))
             if el.get("filename") is None:
-                fail("UBL-DT-07", location=xpath_of(el))
+                fail("UBL-DT-07", location=ctx.xpath(el))
         elif tag in _ADDRESS_TAGS:
             if len(el.findall(_ADDRESS_LINE)) > 1:
-                fail("UBL-SR-51", location=xpath_of(el))
+                fail("UBL-SR-51", location=ctx.xpath(el))
         elif tag == f"{{{CAC}}}SubInvoiceLine":
             sub_lines = True
     if sub_lines:
@@ -286,7 +285,7 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
         for pp in root.findall(_p("cac:PrepaidPayment")):
             amount = pp.find(_p("cbc:PaidAmount"))
             if amount is not None and amount.get("currencyID") != currency:
-                fail("BR-DEX-14", location=xpath_of(amount))
+                fail("BR-DEX-14", location=ctx.xpath(amount))
 
 
 def _under_price(el: etree._Element) -> bool:

@@ -133,7 +133,7 @@ def vat_categories(ctx: Ctx) -> None:
             else:
                 if b.taxable_amount is not None:
                     ctx.check(b.taxable_amount == ctx.sums_for(cat).taxable, f"{p}-08", "BT-116", b)
-                if b.tax_amount is not None or ctx.locations.element("BT-117", b) is None:
+                if b.tax_amount is not None or ctx.element("BT-117", b) is None:
                     ctx.check(b.tax_amount is not None and b.tax_amount == _ZERO, f"{p}-09", "BT-117", b)
             has_reason = present(b.exemption_reason) or present(b.exemption_reason_code)
             if fam.needs_exemption_reason:

@@ -59,7 +59,7 @@ def _iban_ok(value: str | None) -> bool:
 
 
 def _raw_text(ctx: Ctx, bt: str) -> str | None:
-    el = ctx.locations.element(bt)
+    el = ctx.element(bt)
     if el is None:
         return None
     return el.text or ""
@@ -134,9 +134,7 @@ def xrechnung_parties(ctx: Ctx) -> None:
         ctx.check(present(d.address.city), "BR-DE-10", "BT-77", d.address)
         ctx.check(present(d.address.post_code), "BR-DE-11", "BT-78", d.address)
     for b in inv.vat_breakdown:
-        ctx.check(
-            b.rate is not None or ctx.locations.element("BT-119", b) is not None, "BR-DE-14", "BT-119", b
-        )
+        ctx.check(b.rate is not None or ctx.element("BT-119", b) is not None, "BR-DE-14", "BT-119", b)
 
 
 def xrechnung_payment(ctx: Ctx) -> None:

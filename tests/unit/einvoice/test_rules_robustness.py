@@ -109,3 +109,20 @@ def test_validate_handles_partial_ubl(parts: list[str]) -> None:
     assert report.readable
     assert not report.valid
     assert "AW-INTERNAL" not in report.rule_ids()
+
+
+def test_many_broken_lines_are_reported_in_bounded_time() -> None:
+    """10⁴ broken lines: linear time (cached XPaths) and at most 200 findings per rule, then a summary."""
+    import time
+
+    line = "<cac:InvoiceLine><cbc:ID>1</cbc:ID><cbc:LineExtensionAmount currencyID='EUR'>1.00</cbc:LineExtensionAmount></cac:InvoiceLine>"
+    xml = (_UBL_HEAD + line * 10_000 + "</Invoice>").encode()
+    t0 = time.process_time()
+    report = validate(xml, "viele-positionen.xml")
+    assert time.process_time() - t0 < 20
+    per_rule: dict[str, int] = {}
+    for f in report.findings:
+        per_rule[f.rule] = per_rule.get(f.rule, 0) + 1
+    assert per_rule["BR-22"] == 200
+    note = next(f for f in report.findings if f.rule == "AW-TRUNCATED")
+    assert note.severity == "information" and "BR-22: 9800" in note.message
