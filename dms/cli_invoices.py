@@ -92,16 +92,25 @@ def supplier_list() -> None:
 @invoice_app.command("scan-folder")
 def invoice_scan_folder(
     folder: Annotated[Path, typer.Argument(help="Watched folder with XML/PDF invoices")],
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Keep watching the folder (until Ctrl-C/SIGTERM)")
+    ] = False,
 ) -> None:
-    """Take invoices from a folder once (run from cron/systemd path unit); prints a JSON report."""
+    """Take invoices from a folder (once, or continuously with --watch); prints a JSON report per pass."""
     from dms.invoices.channels import scan_folder
     from dms.ops.context import cli_container
 
     if not folder.is_dir():
         _fail(f"{folder} is not a directory")
     with cli_container(get_settings(), queue=True) as c:
-        report = scan_folder(c, folder)
-    print(json.dumps(report.__dict__, ensure_ascii=False))
+        print(json.dumps(scan_folder(c, folder).__dict__, ensure_ascii=False), flush=True)
+        if watch:
+            from watchfiles import Change
+            from watchfiles import watch as watch_changes
+
+            for changes in watch_changes(folder, recursive=False):
+                if any(kind in (Change.added, Change.modified) for kind, _ in changes):
+                    print(json.dumps(scan_folder(c, folder).__dict__, ensure_ascii=False), flush=True)
 
 
 @invoice_app.command("fetch-mail")

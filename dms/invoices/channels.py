@@ -1,6 +1,7 @@
 """Further intake channels: a watched folder and an IMAP mailbox (one invoice per attachment).
 
-Both end in :func:`dms.invoices.facade.submit`. Files are never deleted: a processed file moves to
+Both end in :func:`dms.invoices.facade.submit`. Writers should drop files atomically (write a dot-file, then
+rename it): dot-files are ignored until renamed. Files are never deleted: a processed file moves to
 ``accepted/``, ``held/``, ``rejected/`` or ``duplicate/`` beside it. Mail senders are matched to a
 supplier by the supplier's e-mail address; unknown senders go in as finance intake (the supplier is
 then matched by VAT id / name, else the invoice is held).
