@@ -108,7 +108,7 @@ async def submit_invoice(
         return JSONResponse(
             {"detail": "Die Rechnung ist ungültig und wurde abgelehnt.", **body}, status_code=422
         )
-    return JSONResponse(body, status_code=201 if result.created else 200)
+    return JSONResponse(body, status_code=201)  # an Idempotency-Key replay answers like the original
 
 
 @router.get("/invoices")
