@@ -18,7 +18,7 @@ from dms import audit
 from dms.db.tables import Akte, Document, DocumentText, DocumentVersion, SearchOutbox
 from dms.db.types import utcnow
 from dms.domain.principal import Principal
-from dms.errors import NotFound, PermissionDenied, Unavailable, ValidationFailed
+from dms.errors import Gone, NotFound, PermissionDenied, Unavailable, ValidationFailed
 from dms.retention_facts import FactsBuilder, active_holds, calculator, registry, today
 from dms.retention_settings import RetentionSettings
 from dms.retention_tables import (
@@ -113,11 +113,9 @@ def _live_document(session: Session, document_id: int) -> Document:
         raise NotFound(f"document {document_id} not found")
     if doc.deleted:
         tomb = session.get(RetentionTombstone, document_id)
-        raise NotFound(
-            f"document {document_id} was disposed on {tomb.disposed_at:%Y-%m-%d}"
-            if tomb
-            else f"document {document_id} not found"
-        )
+        if tomb is not None:
+            raise Gone(f"document {document_id} was disposed on {tomb.disposed_at:%Y-%m-%d}")
+        raise NotFound(f"document {document_id} not found")
     return doc
 
 
@@ -643,7 +641,7 @@ class _DbPort:
         with self.container.uow(read_only=True) as uow:
             try:
                 return decision_for(uow.session, self.settings, int(item.record_id), calc=self.calc)
-            except NotFound as exc:
+            except (NotFound, Gone) as exc:
                 return Decision(False, str(exc), Status.UNCLASSIFIED)
 
     def destroy(self, item: DisposalItem) -> None:

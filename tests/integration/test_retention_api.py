@@ -79,6 +79,8 @@ def test_retention_api_flow(client_as: Any, pdf_bytes: Callable[..., bytes]) -> 
     # content is gone; the young document is untouched
     assert rm_a.get(f"/api/v1/documents/{old}/original").status_code in (404, 410)
     assert rm_a.get(f"/api/v1/documents/{old}/retention").json()["status"] == "disposed"
+    assert admin.delete(f"/api/v1/documents/{old}").status_code == 410
+    assert rm_a.post("/api/v1/disposals", json={"document_ids": [old]}).status_code == 410
     assert rm_a.get(f"/api/v1/documents/{young}/original").status_code == 200
 
 
