@@ -375,6 +375,10 @@ BR-DE-25-b|error|Wenn BT-81 "Payment means type code" einen Schlüssel für Last
 BR-DE-26|warning|Wenn im Element "Invoice type code" (BT-3) der Code 384 (Corrected invoice) übergeben wird, soll PRECEDING INVOICE REFERENCE BG-3 mind. einmal vorhanden sein.
 BR-DE-27|warning|In BT-42 sollen mindestens drei Ziffern enthalten sein.
 BR-DE-28|warning|In BT-43 soll genau ein @-Zeichen enthalten sein, welches nicht von einem Leerzeichen, einem Punkt, aber mindestens zwei Zeichen auf beiden Seiten flankiert werden soll. Ein Punkt sollte nicht am Anfang oder am Ende stehen.
+BR-DE-29|error|Wenn "DIRECT DEBIT" BG-19 vorhanden ist, dann muss "Mandate reference identifier" BT-89 übermittelt werden.
+BR-DE-18-a|error|BT-20 darf nicht mehrfach vorhanden sein.
+BR-TMP-1|warning|BG-30 LINE VAT INFORMATION is allowed exactly once within BG-25 INVOICE LINE. Violation may lead to rejection of the invoice when validation is implemented by CEN.
+BR-DEX-15|warning|This CII file might use the concept of Sub Invoice Lines. However XRechnung does not support this.
 BR-DE-30|error|Wenn "DIRECT DEBIT" BG-19 vorhanden ist, dann muss "Bank assigned creditor identifier" BT-90 übermittelt werden.
 BR-DE-31|error|Wenn "DIRECT DEBIT" BG-19 vorhanden ist, dann muss "Debited account identifier" BT-91 übermittelt werden.
 BR-DE-TMP-32|information|Eine Rechnung sollte zur Angabe des Liefer-/Leistungsdatums entweder BT-72 "Actual delivery date", BG-14 "Invoicing period" oder in jeder Rechnungsposition BG-26 "Invoice line period" enthalten.

@@ -18,7 +18,9 @@ XR_CIUS_ID = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_
 XR_EXTENSION_ID = XR_CIUS_ID + "#conformant#urn:xeinkauf.de:kosit:extension:xrechnung_3.0"
 XR_CVD_ID = XR_CIUS_ID + "#compliant#urn:xeinkauf.de:kosit:xrechnung:cvd_0.9"
 
-_SKONTO = re.compile(r"#(SKONTO)#TAGE=([0-9]+#PROZENT=[0-9]+\.[0-9]{2})(#BASISBETRAG=-?[0-9]+\.[0-9]{2})?#$")
+_SKONTO = re.compile(
+    r"#(SKONTO|VERZUG)#TAGE=([0-9]+#PROZENT=[0-9]+\.[0-9]{2})(#BASISBETRAG=-?[0-9]+\.[0-9]{2})?#$"
+)
 _SEGMENT = re.compile(r"#.+#")
 _TRAILER = re.compile(r"\s*\n")
 _LINES = re.compile(r"\r?\n")
@@ -94,14 +96,41 @@ def xrechnung_document(ctx: Ctx) -> None:
         ctx.check(bool(inv.preceding_invoices), "BR-DE-26", "BG-3")
     pay = inv.payment
     if pay is not None and pay.direct_debit is not None:
-        ctx.check(present(pay.direct_debit.creditor_id), "BR-DE-30", "BT-90")
-        ctx.check(present(pay.direct_debit.debited_account_id), "BR-DE-31", "BT-91")
+        dd = pay.direct_debit
+        if ctx.syntax == "CII":  # BG-19 exists when any of BT-89/90/91 exists; then all three are required
+            ctx.check(present(dd.mandate_reference), "BR-DE-29", "BT-89")
+        ctx.check(present(dd.creditor_id), "BR-DE-30", "BT-90")
+        ctx.check(present(dd.debited_account_id), "BR-DE-31", "BT-91")
+    if ctx.syntax == "CII" and ctx.root is not None:
+        _cii_tree(ctx)
     delivered = inv.delivery is not None and inv.delivery.actual_date is not None
     if not (delivered or inv.invoicing_period is not None or all(ln.period is not None for ln in inv.lines)):
         ctx.fail("BR-DE-TMP-32", "BT-72")
     for doc in inv.additional_documents:
         if doc.external_uri is not None:
             ctx.check(bool(_URL.search(doc.external_uri)), "BR-TMP-2", "BT-124", doc)
+
+
+_RAM = "{urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100}"
+_RSM = "{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100}"
+
+
+def _cii_tree(ctx: Ctx) -> None:
+    """CII-only XRechnung rules: BR-DE-18-a (one BT-20), BR-TMP-1 (one BG-30 per line), BR-DEX-15."""
+    root = ctx.root
+    settlement = root.find(f"{_RSM}SupplyChainTradeTransaction/{_RAM}ApplicableHeaderTradeSettlement")
+    if settlement is not None:
+        for terms in settlement.findall(f"{_RAM}SpecifiedTradePaymentTerms"):
+            if len(terms.findall(f"{_RAM}Description")) > 1:
+                ctx.fail("BR-DE-18-a", "BT-20", location=ctx.xpath(terms))
+    for line in root.iterfind(f"{_RSM}SupplyChainTradeTransaction/{_RAM}IncludedSupplyChainTradeLineItem"):
+        if len(line.findall(f"{_RAM}SpecifiedLineTradeSettlement/{_RAM}ApplicableTradeTax")) != 1:
+            ctx.fail("BR-TMP-1", "BG-30", location=ctx.xpath(line))
+        if (
+            ctx.is_extension
+            and line.find(f"{_RAM}AssociatedDocumentLineDocument/{_RAM}ParentLineID") is not None
+        ):
+            ctx.fail("BR-DEX-15", "BG-25", location=ctx.xpath(line))
 
 
 def xrechnung_parties(ctx: Ctx) -> None:

@@ -171,6 +171,7 @@ def test_line_sums_follow_recomputed_totals() -> None:
         ("#SKONTO#TAGE=14#PROZENT=2.00#BASISBETRAG=100.00#\n", True),
         ("#SKONTO#TAGE=7#PROZENT=3.00#\n#SKONTO#TAGE=14#PROZENT=2.00#\n", True),
         ("Zahlbar sofort", True),
+        ("#VERZUG#TAGE=30#PROZENT=5.00#\n", True),
         ("#SKONTO#TAGE=14#PROZENT=2.00#", False),  # no line break at the end
         ("#skonto#tage=14#prozent=2.00#\n", False),  # lower case
         ("#SKONTO#TAGE=14#PROZENT=2.0#\n", False),  # one decimal
