@@ -285,6 +285,16 @@ def _accept(
                 row.bic = normalize_bic(bic)
             except TermsError:
                 alerts.append(_alert("bic_invalid", f"BIC {bic!r} ungültig; wird nicht verwendet."))
+    if row.supplier_id is not None and row.seller_vat_id:
+        record = suppliers.get_supplier(session, row.supplier_id)
+        if record.vat_id and record.vat_id != "".join(row.seller_vat_id.split()).upper():
+            alerts.append(
+                _alert(
+                    "seller_mismatch",
+                    f"USt-IdNr. der Rechnung ({row.seller_vat_id}) weicht vom Lieferanten-Stammsatz "
+                    f"({record.vat_id}) ab.",
+                )
+            )
     if row.supplier_id is None:
         held.append("Lieferant unbekannt: bitte Stammdaten zuordnen.")
         alerts.append(_alert("supplier_unknown", "Kein Lieferanten-Stammsatz zu USt-IdNr./Name gefunden."))

@@ -213,6 +213,7 @@ def test_first_iban_of_a_supplier_without_bank_details_becomes_known(world: Worl
     first = world.submit(invoice_xml("N-1", iban=OTHER_IBAN), who=new_sup)
     assert first.invoice.status == "in_approval"
     assert any(a["code"] == "iban_first_use" for a in first.invoice.alerts)
+    assert any(a["code"] == "seller_mismatch" for a in first.invoice.alerts)  # DE123456789 ≠ DE555555555
     with world.c.uow(read_only=True) as uow:
         assert suppliers.known_ibans(uow.session, int(s.id)) == {OTHER_IBAN}
     changed = world.submit(invoice_xml("N-2"), who=new_sup)  # now a different account: held
