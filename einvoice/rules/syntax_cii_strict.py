@@ -180,20 +180,20 @@ def check_cii_strict(ctx: Ctx, root: etree._Element) -> None:
         elif ns_ram and name == "BillingSpecifiedPeriod":
             for child in el:
                 child_name = _local(child)
-                rid = _PERIOD_FORBIDDEN.get(child_name)
+                period_rule = _PERIOD_FORBIDDEN.get(child_name)
                 if (
-                    rid is None
+                    period_rule is None
                     and child_name in {"StartDateTime", "EndDateTime"}
                     and child.find(f"{_UDT}DateTime") is not None
                 ):
-                    rid = "CII-DT-068" if child_name == "StartDateTime" else "CII-DT-072"
-                if rid is not None:
-                    fail(rid, location=ctx.xpath(child))
+                    period_rule = "CII-DT-068" if child_name == "StartDateTime" else "CII-DT-072"
+                if period_rule is not None:
+                    fail(period_rule, location=ctx.xpath(child))
         elif ns_ram and name == "PostalTradeAddress":
             for child in el:
-                rid = _ADDRESS_FORBIDDEN.get(_local(child))
-                if rid is not None:
-                    fail(rid, location=ctx.xpath(child))
+                address_rule = _ADDRESS_FORBIDDEN.get(_local(child))
+                if address_rule is not None:
+                    fail(address_rule, location=ctx.xpath(child))
         elif ns_ram and name == "TypeCode":
             for attr, rid in (("name", "CII-DT-008"), ("listURI", "CII-DT-009")):
                 if el.get(attr) is not None:
