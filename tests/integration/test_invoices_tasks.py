@@ -1,4 +1,4 @@
-"""The invoice workflow's Celery wiring: task names, beat schedule, and the trail job on a container."""
+"""The invoice workflow's Celery wiring: task names and the beat schedule."""
 
 from __future__ import annotations
 
