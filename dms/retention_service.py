@@ -29,6 +29,7 @@ from dms.retention_tables import (
     RetentionTombstone,
 )
 from retention import (
+    Action,
     Decision,
     DeletionBlocked,
     HoldIndex,
@@ -47,6 +48,11 @@ if TYPE_CHECKING:
     from dms.bootstrap import Container
 
 DISPOSED = "disposed"
+#: archive law (e.g. § 4 ArchivG NRW): records must be offered to the archive before they may be destroyed
+OFFER_FIRST = (
+    "Die Unterlagen sind vor der Vernichtung dem zuständigen Archiv anzubieten "
+    "(Aussonderung nach xdomea: Anbieteverzeichnis 0501, Bewertung 0502)."
+)
 MAX_DISPOSAL_ITEMS = 100_000
 
 
@@ -428,6 +434,9 @@ def open_disposal(
         if a.status is not Status.DUE:
             refused.append(f"{doc_id}: {a.reason()}")
             continue
+        if a.action is Action.OFFER_TO_ARCHIVE and source != "xdomea":
+            refused.append(f"{doc_id}: {OFFER_FIRST}")
+            continue
         items.append(
             DisposalItem(str(doc_id), doc.sha256, a.class_id, a.keep_until, doc.document_date, doc.title)
         )
@@ -712,6 +721,8 @@ def delete_document(
             raise NotFound(f"document {document_id} not found")
         decision = decision_for(uow.session, settings, document_id)
         a = assess_document(uow.session, settings, document_id)
+    if decision.allowed and a.action is Action.OFFER_TO_ARCHIVE:
+        decision = Decision(False, f"{decision.reason} {OFFER_FIRST}", decision.status, decision.keep_until)
     if not decision.allowed:
         with container.uow() as uow:
             audit.record(

@@ -245,3 +245,24 @@ def test_unknown_retention_class_is_refused(env: Env) -> None:
     validate_retention_class(env.settings, None)
     with pytest.raises(ValidationFailed, match="ao147-belege"):
         validate_retention_class(env.settings, "ao147-beleg")
+
+
+def test_offer_classes_go_to_the_archive_first(env: Env) -> None:
+    """Archive law: a class whose action is "offer" cannot be destroyed by a plain disposal or DELETE."""
+    doc = env.doc(b"kommunaler Beleg 2012", document_date="2012-05-01", retention_class="komhvo59-belege")
+    with env.container.uow() as uow:
+        record_event(
+            uow.session,
+            env.users["rm1"],
+            "jahresabschluss-festgestellt",
+            fiscal_year=2012,
+            occurred_on=date(2013, 9, 30),
+        )
+        uow.commit()
+    with pytest.raises(DeletionBlocked, match="Archiv anzubieten"):
+        delete_document(env.container, env.settings, env.users["admin"], doc)
+    with env.container.uow() as uow, pytest.raises(DeletionBlocked, match="Archiv anzubieten"):
+        open_disposal(uow.session, env.settings, env.users["rm1"], [doc])
+    with env.container.uow() as uow:
+        row = open_disposal(uow.session, env.settings, env.users["rm1"], [doc], source="xdomea")
+        assert row.source == "xdomea"
