@@ -218,7 +218,9 @@ def check(parsed: ParsedInvoice) -> list[Finding]:
         elif parsed.syntax in ("UBL-Invoice", "UBL-CreditNote"):
             _run(ctx, (lambda c: check_ubl(c, parsed.root),))
         if run_xr:
-            _run(ctx, XRECHNUNG_RULES)
+            # outdated XRechnung (1.x/2.x): the BR-DE rules, but not the PEPPOL rules integrated in 3.0
+            outdated = parsed.xrechnung_version not in (None, "3.0")
+            _run(ctx, xrechnung.RULES if outdated else XRECHNUNG_RULES)
     overrides = severity_overrides(
         xrechnung=run_xr, extension=extension, cvd=cvd, syntax=parsed.syntax, profile=parsed.profile
     )
