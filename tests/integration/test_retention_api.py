@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from retention.certificate import verify
 
 
@@ -103,3 +105,38 @@ def test_fixity_and_classes_api(client_as: Any, container: Any, pdf_bytes: Calla
     assert auditor.post("/api/v1/retention/fixity").status_code == 403
     ids = {c["id"] for c in auditor.get("/api/v1/retention/classes").json()}
     assert {"ao147-belege", "ao147-buecher", "ao147-briefe"} <= ids
+
+
+@pytest.mark.postgres
+def test_disposal_api_on_postgres(
+    make_container: Any, pg_settings: Any, pdf_bytes: Callable[..., bytes]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from dms.auth import service as auth
+    from dms.web.app import create_app
+
+    container = make_container(pg_settings)
+    app = create_app(container.settings, container=container)
+    tokens = {}
+    with container.uow() as uow:
+        for name in ("pg-rm-a", "pg-rm-b"):
+            user = auth.create_user(uow.session, None, name, "records_manager")
+            tokens[name] = auth.create_token(uow.session, None, int(user.id))[1]
+        uow.commit()
+    with (
+        TestClient(app, headers={"Authorization": f"Bearer {tokens['pg-rm-a']}"}) as a,
+        TestClient(app, headers={"Authorization": f"Bearer {tokens['pg-rm-b']}"}) as b,
+    ):
+        old = _upload(a, pdf_bytes("alt"), document_date="2011-01-01", retention_class="ao147-briefe")
+        assert (
+            a.delete(
+                f"/api/v1/documents/{_upload(a, pdf_bytes('neu'), document_date='2026-01-01', retention_class='ao147-briefe')}"
+            ).status_code
+            == 409
+        )
+        disposal = a.post("/api/v1/disposals", json={"document_ids": [old]}).json()["id"]
+        assert a.post(f"/api/v1/disposals/{disposal}/approve").status_code == 403
+        assert b.post(f"/api/v1/disposals/{disposal}/approve").json()["completed"] is True
+        cert = b.get(f"/api/v1/disposals/{disposal}/certificate").json()
+        assert cert["items"][0]["record_id"] == str(old) and verify(cert)
