@@ -26,6 +26,7 @@ TABLE_MODULES: list[str] = [
     "dms.invoices.tables",
     "dms.retention_tables",
     "dms.ocr.tables",  # scan station: archive copies, inbox files (issue 7)
+    "dms.paperless.tables",  # Paperless bridge: label ids, notes, tasks, import map (issue 9)
     # <<< registration <<<
 ]
 

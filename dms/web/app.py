@@ -36,6 +36,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(__import__("dms.web.api.retention", fromlist=["router"]).router)  # retention, holds, disposal
     app.include_router(__import__("dms.web.api.search", fromlist=["router"]).router)  # full-text search
     app.include_router(__import__("dms.web.api.scan", fromlist=["router"]).router)  # scan station: archive copy
+    app.include_router(__import__("dms.paperless.api", fromlist=["router"]).router)  # Paperless-ngx compatible API (issue 9)
     # <<< registration <<<
 
 

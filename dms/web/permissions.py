@@ -222,6 +222,37 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/archive/handovers/{process_id}/transfer"): "retention:dispose",
     ("GET", "/api/v1/documents/{document_id}/archive"): "documents:read",  # scan station (dms/web/api/scan.py)
     ("GET", "/api/v1/documents/{document_id}/archive-info"): "documents:read",  # scan station
+    # Paperless-ngx compatible API (dms/paperless/api.py, issue 9)
+    ("GET", "/paperless/api/"): AUTHENTICATED,
+    ("GET", "/paperless/api/ui_settings/"): AUTHENTICATED,
+    ("GET", "/paperless/api/remote_version/"): AUTHENTICATED,
+    ("GET", "/paperless/api/documents/"): "documents:read",
+    ("GET", "/paperless/api/documents/next_asn/"): "documents:read",
+    ("POST", "/paperless/api/documents/post_document/"): "documents:upload",
+    ("GET", "/paperless/api/documents/{document_id}/"): "documents:read",
+    ("PATCH", "/paperless/api/documents/{document_id}/"): "documents:write",
+    ("GET", "/paperless/api/documents/{document_id}/download/"): "documents:read",
+    ("GET", "/paperless/api/documents/{document_id}/preview/"): "documents:read",
+    ("GET", "/paperless/api/documents/{document_id}/thumb/"): "documents:read",
+    ("GET", "/paperless/api/documents/{document_id}/metadata/"): "documents:read",
+    ("GET", "/paperless/api/documents/{document_id}/notes/"): "documents:read",
+    ("POST", "/paperless/api/documents/{document_id}/notes/"): "documents:write",
+    ("DELETE", "/paperless/api/documents/{document_id}/notes/"): "documents:write",
+    ("GET", "/paperless/api/tasks/"): "documents:upload",
+    ("GET", "/paperless/api/tags/"): "documents:read",
+    ("GET", "/paperless/api/tags/{label_id}/"): "documents:read",
+    ("POST", "/paperless/api/tags/"): "documents:write",
+    ("GET", "/paperless/api/correspondents/"): "documents:read",
+    ("GET", "/paperless/api/correspondents/{label_id}/"): "documents:read",
+    ("POST", "/paperless/api/correspondents/"): "documents:write",
+    ("GET", "/paperless/api/document_types/"): "documents:read",
+    ("GET", "/paperless/api/document_types/{label_id}/"): "documents:read",
+    ("POST", "/paperless/api/document_types/"): "documents:write",
+    ("GET", "/paperless/api/custom_fields/"): "documents:read",
+    ("GET", "/paperless/api/custom_fields/{label_id}/"): "documents:read",
+    ("POST", "/paperless/api/custom_fields/"): "documents:write",
+    ("GET", "/paperless/api/users/"): "users:read",
+    ("GET", "/paperless/api/groups/"): "users:read",
     # <<< registration <<<
 }
 

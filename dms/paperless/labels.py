@@ -1,0 +1,132 @@
+"""Stable Paperless integer ids for Aktenwerk's named labels (tags, correspondents, types, fields, groups).
+
+Ids are handed out on first sight of a name and never change; they never commit (the caller's unit of
+work does). Names are the truth on the document; ids only exist for the wire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from dms.db.tables import Document, DocumentType, UserGroup
+from dms.errors import NotFound, ValidationFailed
+from dms.paperless.tables import LABEL_KINDS, PaperlessLabel
+
+CUSTOM_FIELD_TYPES = ("string", "boolean", "integer", "float", "monetary", "date", "url", "documentlink",
+                      "select", "longtext")
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in LABEL_KINDS:
+        raise ValidationFailed(f"unknown label kind {kind!r}")
+
+
+def ids_for(session: Session, kind: str, names: Iterable[str]) -> dict[str, int]:
+    """``{name: id}`` for the names, creating ids for names seen for the first time."""
+    _check_kind(kind)
+    wanted = {n for n in names if n}
+    if not wanted:
+        return {}
+    found = {
+        r.name: int(r.id)
+        for r in session.execute(
+            select(PaperlessLabel.id, PaperlessLabel.name).where(
+                PaperlessLabel.kind == kind, PaperlessLabel.name.in_(wanted)  # type: ignore[attr-defined]
+            )
+        )
+    }
+    for name in sorted(wanted - set(found)):
+        if len(name) > 300:
+            raise ValidationFailed(f"{kind} name longer than 300 characters")
+        row = PaperlessLabel(kind=kind, name=name)
+        session.add(row)
+        session.flush()
+        found[name] = int(row.id or 0)
+    return found
+
+
+def id_for(session: Session, kind: str, name: str | None) -> int | None:
+    if not name:
+        return None
+    return ids_for(session, kind, [name])[name]
+
+
+def names_for(session: Session, kind: str, ids: Iterable[int]) -> dict[int, str]:
+    """``{id: name}``; unknown ids raise :class:`ValidationFailed` (a client sent a stale id)."""
+    want = {int(i) for i in ids}
+    if not want:
+        return {}
+    rows = session.execute(
+        select(PaperlessLabel.id, PaperlessLabel.name).where(
+            PaperlessLabel.kind == kind, PaperlessLabel.id.in_(want)  # type: ignore[union-attr]
+        )
+    ).all()
+    out = {int(r.id): r.name for r in rows}
+    missing = want - set(out)
+    if missing:
+        raise ValidationFailed(f"unknown {kind} id(s): {', '.join(map(str, sorted(missing)))}")
+    return out
+
+
+def get_label(session: Session, kind: str, label_id: int) -> PaperlessLabel:
+    row = session.get(PaperlessLabel, label_id)
+    if row is None or row.kind != kind:
+        raise NotFound(f"{kind} {label_id} not found")
+    return row
+
+
+def create_label(session: Session, kind: str, name: str, *, data_type: str | None = None,
+                 color: str | None = None) -> PaperlessLabel:
+    """Register a name (idempotent: an existing name returns its row)."""
+    _check_kind(kind)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("name must not be empty")
+    if kind == "custom_field":
+        data_type = data_type or "string"
+        if data_type not in CUSTOM_FIELD_TYPES:
+            raise ValidationFailed(f"data_type must be one of {', '.join(CUSTOM_FIELD_TYPES)}")
+    lid = ids_for(session, kind, [name])[name]
+    row = session.get(PaperlessLabel, lid)
+    assert row is not None
+    if data_type and row.data_type != data_type:
+        row.data_type = data_type
+    if color:
+        row.color = color
+    session.add(row)
+    return row
+
+
+def sync(session: Session) -> None:
+    """Give ids to every name in use (document tags, correspondents, types, custom fields, groups)."""
+    tags: set[str] = set()
+    corr: set[str] = set()
+    types: set[str] = set()
+    fields: set[str] = set()
+    rows = session.execute(
+        select(Document.tags, Document.correspondent, Document.document_type, Document.custom_fields).where(
+            Document.deleted.is_(False)  # type: ignore[attr-defined]
+        )
+    )
+    for r in rows:
+        tags.update(r.tags or [])
+        if r.correspondent:
+            corr.add(r.correspondent)
+        if r.document_type:
+            types.add(r.document_type)
+        fields.update((r.custom_fields or {}).keys())
+    types.update(session.execute(select(DocumentType.name)).scalars())
+    groups = set(session.execute(select(func.distinct(UserGroup.group_name))).scalars())
+    for kind, names in (("tag", tags), ("correspondent", corr), ("document_type", types),
+                        ("custom_field", fields), ("group", groups)):
+        ids_for(session, kind, names)
+
+
+def list_labels(session: Session, kind: str) -> list[PaperlessLabel]:
+    _check_kind(kind)
+    return list(session.execute(
+        select(PaperlessLabel).where(PaperlessLabel.kind == kind).order_by(func.lower(PaperlessLabel.name))
+    ).scalars())
