@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.message import EmailMessage
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -23,8 +24,8 @@ from dms.db.types import utcnow
 from dms.invoices import routing
 from dms.invoices.intake import STATUS_HELD, STATUS_IN_APPROVAL, local_today
 from dms.invoices.settings import InvoiceSettings
-from dms.invoices.tables import Invoice
-from dms.invoices.workflow import STATUS_APPROVED, actor_of, case_of, decisions_of
+from dms.invoices.tables import Invoice, InvoiceDecision
+from dms.invoices.workflow import STATUS_APPROVED, actor_of, case_of
 from einvoice.domain import approval
 
 Mailer = Callable[[EmailMessage], None]
@@ -50,21 +51,42 @@ def _deadline(inv: Invoice, today: date) -> tuple[date, str] | None:
     return None
 
 
-def _people_for(session: Session, inv: Invoice, users: list[User], now: datetime) -> list[User]:
+@dataclass(frozen=True, slots=True)
+class _Approver:
+    user: User
+    actor: approval.Actor
+    deputies: tuple[approval.Deputyship, ...]
+
+
+def _approvers(session: Session, users: list[User]) -> list[_Approver]:
+    """Clerks and finance staff with their policy view, loaded once per reminder run."""
+    return [
+        _Approver(
+            u, actor_of(principal_of(session, u)), tuple(routing.deputyships_for(session, int(u.id or 0)))
+        )
+        for u in users
+        if u.role in {"clerk", "finance"}
+    ]
+
+
+def _people_for(
+    inv: Invoice,
+    *,
+    users: list[User],
+    approvers: list[_Approver],
+    policy: approval.ApprovalPolicy,
+    rows: list[Any],
+    now: datetime,
+) -> list[User]:
     """Users with an e-mail who may act next on ``inv`` (approval step, IBAN release or payment run)."""
     if inv.status in (STATUS_HELD, STATUS_APPROVED):
         return [u for u in users if u.role == "finance"]
-    policy = routing.load_policy(session)
-    case = case_of(inv, decisions_of(session, int(inv.id or 0)))
-    out = []
-    for u in users:
-        if u.role not in {"clerk", "finance"}:
-            continue
-        actor = actor_of(principal_of(session, u))
-        deputies = routing.deputyships_for(session, int(u.id or 0))
-        if approval.approvable_step(policy, case, actor, now, deputies) is not None:
-            out.append(u)
-    return out
+    case = case_of(inv, rows)
+    return [
+        a.user
+        for a in approvers
+        if approval.approvable_step(policy, case, a.actor, now, a.deputies) is not None
+    ]
 
 
 def due_reminders(
@@ -77,9 +99,22 @@ def due_reminders(
         session.execute(select(User).where(User.active.is_(True), User.email.is_not(None))).scalars()  # type: ignore[attr-defined,union-attr]
     )
     result = []
-    open_invoices = session.execute(
-        select(Invoice).where(Invoice.status.in_([STATUS_IN_APPROVAL, STATUS_HELD, STATUS_APPROVED]))  # type: ignore[attr-defined]
-    ).scalars()
+    open_invoices = list(
+        session.execute(
+            select(Invoice).where(Invoice.status.in_([STATUS_IN_APPROVAL, STATUS_HELD, STATUS_APPROVED]))  # type: ignore[attr-defined]
+        ).scalars()
+    )
+    approvers = _approvers(session, users)
+    policy = routing.load_policy(session)
+    rows_by_invoice: dict[int, list[InvoiceDecision]] = {}
+    ids = [int(i.id or 0) for i in open_invoices if i.status == STATUS_IN_APPROVAL]
+    for start in range(0, len(ids), 500):
+        for d in session.execute(
+            select(InvoiceDecision)
+            .where(InvoiceDecision.invoice_id.in_(ids[start : start + 500]))  # type: ignore[attr-defined]
+            .order_by(InvoiceDecision.seq)
+        ).scalars():
+            rows_by_invoice.setdefault(d.invoice_id, []).append(d)
     for inv in open_invoices:
         found = _deadline(inv, today)
         if found is None:
@@ -91,7 +126,15 @@ def due_reminders(
         if inv.last_reminder_at is not None and local_today(inv.last_reminder_at) >= today:
             continue
         escalation = days_left <= settings.escalate_days
-        recipients = sorted({u.email for u in _people_for(session, inv, users, now) if u.email})
+        people = _people_for(
+            inv,
+            users=users,
+            approvers=approvers,
+            policy=policy,
+            rows=rows_by_invoice.get(int(inv.id or 0), []),
+            now=now,
+        )
+        recipients = sorted({u.email for u in people if u.email})
         if escalation and settings.escalation_email:
             recipients.append(settings.escalation_email)
         if not recipients:
