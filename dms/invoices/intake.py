@@ -273,6 +273,14 @@ def _accept(
     if row.amount_due is None or row.amount_due <= 0:
         held.append("Kein positiver Zahlbetrag (BT-115).")
     raw_iban = facts.get("iban")
+    if not raw_iban:
+        alerts.append(
+            _alert(
+                "no_iban",
+                "Keine Überweisungs-IBAN (BT-84): nicht Teil der SEPA-Zahlungsläufe, "
+                "Zahlung (Lastschrift/Karte) gesondert prüfen.",
+            )
+        )
     if raw_iban:
         try:
             row.iban = normalize_iban(raw_iban)
