@@ -547,3 +547,14 @@ def test_archive_files_original_xml_report_and_trail_in_finance_akte(world: Worl
     second = world.submit(invoice_xml("A-2"))
     assert second.invoice.archive["akte_id"] == archive["akte_id"]  # one Akte per year
     assert ("dms.ingest", [archive["original"]]) in world.c.dispatcher.sent  # type: ignore[attr-defined]
+
+
+def test_invoice_without_transfer_iban_is_flagged_and_left_out_of_runs(world: World) -> None:
+    paypal = SAMPLE.parent / "01.19a-INVOICE_ubl.xml"  # KoSIT case paid by PayPal: no BT-84
+    result = world.submit(paypal.read_bytes())
+    assert result.invoice.status == "in_approval" and result.invoice.iban is None
+    assert any(a["code"] == "no_iban" for a in result.invoice.alerts)
+    world.approve_all(int(result.invoice.id))
+    with world.c.uow() as uow:
+        run = facade.create_payment_run(world.c, uow, world.fin_a)
+    assert run.status == "empty"
