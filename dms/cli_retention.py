@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from dms.errors import DmsError
 from retention.errors import RetentionError
@@ -138,7 +138,8 @@ def classes_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
     if as_json:
         _print_json([c.to_dict() for c in classes])
         return
-    table = Table("id", "Name", "Frist", "Beginn", "Maßnahme", "Rechtsgrundlage")
+    table = Table("Name", "Frist", "Beginn", "Maßnahme", "Rechtsgrundlage")
+    table.columns.insert(0, Column("id", no_wrap=True))
     for c in classes:
         table.add_row(c.id, c.name, c.period.german(), c.start_text(), c.action.german(), c.legal_basis)
     out.print(table)
