@@ -236,10 +236,7 @@ def post_document(
                               document_type=dtype, document_date=ddate, correspondent=corr, tags=tag_names,
                               custom_fields=fields, channel="api", enqueue=uow.enqueue)
     if archive_serial_number is not None:
-        doc = session.get(Document, new.id)
-        assert doc is not None
-        doc.asn = str(archive_serial_number)
-        session.add(doc)
+        svc.update_metadata(session, principal, new.id, {"asn": str(archive_serial_number)})
     task_id = str(uuid.uuid4())
     session.add(PaperlessTask(task_id=task_id, document_id=new.id, filename=filename, owner_id=principal.user_id or None))
     uow.commit()

@@ -82,9 +82,9 @@ def load_context(session: Session, docs: Sequence[Document], *, with_content: bo
     if not ids:
         return ctx
     if with_content:
-        ctx.texts = dict(session.execute(
+        ctx.texts = {int(r.document_id): r.content for r in session.execute(
             select(DocumentText.document_id, DocumentText.content).where(DocumentText.document_id.in_(ids))  # type: ignore[attr-defined]
-        ).tuples().all())
+        )}
     for n in session.execute(select(PaperlessNote).where(PaperlessNote.document_id.in_(ids))  # type: ignore[attr-defined]
                              .order_by(PaperlessNote.id)).scalars():
         ctx.notes.setdefault(n.document_id, []).append(n)
