@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from lxml import etree
+
 from einvoice.rules.base import Ctx, code, present, round2
 from einvoice.syntax.namespaces import CAC, CBC
 
 __all__ = ["RULES"]
 
 _ZERO = Decimal(0)
+#: elements without any child node except comments (PEPPOL-EN16931-R008), evaluated in C
+_EMPTY = etree.XPath("//*[not(node()[not(self::comment())])]")
 _SLACK = Decimal("0.02")
 _TAX_TOTAL = f"{{{CAC}}}TaxTotal"
 _TAX_SUBTOTAL = f"{{{CAC}}}TaxSubtotal"
@@ -110,10 +114,9 @@ def peppol_ubl_tree(ctx: Ctx) -> None:
     root = ctx.root
     if root is None or ctx.syntax == "CII":
         return
-    for el in root.iter():
-        if isinstance(el.tag, str) and len(el) == 0 and el.text is None:
-            ctx.fail("PEPPOL-EN16931-R008", location=ctx.xpath(el))
-            break
+    empty = _EMPTY(root)
+    if empty:
+        ctx.fail("PEPPOL-EN16931-R008", location=ctx.xpath(empty[0]))
     for ind in root.iter(_CHARGE_INDICATOR):
         value = (ind.text or "").strip()
         if value not in {"true", "false"}:

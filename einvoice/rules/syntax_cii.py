@@ -31,6 +31,7 @@ _DUE = _r("ram:DueDateDateTime")
 _TAX = _r("ram:ApplicableTradeTax")
 _TPD = _r("ram:TaxPointDate")
 _DDTC = f"{{{RAM}}}DueDateTypeCode"
+_WITH_CURRENCY = etree.XPath("//*[@currencyID]")
 
 
 def check_cii(ctx: Ctx, root: etree._Element) -> None:
@@ -66,9 +67,9 @@ def check_cii(ctx: Ctx, root: etree._Element) -> None:
                     and contact.find(_r("ram:DepartmentName")) is not None
                 ):
                     fail(rid, location=ctx.xpath(contact))
-    for el in root.iter():
-        cur = el.get("currencyID") if isinstance(el.tag, str) else None
-        if cur is not None and " ".join(cur.split()) not in ISO_4217:
+    for el in _WITH_CURRENCY(root):
+        cur = el.get("currencyID") or ""
+        if " ".join(cur.split()) not in ISO_4217:
             fail("BR-CL-03", location=ctx.xpath(el))
 
 

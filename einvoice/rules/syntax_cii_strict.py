@@ -20,15 +20,6 @@ _RAM = f"{{{RAM}}}"
 _RSM = f"{{{RSM}}}"
 _UDT = f"{{{UDT}}}"
 
-#: (parent, child) of the identifiers that take no attributes at all (CII-DT-001…007)
-_ID_NO_ATTR = frozenset(
-    {
-        ("GuidelineSpecifiedDocumentContextParameter", "ID"),
-        ("ExchangedDocument", "ID"),
-        ("AssociatedDocumentLineDocument", "LineID"),
-        ("SpecifiedTradeProduct", "SellerAssignedID"),
-    }
-)
 
 # CII-DT-015…030 on every *ReferencedDocument: child → (rule, exception test)
 _REFDOC_FORBIDDEN = {
@@ -148,36 +139,71 @@ def check_cii_strict(ctx: Ctx, root: etree._Element) -> None:
                 fail(contact_rule, location=ctx.xpath(p))
             if _count(p, f"{_RAM}URIUniversalCommunication") > 1:
                 fail(uri_rule, location=ctx.xpath(p))
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
+    _structure(ctx, root)
+    _attributes(ctx, root)
+
+
+_NS = {"ram": RAM, "udt": UDT}
+_STRUCTURE_TAGS = tuple(
+    f"{_RAM}{t}"
+    for t in (
+        "SpecifiedTradeProduct",
+        "ApplicableProductCharacteristic",
+        "SpecifiedLineTradeAgreement",
+        "AppliedTradeAllowanceCharge",
+        "SpecifiedTradeAllowanceCharge",
+        "BillingSpecifiedPeriod",
+        "PostalTradeAddress",
+    )
+)
+_REFERENCED = etree.XPath(
+    "//ram:*[substring(local-name(), string-length(local-name()) - 17) = 'ReferencedDocument']",
+    namespaces=_NS,
+)
+_TRADE_TAX_TYPE = etree.XPath(
+    "//ram:*[substring(local-name(), string-length(local-name()) - 7) = 'TradeTax']/ram:TypeCode",
+    namespaces=_NS,
+)
+_WITH_ATTRIBUTES = etree.XPath(
+    "//ram:*[@schemeName or @schemeAgencyName or @schemeDataURI or @schemeURI or @name or @listURI"
+    " or @currencyID or @currencyCodeListVersionID or @unitCodeListID or @unitCodeListAgencyID"
+    " or @unitCodeListAgencyName]",
+    namespaces=_NS,
+)
+_NO_ATTR_IDS = etree.XPath(
+    "/*/*/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID | /*/*/ram:ID"
+    " | //ram:AssociatedDocumentLineDocument/ram:LineID | //ram:SpecifiedTradeProduct/ram:SellerAssignedID",
+    namespaces=_NS,
+)
+
+
+def _structure(ctx: Ctx, root: etree._Element) -> None:
+    fail = ctx.fail
+    for el in root.iter(*_STRUCTURE_TAGS):
         name = _local(el)
-        ns_ram = el.tag.startswith(_RAM)
-        if ns_ram and name == "SpecifiedTradeProduct":
+        if name == "SpecifiedTradeProduct":
             gid = el.find(f"{_RAM}GlobalID")
             if gid is not None and gid.get("schemeID") is None:
                 fail("CII-SR-046", "BT-157", location=ctx.xpath(gid))
             if _count(el, _r("OriginTradeCountry/ID")) > 1:
                 fail("CII-SR-090", "BT-159", location=ctx.xpath(el))
-        elif ns_ram and name == "ApplicableProductCharacteristic":
+        elif name == "ApplicableProductCharacteristic":
             if _count(el, f"{_RAM}Description") > 1:
                 fail("CII-SR-069", "BT-160", location=ctx.xpath(el))
             if _count(el, f"{_RAM}Value") > 1:
                 fail("CII-SR-072", "BT-161", location=ctx.xpath(el))
-        elif ns_ram and name == "SpecifiedLineTradeAgreement":
+        elif name == "SpecifiedLineTradeAgreement":
             if _count(el, _r("GrossPriceProductTradePrice/ChargeAmount")) > 1:
                 fail("CII-SR-439", "BT-148", location=ctx.xpath(el))
             if _count(el, _r("NetPriceProductTradePrice/ChargeAmount")) > 1:
                 fail("CII-SR-441", "BT-146", location=ctx.xpath(el))
-        elif ns_ram and name == "AppliedTradeAllowanceCharge":
+        elif name == "AppliedTradeAllowanceCharge":
             if _count(el, f"{_RAM}ActualAmount") > 1:
                 fail("CII-SR-440", "BT-147", location=ctx.xpath(el))
-        elif ns_ram and name == "SpecifiedTradeAllowanceCharge":
+        elif name == "SpecifiedTradeAllowanceCharge":
             if el.find(f"{_RAM}ChargeIndicator") is None:
                 fail("CII-SR-463", location=ctx.xpath(el))
-        elif ns_ram and name.endswith("ReferencedDocument"):
-            _referenced_document(ctx, el, name)
-        elif ns_ram and name == "BillingSpecifiedPeriod":
+        elif name == "BillingSpecifiedPeriod":
             for child in el:
                 child_name = _local(child)
                 period_rule = _PERIOD_FORBIDDEN.get(child_name)
@@ -189,33 +215,38 @@ def check_cii_strict(ctx: Ctx, root: etree._Element) -> None:
                     period_rule = "CII-DT-068" if child_name == "StartDateTime" else "CII-DT-072"
                 if period_rule is not None:
                     fail(period_rule, location=ctx.xpath(child))
-        elif ns_ram and name == "PostalTradeAddress":
+        else:  # PostalTradeAddress
             for child in el:
                 address_rule = _ADDRESS_FORBIDDEN.get(_local(child))
                 if address_rule is not None:
                     fail(address_rule, location=ctx.xpath(child))
-        elif ns_ram and name == "TypeCode":
-            for attr, rid in (("name", "CII-DT-008"), ("listURI", "CII-DT-009")):
-                if el.get(attr) is not None:
-                    fail(rid, location=ctx.xpath(el))
-        if ns_ram and name.endswith("TradeTax"):
-            tc = el.find(f"{_RAM}TypeCode")
-            if tc is not None and (tc.text or "").strip() != "VAT":
-                fail("CII-DT-037", location=ctx.xpath(tc))
-        if ns_ram and name.endswith("ID"):
+    for el in _REFERENCED(root):
+        _referenced_document(ctx, el, _local(el))
+    for tc in _TRADE_TAX_TYPE(root):
+        if (tc.text or "").strip() != "VAT":
+            fail("CII-DT-037", location=ctx.xpath(tc))
+    for el in root.iter(f"{_UDT}DateTimeString"):
+        if el.get("format") == "102" and not _DATE_102.match(el.text or ""):
+            fail("CII-DT-097", location=ctx.xpath(el))
+
+
+def _attributes(ctx: Ctx, root: etree._Element) -> None:
+    fail = ctx.fail
+    for el in _WITH_ATTRIBUTES(root):
+        name = _local(el)
+        if name.endswith("ID"):
             for attr, rid in _ID_ATTRS:
                 if el.get(attr) is not None:
                     fail(rid, location=ctx.xpath(el))
-            parent = el.getparent()
-            if parent is not None and (_local(parent), name) in _ID_NO_ATTR:
-                for attr, rid in _ID_NO_ATTRS:
-                    if el.get(attr) is not None:
-                        fail(rid, location=ctx.xpath(el))
-        if ns_ram and name.endswith("Amount") and name != "TaxTotalAmount":
+        if name == "TypeCode":
+            for attr, rid in (("name", "CII-DT-008"), ("listURI", "CII-DT-009")):
+                if el.get(attr) is not None:
+                    fail(rid, location=ctx.xpath(el))
+        if name.endswith("Amount") and name != "TaxTotalAmount":
             for attr, rid in (("currencyID", "CII-DT-031"), ("currencyCodeListVersionID", "CII-DT-032")):
                 if el.get(attr) is not None:
                     fail(rid, location=ctx.xpath(el))
-        if ns_ram and name.endswith("Quantity"):
+        if name.endswith("Quantity"):
             for attr, rid in (
                 ("unitCodeListID", "CII-DT-034"),
                 ("unitCodeListAgencyID", "CII-DT-035"),
@@ -223,12 +254,10 @@ def check_cii_strict(ctx: Ctx, root: etree._Element) -> None:
             ):
                 if el.get(attr) is not None:
                     fail(rid, location=ctx.xpath(el))
-        if (
-            el.tag == f"{_UDT}DateTimeString"
-            and el.get("format") == "102"
-            and not _DATE_102.match(el.text or "")
-        ):
-            fail("CII-DT-097", location=ctx.xpath(el))
+    for el in _NO_ATTR_IDS(root):
+        for attr, rid in _ID_NO_ATTRS:
+            if el.get(attr) is not None:
+                fail(rid, location=ctx.xpath(el))
 
 
 def _referenced_document(ctx: Ctx, el: etree._Element, name: str) -> None:

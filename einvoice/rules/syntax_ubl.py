@@ -81,6 +81,13 @@ _PRICE_AMOUNT = f"{{{CBC}}}PriceAmount"
 _BINARY = f"{{{CBC}}}EmbeddedDocumentBinaryObject"
 _ADDRESS_TAGS = frozenset({f"{{{CAC}}}PostalAddress", f"{{{CAC}}}Address"})
 _ADDRESS_LINE = f"{{{CAC}}}AddressLine"
+_SCAN_TAGS = (
+    *_AMOUNT_TAGS,
+    f"{{{CBC}}}EmbeddedDocumentBinaryObject",
+    f"{{{CAC}}}PostalAddress",
+    f"{{{CAC}}}Address",
+    f"{{{CAC}}}SubInvoiceLine",
+)
 
 
 def _texts(els: Iterable[etree._Element]) -> list[str]:
@@ -255,7 +262,7 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
             fail("BR-CO-15", "BT-110")
     # one pass over all elements: amounts, binary objects, addresses, sub invoice lines
     sub_lines = False
-    for el in root.iter():
+    for el in root.iter(*_SCAN_TAGS):  # C-level tag filter: only the elements these checks look at
         tag = el.tag
         if tag in _AMOUNT_TAGS:
             cur = el.get("currencyID")

@@ -1,0 +1,89 @@
+"""Syntax-binding rules on the XML tree (UBL-SR, CII-SR, CII-DT, PEPPOL rules of XRechnung): one valid
+corpus invoice per syntax, broken in exactly one place per case."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+
+from einvoice.services import validate
+from tests.unit.einvoice.corpus_expectations import corpus_files
+
+UBL = [p for p in corpus_files("xrechnung-ubl") if "01.01a" in p.name]
+CII = [p for p in corpus_files("xrechnung-cii") if "01.01a" in p.name]
+
+pytestmark = pytest.mark.skipif(not (UBL and CII), reason="e-invoice corpus not available")
+
+
+def _once(pattern: bytes, repl: bytes) -> Callable[[bytes], bytes]:
+    def mutate(data: bytes) -> bytes:
+        out, n = re.subn(pattern, repl, data, count=1)
+        assert n == 1, pattern
+        return out
+
+    return mutate
+
+
+UBL_CASES = [
+    ("UBL-SR-05", _once(rb"(<cac:PaymentTerms>\s*<cbc:Note>)", rb"\1x</cbc:Note><cbc:Note>")),
+    ("UBL-SR-53", _once(rb"(<cac:PartyTaxScheme>)\s*<cbc:CompanyID>[^<]*</cbc:CompanyID>", rb"\1")),
+    ("UBL-DT-01", _once(rb'(<cbc:PayableAmount currencyID="EUR">)([0-9]+\.[0-9]+)', rb"\g<1>\g<2>001")),
+    ("BR-CL-03", _once(rb'<cbc:PayableAmount currencyID="EUR">', rb'<cbc:PayableAmount currencyID="EURO">')),
+    (
+        "PEPPOL-EN16931-R008",
+        _once(rb"(<cbc:BuyerReference>[^<]*</cbc:BuyerReference>)", rb"\1<cbc:AccountingCost/>"),
+    ),
+    ("PEPPOL-EN16931-R053", _once(rb"(?s)(<cac:TaxTotal>.*?</cac:TaxTotal>)", rb"\1\1")),
+    (
+        "UBL-CR-646",
+        _once(rb"(</cac:InvoiceLine>)", rb"<cac:SubInvoiceLine><cbc:ID>1.1</cbc:ID></cac:SubInvoiceLine>\1"),
+    ),
+]
+
+CII_CASES = [
+    (
+        "CII-SR-452",
+        _once(rb"(?s)(<ram:SpecifiedTradePaymentTerms>.*?</ram:SpecifiedTradePaymentTerms>)", rb"\1\1"),
+    ),
+    (
+        "CII-SR-455",
+        _once(
+            rb"(?s)(<ram:SellerTradeParty>.*?)(<ram:DefinedTradeContact>.*?</ram:DefinedTradeContact>)",
+            rb"\1\2\2",
+        ),
+    ),
+    ("CII-DT-031", _once(rb"<ram:LineTotalAmount>", rb'<ram:LineTotalAmount currencyID="EUR">')),
+    ("CII-DT-088", _once(rb"(<ram:PostalTradeAddress>)", rb"\1<ram:StreetName>Hauptstr.</ram:StreetName>")),
+    ("CII-DT-097", _once(rb'(<udt:DateTimeString format="102">)[0-9]{8}', rb"\g<1>20241301")),
+    ("CII-DT-037", _once(rb"<ram:TypeCode>VAT</ram:TypeCode>", rb"<ram:TypeCode>GST</ram:TypeCode>")),
+    (
+        "BR-DE-18-a",
+        _once(
+            rb"(<ram:SpecifiedTradePaymentTerms>)",
+            rb"\1<ram:Description>a</ram:Description><ram:Description>b</ram:Description>",
+        ),
+    ),
+]
+
+
+def _errors(data: bytes, name: str) -> set[str]:
+    report = validate(data, name)
+    assert report.readable
+    return {f.rule for f in report.findings if f.severity in ("error", "fatal")}
+
+
+def test_base_invoices_are_valid() -> None:
+    assert _errors(UBL[0].read_bytes(), UBL[0].name) == set()
+    assert _errors(CII[0].read_bytes(), CII[0].name) == set()
+
+
+@pytest.mark.parametrize(("rule", "mutate"), UBL_CASES, ids=[c[0] for c in UBL_CASES])
+def test_ubl_tree_rule(rule: str, mutate: Callable[[bytes], bytes]) -> None:
+    assert rule in _errors(mutate(UBL[0].read_bytes()), "x.xml")
+
+
+@pytest.mark.parametrize(("rule", "mutate"), CII_CASES, ids=[c[0] for c in CII_CASES])
+def test_cii_tree_rule(rule: str, mutate: Callable[[bytes], bytes]) -> None:
+    assert rule in _errors(mutate(CII[0].read_bytes()), "x.xml")
