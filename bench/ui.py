@@ -31,16 +31,12 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e.harness import PASSWORD, create_user, make_settings, prepare_database  # noqa: E402
 
-WORDS = (
-    "Bauantrag Baugenehmigung Gartenhaus Stellungnahme Umweltamt Rechnung Mahnung Widerspruch Bescheid "
-    "Gewerbeanmeldung Sondernutzung Friedhof Kita Beitrag Schulweg Straßenbeleuchtung Kanal Abwasser "
-    "Grundsteuer Hundesteuer Vertrag Angebot Auftrag Lieferschein Protokoll Sitzung Ratsbeschluss Haushalt"
-).split()
+WORDS = ["Bauantrag", "Baugenehmigung", "Gartenhaus", "Stellungnahme", "Umweltamt", "Rechnung", "Mahnung", "Widerspruch", "Bescheid", "Gewerbeanmeldung", "Sondernutzung", "Friedhof", "Kita", "Beitrag", "Schulweg", "Straßenbeleuchtung", "Kanal", "Abwasser", "Grundsteuer", "Hundesteuer", "Vertrag", "Angebot", "Auftrag", "Lieferschein", "Protokoll", "Sitzung", "Ratsbeschluss", "Haushalt"]
 TYPES = ["Bauantrag", "Rechnung", "Bescheid", "Vertrag", "Protokoll", "Schreiben"]
 DEPTS = ["63", "20", "32"]
 
 
-def seed(settings, n: int) -> None:  # noqa: ANN001
+def seed(settings, n: int) -> None:
     from dms.bootstrap import build_container
     from dms.db.tables import AuditEntry, Document, DocumentText
 
@@ -92,14 +88,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--docs", type=int, default=100_000)
     ap.add_argument("--requests", type=int, default=200, help="requests per page")
+    ap.add_argument("--data", type=Path, help="reuse a data dir seeded by an earlier run (same --docs)")
     args = ap.parse_args()
-    data = Path(tempfile.mkdtemp(prefix="aw-ui-bench-")) / "data"
-    settings = make_settings(data)
-    prepare_database(settings)
-    for name, role, dept in (("clerk", "clerk", "63"), ("fin", "finance", "20"), ("rm", "records_manager", None),
-                             ("admin", "admin", None)):
-        create_user(settings, name, role, **({"department": dept} if dept else {}))
-    seed(settings, args.docs)
+    if args.data and (args.data / "aktenwerk.sqlite3").exists():
+        data = args.data
+    else:
+        data = args.data or Path(tempfile.mkdtemp(prefix="aw-ui-bench-")) / "data"
+        settings = make_settings(data)
+        prepare_database(settings)
+        for name, role, dept in (("clerk", "clerk", "63"), ("fin", "finance", "20"),
+                                 ("rm", "records_manager", None), ("admin", "admin", None)):
+            create_user(settings, name, role, **({"department": dept} if dept else {}))
+        seed(settings, args.docs)
+    print(f"data dir: {data}")
 
     port = free_port()
     env = {**os.environ, "AKTENWERK_DATA_DIR": str(data), "PYTHONPATH": str(ROOT)}
@@ -118,7 +119,7 @@ def main() -> None:
             "clerk": ["/inbox", "/search?q=Gartenhaus", "/search?q=Bauantrag&document_type=Bescheid&sort=date_desc",
                       "/documents/{doc}", "/akten", "/upload"],
             "fin": ["/invoices", "/payment-runs", "/finance/dashboard"],
-            "rm": ["/records/holds", "/records/disposals"],
+            "rm": ["/records/holds", "/records/disposals", "/records/due"],
             "admin": ["/admin/users", "/admin/health"],
         }
         rnd = random.Random(7)
@@ -130,7 +131,8 @@ def main() -> None:
                 assert r.status_code == 200, r.status_code
                 for path in paths:
                     times = []
-                    for i in range(args.requests + 5):
+                    n = args.requests if path != "/records/due" else max(5, args.requests // 20)
+                    for i in range(n + 5):
                         url = path.replace("{doc}", str(rnd.randrange(3, args.docs + 1, 3)))  # i % 3 == 0: dept 63
                         t0 = time.perf_counter()
                         resp = client.get(url)

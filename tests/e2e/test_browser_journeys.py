@@ -153,7 +153,7 @@ def test_three_approvers_and_a_payment_run(journey, live_server, tmp_path) -> No
     assert b"pain.001.001.09" in xml and IBAN.encode() in xml
     pay.goto("/finance/dashboard")
     chart = pay.page.locator("#chart-cycle-cap").locator("..").locator("svg[role=img]")
-    assert chart.count() == 1 and "Tage" in chart.locator("desc").inner_text()
+    assert chart.count() == 1 and "Tage" in chart.locator("desc").text_content()
     pay.check("33-finance-dashboard")
 
 

@@ -41,15 +41,38 @@ def _doc_row(d: Any) -> dict[str, Any]:
 
 
 INBOX_WINDOW = 50
+INBOX_SCAN_LIMIT = 20_000  # rows looked at per page at most (keyset chunks, newest first)
+_CHUNK = 1000
 
 
 def inbox(request: Request, user: Any, page: int = 1) -> dict[str, Any]:
-    """Documents not yet filed in an Akte among the newest ones the user may read (``list_documents``,
-    the API's listing, pages of ``INBOX_WINDOW``; it has no "unfiled" filter yet)."""
+    """Documents not yet filed in an Akte, newest first, that the user may read.
+
+    Walks unfiled rows by descending id (keyset, no count) and keeps those the principal's own read rule
+    (``Principal.can_read_acl`` over the document's ACL tokens, as ``access.can_read``) admits.
+    """
+    want = INBOX_WINDOW * page + 1
+    visible: list[int] = []
     with uow(request, read_only=True) as unit, user_errors():
-        rows, total = svc.list_documents(unit.session, user, limit=INBOX_WINDOW, offset=(page - 1) * INBOX_WINDOW)
-        docs = [_doc_row(r) for r in rows if r.akte_id is None]
-    return {"docs": docs, "total": len(docs), "page": page, "more": page * INBOX_WINDOW < total}
+        last_id: int | None = None
+        scanned = 0
+        while len(visible) < want and scanned < INBOX_SCAN_LIMIT * page:
+            query = select(Document.id, Document.acl_tokens).where(
+                Document.deleted.is_(False), Document.akte_id.is_(None)  # type: ignore[attr-defined,union-attr]
+            )
+            if last_id is not None:
+                query = query.where(Document.id < last_id)  # type: ignore[operator]
+            chunk = unit.session.execute(query.order_by(Document.id.desc()).limit(_CHUNK)).all()  # type: ignore[union-attr]
+            if not chunk:
+                break
+            scanned += len(chunk)
+            last_id = int(chunk[-1][0])
+            visible += [int(i) for i, acl in chunk if user.can_read_acl(t for t in acl.split(" ") if t)]
+        ids = visible[INBOX_WINDOW * (page - 1) : INBOX_WINDOW * page]
+        rows = unit.session.execute(select(Document).where(Document.id.in_(ids))).scalars() if ids else []  # type: ignore[union-attr]
+        by_id = {r.id: r for r in rows}
+        docs = [_doc_row(by_id[i]) for i in ids if i in by_id and access.can_read(user, by_id[i])]
+    return {"docs": docs, "total": len(docs), "page": page, "more": len(visible) > INBOX_WINDOW * page}
 
 
 def document(request: Request, user: Any, doc_id: int) -> dict[str, Any]:
