@@ -70,6 +70,6 @@ def test_instance_outcome(name: str) -> None:
     elif "reject" in documented:
         assert not report.valid
     elif "accept (only warnings)" in documented:
-        # documented by KoSIT as 'accept'; EN 16931 BR-09 (seller country) is a fatal CEN rule, so
-        # Aktenwerk rejects: the report must name the violated rule.
-        assert report.findings
+        # documented as "expected invalid but ACCEPT": the validity assertion (invalid) is what a report
+        # states; EN 16931 BR-09 (seller country) is a fatal CEN rule, so the recommendation is reject too.
+        assert not report.valid and report.findings
