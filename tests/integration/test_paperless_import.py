@@ -45,9 +45,9 @@ def _upload(c: Any, data: bytes, name: str, **form: str) -> int:
 
 
 def _png() -> bytes:
-    import io  # noqa: PLC0415
+    import io
 
-    from PIL import Image  # noqa: PLC0415
+    from PIL import Image
 
     buf = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 120, 40)).save(buf, format="PNG")
@@ -177,7 +177,7 @@ def test_checksum_mismatch_is_refused_and_since_filters(source: Source, target: 
     nothing = import_paperless(target, source.url, source.token, SYSTEM, since=date(2999, 1, 1))
     assert (nothing.total, nothing.imported) == (0, 0)
 
-    import dms.paperless.api as api  # noqa: PLC0415 -- the source instance runs in this process
+    import dms.paperless.api as api
 
     monkeypatch.setattr(api, "_md5", lambda container, sha: "0" * 32)
     report = import_paperless(target, source.url, source.token, SYSTEM)
@@ -187,7 +187,7 @@ def test_checksum_mismatch_is_refused_and_since_filters(source: Source, target: 
 
 
 def test_cli_import(source: Source, make_settings: Any, make_container: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dms.cli import app  # noqa: PLC0415
+    from dms.cli import app
 
     settings = make_settings()
     for key, value in {"DATA_DIR": str(settings.data_dir), "EAGER_TASKS": "true", "SEARCH_BACKEND": "memory",
