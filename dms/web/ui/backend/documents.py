@@ -127,8 +127,9 @@ def _audit_detail(details: str) -> str:
         return ""
     if not isinstance(data, dict):
         return ""
-    keys = [k for k in data if k not in {"sha256", "duplicate_of"}][:4]
-    return ", ".join(f"{k}: {data[k]}" for k in keys)
+    keys = [k for k in data if k not in {"sha256", "duplicate_of", "warnings"}][:4]
+    text = ", ".join(f"{k}: {data[k]}" for k in keys)
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def update_document(request: Request, user: Any, doc_id: int, fields: dict[str, str]) -> dict[str, str]:
