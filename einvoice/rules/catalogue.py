@@ -635,6 +635,11 @@ _AW = {
         "Further findings of the same rules were not listed (at most 200 per rule); number not listed per rule:",
         "Weitere Befunde derselben Regeln wurden nicht einzeln aufgeführt (höchstens 200 je Regel); nicht aufgeführt je Regel:",
     ),
+    "AW-LEITWEG-ID": (
+        "warning",
+        "The buyer reference (BT-10) has the form of a Leitweg-ID, but its check digits (ISO/IEC 7064 Mod 97-10) are wrong; the invoice may be routed to the wrong office.",
+        "Die Käuferreferenz (BT-10) hat die Form einer Leitweg-ID, aber die Prüfziffern (ISO/IEC 7064 Mod 97-10) stimmen nicht; die Rechnung kann falsch zugestellt werden.",
+    ),
     "AW-INTERNAL": (
         "fatal",
         "Internal error while checking a rule.",

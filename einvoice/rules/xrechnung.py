@@ -10,6 +10,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from einvoice.domain.codes import XRECHNUNG_TYPE_CODES
 from einvoice.domain.model import decimals
+from einvoice.domain.terms import is_valid_leitweg_id
 from einvoice.rules.base import Ctx, code, present
 
 __all__ = ["RULES", "skonto_lines_ok"]
@@ -32,6 +33,8 @@ _PHONE = re.compile(r".*([0-9].*){3,}.*")
 _URL = re.compile(r"([a-zA-Z])([a-zA-Z0-9+.-])+:.*")
 _IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[a-zA-Z0-9]{0,30}$")
 _WS = re.compile(r"[ \n\r\t\s]")
+#: BT-10 written like a Leitweg-ID (coarse-fine-check); only those get the check digit test
+_LEITWEG_SHAPE = re.compile(r"^[0-9]{2,12}(-[0-9A-Za-z]{1,30})?-[0-9]{2}$")
 
 
 def skonto_lines_ok(text: str) -> bool:
@@ -71,6 +74,9 @@ def xrechnung_document(ctx: Ctx) -> None:
     inv = ctx.invoice
     ctx.check(inv.payment is not None, "BR-DE-1", "BG-16")
     ctx.check(present(inv.buyer_reference), "BR-DE-15", "BT-10")
+    ref = (inv.buyer_reference or "").strip()
+    if _LEITWEG_SHAPE.match(ref) and not is_valid_leitweg_id(ref):
+        ctx.fail("AW-LEITWEG-ID", "BT-10")
     supported = {"S", "Z", "E", "AE", "K", "G", "L", "M"}
     if ctx.used_categories & supported:
         seller = inv.seller

@@ -141,6 +141,7 @@ CASES: list[tuple[str, Callable[[Invoice], None]]] = [
         ),
     ),
     ("BR-DE-28", _set("seller.contact.email", "kein-at-zeichen")),
+    ("AW-LEITWEG-ID", _set("buyer_reference", "04011000-1234512345-07")),
 ]
 
 
