@@ -112,6 +112,28 @@ def _header(inv: Invoice, parsed: ParsedInvoice) -> str:
     )
 
 
+def _delivery_and_representative(inv: Invoice) -> str:
+    parts = []
+    d = inv.delivery
+    if d is not None:
+        rows = [
+            ("Empfänger (BT-70)", d.party_name),
+            ("Lieferort-Kennung (BT-71)", d.location_id),
+            ("Lieferdatum (BT-72)", _date(d.actual_date)),
+        ]
+        dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in rows if v)
+        parts.append(
+            f"<section><h2>Lieferung (BG-13)</h2><dl>{dl}<dt>Lieferanschrift</dt><dd>{_address(d.address)}</dd></dl></section>"
+        )
+    rep = inv.tax_representative
+    if rep is not None:
+        parts.append(
+            f"<section><h2>Steuerlicher Vertreter (BG-11)</h2><dl><dt>Name</dt><dd>{_e(rep.name)}</dd>"
+            f"<dt>USt-IdNr.</dt><dd>{_e(rep.vat_id)}</dd><dt>Anschrift</dt><dd>{_address(rep.address)}</dd></dl></section>"
+        )
+    return "".join(parts)
+
+
 def _lines(inv: Invoice) -> str:
     cur = inv.currency_code
     rows = []
@@ -280,6 +302,7 @@ def render_invoice(parsed: ParsedInvoice, report: ValidationReport | None = None
         f"{_findings(report)}"
         f"<section><h2>Kopfdaten</h2>{_header(inv, parsed)}</section>"
         f"{_party('Verkäufer (BG-4)', inv.seller)}{_party('Käufer (BG-7)', inv.buyer)}"
+        f"{_delivery_and_representative(inv)}"
         f"<section><h2>Positionen</h2>{_lines(inv)}{_allowances(inv)}</section>"
         f"<section><h2>Umsatzsteuer</h2>{_vat(inv)}</section>"
         f"<section><h2>Summen</h2>{_totals(inv)}</section>"
