@@ -10,11 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 from ocrmypdf import hookimpl
 from ocrmypdf.builtin_plugins.tesseract_ocr import TesseractOcrEngine
 from PIL import Image
 
 from dms.ocr.imageops import estimate_skew
+from dms.ocr.pdftools import plain_page_image
 
 
 class AktenwerkTesseractEngine(TesseractOcrEngine):
@@ -35,37 +37,18 @@ def get_ocr_engine(options: Any) -> AktenwerkTesseractEngine | None:
 
 # ------------------------------------------------------------------------------------ rasterizing
 _PNG_MODES = {"pnggray": "L", "png16m": "RGB", "png256": "RGB", "pngmono": "1", "pngmonod": "1"}
-_ALLOWED_OPS = {"q", "Q", "cm", "Do"}
 
 
 def _sole_page_image(input_file: Path, pageno: int, dpi: tuple[float, float]) -> Image.Image | None:
     """The page's only image when the page is nothing but that image at ``dpi`` (an image scan)."""
-    import pikepdf  # noqa: PLC0415 - only in the OCR child
-
     with pikepdf.open(input_file) as pdf:
-        page = pdf.pages[pageno - 1]
-        if int(page.obj.get("/Rotate", 0)) % 360:
-            return None
-        xobjects = page.resources.get("/XObject", {})
-        if len(xobjects) != 1 or "/Annots" in page.obj:
-            return None
-        (xobj,) = xobjects.values()
-        if xobj.get("/Subtype") != pikepdf.Name.Image or "/SMask" in xobj or "/Mask" in xobj:
-            return None
-        if xobj.get("/ImageMask") or xobj.get("/ColorSpace") not in (pikepdf.Name.DeviceGray, pikepdf.Name.DeviceRGB):
-            return None
-        ops = pikepdf.parse_content_stream(page)
-        if {str(op.operator) for op in ops} - _ALLOWED_OPS:
-            return None
-        box = page.mediabox
-        width_pt, height_pt = float(box[2]) - float(box[0]), float(box[3]) - float(box[1])
-        cms = [[float(x) for x in op.operands] for op in ops if str(op.operator) == "cm"]
-        if len(cms) != 1 or abs(cms[0][0] - width_pt) > 0.5 or abs(cms[0][3] - height_pt) > 0.5 or cms[0][1] or cms[0][2]:
-            return None
-        image = pikepdf.PdfImage(xobj)
-        if abs(image.width / (width_pt / 72) - dpi[0]) > 1 or abs(image.height / (height_pt / 72) - dpi[1]) > 1:
-            return None
-        return image.as_pil_image()
+        image = plain_page_image(pdf.pages[pageno - 1])
+    if image is None:
+        return None
+    x_dpi, y_dpi = image.info["dpi"]
+    if abs(x_dpi - dpi[0]) > 1 or abs(y_dpi - dpi[1]) > 1:
+        return None
+    return image
 
 
 @hookimpl

@@ -36,8 +36,14 @@ from dms.ocr.errors import (
     SignedPdfError,
     UnsupportedFormatError,
 )
-from dms.ocr.imageops import images_to_pdf, sniff
-from dms.ocr.pdftools import inspect_pdf, page_texts, pdfa_status, strip_presentation_keys
+from dms.ocr.imageops import frames_to_pdf, images_to_pdf, sniff
+from dms.ocr.pdftools import (
+    inspect_pdf,
+    page_texts,
+    pdfa_status,
+    plain_page_images,
+    strip_presentation_keys,
+)
 
 OcrMode = Literal["skip", "redo", "force"]
 MODES: tuple[str, ...] = ("skip", "redo", "force")
@@ -250,6 +256,18 @@ def ocr_to_pdfa(  # noqa: PLR0917 - signature fixed by the issue
             removed = strip_presentation_keys(original)
             if removed:
                 warnings.append(f"removed presentation/action keys from the archive copy: {removed}")
+            if deskew and not any(facts.text_pages) and mode != "force":
+                # a scanner PDF (one image per page): straighten here, as for images, instead of
+                # ocrmypdf's per-page Tesseract layout pass and PNG round trip
+                images = plain_page_images(original)
+                if images is not None:
+                    ocr_deskew = False
+                    straight = tmp / "deskewed.pdf"
+                    conversion = frames_to_pdf(((im, None) for im in images), straight, deskew=True)
+                    skewed = [i + 1 for i, a in enumerate(conversion.deskew_angles) if a]
+                    if skewed:
+                        pdf_in = straight
+                        warnings.append(f"deskewed pages {skewed}")
         else:
             pdf_in = tmp / "images.pdf"
             conversion = images_to_pdf(original, pdf_in, deskew=deskew)

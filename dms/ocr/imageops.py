@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import warnings
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -190,18 +190,27 @@ def images_to_pdf(src: Path, dst: Path, *, deskew: bool = True) -> ImageConversi
     kind = sniff(src)
     if kind == "pdf":
         raise UnsupportedFormatError("expected an image, got a PDF")
+    passthrough = src.read_bytes() if kind == "jpeg" else None
+    return frames_to_pdf(((frame, passthrough) for frame in iter_frames(src)), dst, deskew=deskew)
+
+
+def frames_to_pdf(
+    frames: Iterable[tuple[Image.Image, bytes | None]], dst: Path, *, deskew: bool = True
+) -> ImageConversion:
+    """Write page images to an image-only PDF; ``bytes`` (if given) is an encoded form img2pdf can
+    embed unchanged when the page needs no deskew (a JPEG)."""
     chunks: list[bytes] = []
     blanks: list[int] = []
     angles: list[float] = []
-    for index, frame in enumerate(iter_frames(src)):
+    for index, (frame, encoded) in enumerate(frames):
         dpi = frame_dpi(frame)
         blank = is_blank(frame)
         if blank:
             blanks.append(index)
         angle = estimate_skew(frame) if deskew and not blank else 0.0
         angles.append(angle)
-        if kind == "jpeg" and not angle and frame.mode in ("L", "RGB") and frame.info.get("dpi"):
-            chunks.append(src.read_bytes())
+        if encoded is not None and not angle and frame.mode in ("L", "RGB") and frame.info.get("dpi"):
+            chunks.append(encoded)
         else:
             chunks.append(_encode_frame(frame, dpi, angle))
     if not chunks:

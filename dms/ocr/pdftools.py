@@ -135,3 +135,51 @@ def strip_presentation_keys(path: Path) -> list[str]:
         if removed:
             pdf.save(path)
     return sorted(removed)
+
+
+_IMAGE_PAGE_OPS = {"q", "Q", "cm", "Do"}
+
+
+def plain_page_image(page: pikepdf.Page) -> Image.Image | None:
+    """The page's image when the page is nothing but one full-page image (a scan), with its dpi.
+
+    Returns None for anything else: text or vector content, several images, masks, rotation,
+    annotations, colour spaces other than gray/RGB.
+    """
+    if int(page.obj.get("/Rotate", 0)) % 360 or "/Annots" in page.obj:
+        return None
+    xobjects = page.resources.get("/XObject", {})
+    if len(xobjects) != 1:
+        return None
+    (xobj,) = xobjects.values()
+    if xobj.get("/Subtype") != pikepdf.Name.Image or "/SMask" in xobj or "/Mask" in xobj:
+        return None
+    if xobj.get("/ImageMask") or xobj.get("/ColorSpace") not in (pikepdf.Name.DeviceGray, pikepdf.Name.DeviceRGB):
+        return None
+    ops = pikepdf.parse_content_stream(page)
+    if {str(op.operator) for op in ops} - _IMAGE_PAGE_OPS:
+        return None
+    box = page.mediabox
+    width_pt, height_pt = float(box[2]) - float(box[0]), float(box[3]) - float(box[1])
+    cms = [[float(x) for x in op.operands] for op in ops if str(op.operator) == "cm"]
+    if len(cms) != 1 or abs(cms[0][0] - width_pt) > 0.5 or abs(cms[0][3] - height_pt) > 0.5 or cms[0][1] or cms[0][2]:
+        return None
+    pdf_image = pikepdf.PdfImage(xobj)
+    image = pdf_image.as_pil_image()
+    image.info["dpi"] = (pdf_image.width / (width_pt / 72), pdf_image.height / (height_pt / 72))
+    return image
+
+
+def plain_page_images(path: Path) -> list[Image.Image] | None:
+    """All page images of an image-only PDF (see :func:`plain_page_image`), or None if any page is not."""
+    with pikepdf.open(path) as pdf:
+        images = []
+        for page in pdf.pages:
+            try:
+                image = plain_page_image(page)
+            except (pikepdf.PdfError, ValueError, NotImplementedError, OSError):
+                return None
+            if image is None:
+                return None
+            images.append(image)
+        return images

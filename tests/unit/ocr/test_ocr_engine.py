@@ -154,3 +154,13 @@ def test_text_plausible_tells_upright_text_from_letter_soup() -> None:
     assert not text_plausible('"ZT ayesjsuayesy oN spunsy sep ıny Bunßlwuysusßneg J3U13 Hu')
     assert not text_plausible("")
     assert not text_plausible("| ~ ‚")
+
+
+def test_skewed_scanner_pdf_is_straightened_without_touching_the_original(tmp_path: Path) -> None:
+    pages = [_page(71, rotation_deg=2.0), _page(72, rotation_deg=0.0)]
+    src = ts.save_image_pdf(pages, tmp_path / "scanner.pdf")
+    digest = _sha(src)
+    result = ocr_to_pdfa(src, tmp_path / "scanner-a.pdf")
+    assert "deskewed pages [1]" in result.warnings
+    assert _sha(src) == digest
+    assert all(ts.word_recall(p.text, t) >= 0.9 for p, t in zip(pages, result.page_texts, strict=True))
