@@ -112,3 +112,25 @@ def test_rendering_escapes_markup() -> None:
     )
     page = render_html(parse(data, "x.xml"))
     assert "<script>" not in page
+
+
+def test_every_readable_corpus_file_renders_and_reports() -> None:
+    """Rendering and the HTML report never fail on anything the reader accepts (partial, old, odd)."""
+    from einvoice.errors import UnreadableInvoice
+    from tests.paths import CORPUS_DIR
+
+    rendered = 0
+    for path in sorted(CORPUS_DIR.rglob("*")):
+        if path.suffix.lower() not in {".xml", ".pdf"} or "cen-unit" in path.parts:
+            continue
+        data = path.read_bytes()
+        try:
+            parsed = parse(data, path.name)
+        except UnreadableInvoice:
+            continue
+        report = validate(data, path.name)
+        page = render_html(parsed, report)
+        assert page.startswith("<!DOCTYPE html>") and "</html>" in page
+        assert report.to_html().startswith("<!DOCTYPE html>")
+        rendered += 1
+    assert rendered > 300
