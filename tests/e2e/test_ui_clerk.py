@@ -107,3 +107,47 @@ def test_no_data_of_other_departments_leaks(ui_env, make_ui_user) -> None:
         assert not re.search(r">Personal</a> \(\d+\)", text), path  # no facet value of the other department
     own = b.http.get("/search?q=Zebrafisch").text
     assert "Kassenbuch" in own and "1 Treffer" in own
+
+
+def test_akte_page_filing_and_zda(ui_env, ui, make_ui_user) -> None:
+    from dms.services import fileplan
+
+    make_ui_user("klara", "clerk", department="63")
+    container = ui_env["app"].state.container
+    with container.uow() as unit:
+        from dms.auth import service as auth
+
+        admin = auth.principal_of(unit.session, auth.get_user_by_name(unit.session, "klara"))
+        node = fileplan.create_node(unit.session, admin, "63.01", "Baugenehmigungen", retention_class="ao147-briefe")
+        akte = fileplan.create_akte(unit.session, admin, ui_env["settings"].aktenzeichen_pattern, int(node.id),
+                                    "Gartenhaus Lindenweg 5", department="63")
+        unit.commit()
+        akte_id, az = int(akte.id), akte.aktenzeichen
+    ui.login("klara")
+    assert az in ui.http.get("/upload").text  # offered as filing target
+    r = _upload(ui, "plan.pdf", text_pdf("Lageplan Gartenhaus"), title="Lageplan", akte_id=str(akte_id))
+    doc_id = r.json()["results"][0]["id"]
+    assert f'href="/documents/{doc_id}"' not in ui.http.get("/inbox").text  # filed: not in the inbox
+
+    page = ui.http.get(f"/akten/{akte_id}")
+    assert page.status_code == 200 and f"Akte {az}" in page.text and "Lageplan" in page.text
+    assert "63.01 Baugenehmigungen" in page.text and "ao147-briefe" in page.text
+    assert az in ui.http.get("/akten", params={"q": "Lindenweg"}).text
+    assert "Zu den Akten (z.d.A.)" not in page.text  # closing is the records manager's (akten:close)
+    assert ui.post_form(f"/akten/{akte_id}/close", {}, page=f"/akten/{akte_id}").status_code == 403
+
+    from fastapi.testclient import TestClient
+
+    from tests.e2e.conftest import UiClient
+
+    make_ui_user("rm", "records_manager")
+    rm = UiClient(TestClient(ui_env["app"]))
+    rm.login("rm")
+    assert "Zu den Akten (z.d.A.)" in rm.http.get(f"/akten/{akte_id}").text
+    r = rm.post_form(f"/akten/{akte_id}/close", {}, page=f"/akten/{akte_id}")
+    assert r.status_code == 303
+    page = ui.http.get(f"/akten/{akte_id}")
+    assert "geschlossen (z.d.A.)" in page.text and "Zu den Akten (z.d.A.)" not in page.text
+    assert "festgeschrieben" in ui.http.get(f"/documents/{doc_id}").text  # no metadata form any more
+    late = _upload(ui, "nachtrag.pdf", text_pdf("Nachtrag"), akte_id=str(akte_id))
+    assert late.status_code == 422 and "closed" in late.json()["results"][0]["error"]

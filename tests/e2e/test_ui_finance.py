@@ -148,3 +148,35 @@ def test_reject_needs_a_reason_and_dashboard_renders(ui_env, ui, make_ui_user) -
     dash = fin.http.get("/finance/dashboard")
     assert dash.status_code == 200
     assert "Durchlaufzeit" in dash.text
+
+
+def test_changed_iban_is_held_until_finance_confirms(ui_env, ui, make_ui_user) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.e2e.conftest import UiClient
+
+    changed = EINVOICE / "xrechnung-ubl" / "kosit-visualization" / "maxRechnung_ubl.xml"
+    if not changed.exists():
+        changed = next(EINVOICE.glob("xrechnung-ubl/**/maxRechnung_ubl.xml"))
+    sid = make_supplier(ui_env, "Bürobedarf Müller GmbH")
+    make_ui_user("lieferant", "supplier", supplier_id=sid)
+    make_ui_user("fin1", "finance", department="20", amount_limit="50000")
+    make_ui_user("pruefer", "auditor")
+    ui.login("lieferant")
+    assert submit(ui, changed).status_code == 201
+    fin = UiClient(TestClient(ui_env["app"]))
+    fin.login("fin1")
+    held = fin.http.get("/invoices", params={"view": "held"})
+    assert "Bankverbindung geändert" in held.text
+    invoice_id = int(held.text.split('href="/invoices/', 1)[1].split('"', 1)[0])
+    page = fin.http.get(f"/invoices/{invoice_id}")
+    assert "IBAN changed" in page.text and "Bankverbindung bestätigen" in page.text
+
+    auditor = UiClient(TestClient(ui_env["app"]))
+    auditor.login("pruefer")
+    assert "Bankverbindung bestätigen" not in auditor.http.get(f"/invoices/{invoice_id}").text
+    assert auditor.post_form(f"/invoices/{invoice_id}/confirm-iban", {}, page="/invoices").status_code == 403
+
+    r = fin.post_form(f"/invoices/{invoice_id}/confirm-iban", {}, page=f"/invoices/{invoice_id}")
+    assert r.status_code == 303
+    assert "in Freigabe" in fin.http.get(f"/invoices/{invoice_id}").text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
 import mimetypes
@@ -17,11 +16,13 @@ from fastapi import Request, Response
 from PIL import Image
 from sqlalchemy import select
 
-from dms.db.tables import Akte, AuditEntry, Document, FilePlanNode, Vorgang
+from dms.db.tables import Akte, AuditEntry, Document, FilePlanNode
 from dms.retention_service import retention_info
 from dms.retention_settings import RetentionSettings
 from dms.services import access
 from dms.services import documents as svc
+from dms.services import fileplan as fileplan_svc
+from dms.web.permissions import role_has
 from dms.web.ui.backend.base import NotFound, UserError, container, settings, uow, user_errors
 
 PREVIEW_WIDTH = 900
@@ -98,8 +99,7 @@ def document(request: Request, user: Any, doc_id: int) -> dict[str, Any]:
         "akte": {"id": akte.id, "aktenzeichen": akte.aktenzeichen} if akte else None,
         "previewable": (doc.mime_type or "").startswith(("application/pdf", "image/"))
         or doc.filename.lower().endswith(".pdf"),
-        "editable": not doc.finalised and role in {"clerk", "admin", "records_manager"}
-        and (akte is None or akte.status == "open"),
+        "editable": not doc.finalised and role_has(role, "documents:write") and (akte is None or akte.status == "open"),
         "versions": [
             {"version": v.version_no, "filename": v.filename, "created_at": v.created_at, "sha256": v.sha256}
             for v in versions
@@ -243,74 +243,44 @@ def akten_for_select(request: Request, user: Any) -> list[dict[str, Any]]:
     return [a for a in akten(request, user, "") if a["status"] == "open"][:200]
 
 
-def akten(request: Request, user: Any, q: str) -> list[dict[str, Any]]:
+def _akte_row(a: Any) -> dict[str, Any]:
+    return {"id": a.id, "aktenzeichen": a.aktenzeichen, "title": a.title, "department": a.department,
+            "status": a.status}
 
-    with uow(request, read_only=True) as unit:
-        query = select(Akte).order_by(Akte.id.desc()).limit(500)  # type: ignore[union-attr]
-        if q:
-            like = f"%{q}%"
-            query = query.where(Akte.aktenzeichen.like(like) | Akte.title.like(like))  # type: ignore[attr-defined]
-        rows = list(unit.session.execute(query).scalars())
-        visible = []
-        for a in rows:
-            try:
-                access.ensure_can_read_akte(unit.session, user, a)
-            except Exception:  # noqa: S112 - not visible to this principal
-                continue
-            visible.append(
-                {
-                    "id": a.id,
-                    "aktenzeichen": a.aktenzeichen,
-                    "title": a.title,
-                    "department": a.department,
-                    "status": a.status,
-                }
-            )
-    return visible
+
+def akten(request: Request, user: Any, q: str) -> list[dict[str, Any]]:
+    """The Akten the user may read (``fileplan.list_akten``), optionally narrowed by file number/title."""
+    with uow(request, read_only=True) as unit, user_errors():
+        rows = fileplan_svc.list_akten(unit.session, user, limit=500)
+        needle = q.strip().lower()
+        return [
+            _akte_row(a) for a in rows if not needle or needle in a.aktenzeichen.lower() or needle in a.title.lower()
+        ]
 
 
 def akte(request: Request, user: Any, akte_id: int) -> dict[str, Any]:
-
     with uow(request, read_only=True) as unit, user_errors():
-        row = unit.session.get(Akte, akte_id)
-        if row is None:
-            raise NotFound(f"Akte {akte_id}")
-        try:
-            access.ensure_can_read_akte(unit.session, user, row)
-        except Exception as exc:
-            raise NotFound(f"Akte {akte_id}") from exc
+        row = fileplan_svc.get_akte(unit.session, user, akte_id)
         node = unit.session.get(FilePlanNode, row.fileplan_node_id)
-        vorgaenge = list(
-            unit.session.execute(select(Vorgang).where(Vorgang.akte_id == akte_id).order_by(Vorgang.number)).scalars()
-        )
+        vorgaenge = fileplan_svc.list_vorgaenge(unit.session, user, akte_id)
         docs, _ = svc.list_documents(unit.session, user, limit=500, akte_id=akte_id)
         numbers = {v.id: v.number for v in vorgaenge}
-        documents = [
-            {**_doc_row(d), "vorgang": numbers.get(d.vorgang_id)} for d in docs if isinstance(d, Document)
-        ]
-    role = getattr(user, "role", "")
-    return {
-        "id": row.id,
-        "aktenzeichen": row.aktenzeichen,
-        "title": row.title,
-        "department": row.department,
-        "status": row.status,
-        "retention_class": row.retention_class or (node.retention_class if node else None),
-        "retention_until": None,
-        "retention_reason": None,
-        "fileplan": f"{node.code} {node.title}" if node else None,
-        "closed_at": row.closed_at,
-        "can_close": row.status == "open" and role in {"clerk", "admin", "records_manager"},
-        "vorgaenge": [{"number": v.number, "title": v.title, "status": v.status} for v in vorgaenge],
-        "documents": documents,
-    }
+        role = getattr(user, "role", "")
+        return {
+            **_akte_row(row),
+            "retention_class": row.retention_class or (node.retention_class if node else None),
+            "fileplan": f"{node.code} {node.title}" if node else None,
+            "closed_at": row.closed_at,
+            "can_close": row.status == "open" and role_has(role, "akten:close"),
+            "vorgaenge": [{"number": v.number, "title": v.title, "status": v.status} for v in vorgaenge],
+            "documents": [{**_doc_row(d), "vorgang": numbers.get(d.vorgang_id)} for d in docs],
+        }
 
 
 def close_akte(request: Request, user: Any, akte_id: int) -> None:
-    akten_svc = importlib.import_module("dms.services.akten")  # the dms core's Akte service
-
+    """z.d.A. through the file-plan service (closes Vorgänge, finalises the documents)."""
     with uow(request) as unit, user_errors():
-        akten_svc.close_akte(unit.session, user, akte_id)
+        fileplan_svc.close_akte(unit.session, user, akte_id)
         unit.commit()
 
 

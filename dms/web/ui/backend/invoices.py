@@ -15,12 +15,12 @@ from dms.invoices import facade, payments, routing, suppliers, workflow
 from dms.invoices.errors import DuplicateInvoice
 from dms.invoices.intake import local_today
 from dms.invoices.tables import Invoice, InvoiceDecision
+from dms.web.permissions import role_has
 from dms.web.ui.backend.base import NotFound, UserError, container, uow, user_errors
 from einvoice.domain import approval
 from einvoice.services import parse, render_html
 
 STEPS = ("factual", "arithmetic", "payment_order")
-PAYING_ROLES = frozenset({"finance", "admin"})
 
 
 def _days(until: date | None, today: date) -> int | None:
@@ -140,7 +140,7 @@ def invoice(request: Request, user: Any, invoice_id: int) -> dict[str, Any]:
         "steps": steps,
         "alerts": alerts,
         "report": _report(inv.validation or {}),
-        "can_confirm_iban": role in PAYING_ROLES,
+        "can_confirm_iban": role_has(role, "invoices:release"),
         "document_id": (inv.archive or {}).get("original"),
         "has_rendering": bool(inv.valid),
     }
@@ -184,7 +184,7 @@ def payment_runs(request: Request, user: Any) -> dict[str, Any]:
         ]
     for r in runs:
         r["total"] = Decimal(r["total"])
-    return {"runs": runs, "ready": ready, "can_run": role in PAYING_ROLES}
+    return {"runs": runs, "ready": ready, "can_run": role_has(role, "payments:run")}
 
 
 def _pay_amount(inv: Invoice, today: date) -> Decimal | None:
