@@ -73,5 +73,11 @@ def rasterize_pdf_page(  # noqa: PLR0917 - signature fixed by the ocrmypdf hooks
         return None
     if image.mode != mode:
         image = image.convert(mode)
-    image.save(output_file, format="PNG", compress_level=1, dpi=(float(raster_dpi.x), float(raster_dpi.y)))
+    dpi = (float(raster_dpi.x), float(raster_dpi.y))
+    if mode == "1" or str(getattr(options, "mode", "")).startswith("force"):
+        # in force mode this raster becomes the visible page: keep it a compressed PNG
+        image.save(output_file, format="PNG", compress_level=1, dpi=dpi)
+    else:
+        # only Tesseract reads this file: an uncompressed copy (still PNG, level 0) saves the deflate
+        image.save(output_file, format="PNG", compress_level=0, dpi=dpi)
     return Path(output_file)
