@@ -264,9 +264,8 @@ def totals(ctx: Ctx) -> None:
                 and t.vat_total is not None
                 and t.tax_inclusive == round2(t.tax_exclusive + t.vat_total)
             )
-            if t.vat_total is None and t.tax_inclusive is not None and t.tax_exclusive is not None:
-                # no BT-110: the CII binding treats it as 0; UBL requires exactly one TaxAmount in BT-5
-                ok = ctx.syntax == "CII" and t.tax_inclusive == t.tax_exclusive
+            if ctx.syntax == "CII" and t.tax_inclusive is not None and t.tax_inclusive == t.tax_exclusive:
+                ok = True  # the CII binding accepts BT-112 = BT-109 whatever BT-110 says
             ctx.check(ok, "BR-CO-15", "BT-112")
         if t.payable is not None and t.tax_inclusive is not None:
             incl = t.tax_inclusive
