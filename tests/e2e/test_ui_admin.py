@@ -6,11 +6,11 @@ from __future__ import annotations
 from tests.e2e.harness import csrf_of
 
 CSV = (
-    "code;title;parent_code;retention_class;department\n"
-    "63;Bauordnung;;;63\n"
-    "63.01;Baugenehmigungen;63;ao147-briefe;63\n"
-    "63.02;Bauvoranfragen;63;;63\n"
-).encode("utf-8")
+    b"code;title;parent_code;retention_class;department\n"
+    b"63;Bauordnung;;;63\n"
+    b"63.01;Baugenehmigungen;63;ao147-briefe;63\n"
+    b"63.02;Bauvoranfragen;63;;63\n"
+)
 
 
 def _import(ui, data: bytes):
