@@ -98,7 +98,9 @@ def _move(path: Path, sub: str, reason: str | None = None) -> Path:
 def _akte_id(session: Session, aktenzeichen: str | None) -> int | None:
     if not aktenzeichen:
         return None
-    return session.execute(select(Akte.id).where(Akte.aktenzeichen == aktenzeichen)).scalars().first()
+    stmt = select(Akte).where(Akte.aktenzeichen == aktenzeichen)  # type: ignore[arg-type]
+    akte = session.execute(stmt).scalars().first()
+    return akte.id if akte else None
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import pikepdf
 import pypdfium2
@@ -148,7 +149,7 @@ def plain_page_image(page: pikepdf.Page) -> Image.Image | None:
     """
     if int(page.obj.get("/Rotate", 0)) % 360 or "/Annots" in page.obj:
         return None
-    xobjects = page.resources.get("/XObject", {})
+    xobjects: Any = page.resources.get("/XObject", {})
     if len(xobjects) != 1:
         return None
     (xobj,) = xobjects.values()
@@ -164,7 +165,7 @@ def plain_page_image(page: pikepdf.Page) -> Image.Image | None:
     cms = [[float(x) for x in op.operands] for op in ops if str(op.operator) == "cm"]
     if len(cms) != 1 or abs(cms[0][0] - width_pt) > 0.5 or abs(cms[0][3] - height_pt) > 0.5 or cms[0][1] or cms[0][2]:
         return None
-    pdf_image = pikepdf.PdfImage(xobj)
+    pdf_image = pikepdf.PdfImage(cast(pikepdf.Stream, xobj))
     image = pdf_image.as_pil_image()
     image.info["dpi"] = (pdf_image.width / (width_pt / 72), pdf_image.height / (height_pt / 72))
     return image
