@@ -189,6 +189,8 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/records/disposals/{disposal_id}/certificate"): "ui:records",
     ("GET", "/records/archive"): "ui:records",
     ("POST", "/records/archive/offer"): "retention:dispose",
+    ("POST", "/records/archive/messages"): "retention:dispose",
+    ("POST", "/records/archive/{process_id}/transfer"): "retention:dispose",
     ("GET", "/admin/users"): "ui:admin",
     ("POST", "/admin/users"): "users:admin",
     ("GET", "/admin/fileplan"): "ui:admin",

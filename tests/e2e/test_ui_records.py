@@ -67,3 +67,22 @@ def test_due_list_hold_and_four_eyes_disposal(ui_env, ui, make_ui_user) -> None:
     assert rm2.http.get(f"/records/disposals/{disposal_id}/certificate?fmt=pdf").content.startswith(b"%PDF")
     assert ui.http.get(f"/documents/{gone}/download").status_code in (404, 410)
     assert ui.http.get(f"/documents/{kept}/download").status_code == 200
+
+
+def test_archive_offer_list_and_bad_answer(ui_env, ui, make_ui_user) -> None:
+    make_ui_user("klara", "clerk", department="63")
+    make_ui_user("rm1", "records_manager")
+    ui.login("klara")
+    _upload_old(ui, "Altakte-2012")
+    rm = UiClient(TestClient(ui_env["app"]))
+    rm.login("rm1")
+    page = rm.http.get("/records/archive")
+    assert "Noch keine Aussonderung." in page.text
+    # ao147-briefe ends in destruction, not in an offer to the archive: the page says so
+    offer = rm.http.post("/records/archive/offer", data={"csrf_token": csrf_of(page.text), "as_of": ""})
+    assert offer.status_code == 422 and "nothing to offer" in offer.text
+    bad = rm.http.post("/records/archive/messages", data={"csrf_token": csrf_of(page.text)},
+                       files={"file": ("antwort.xml", b"<kein-xdomea/>", "application/xml")})
+    assert bad.status_code in (409, 422) and 'role="alert"' in bad.text
+    clerk_try = ui.post_form("/records/archive/offer", {"as_of": ""}, page="/inbox")
+    assert clerk_try.status_code == 403

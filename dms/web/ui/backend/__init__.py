@@ -27,6 +27,7 @@ from dms.web.ui.backend.admin import (
     import_fileplan,
     users,
 )
+from dms.web.ui.backend.archive import archive_import, archive_transfer
 from dms.web.ui.backend.auth import current_principal, login, logout
 from dms.web.ui.backend.base import (
     SESSION_COOKIE,
@@ -80,7 +81,9 @@ __all__ = [
     "akten_for_select",
     "approve_disposal",
     "archive_handover",
+    "archive_import",
     "archive_offer",
+    "archive_transfer",
     "audit_trail",
     "certificate",
     "close_akte",

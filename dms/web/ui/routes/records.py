@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from dms.web.ui import backend
@@ -100,7 +100,8 @@ def certificate(request: Request, disposal_id: int, user: RecordsUser, fmt: str 
 
 @router.get("/records/archive")
 def archive(request: Request, user: RecordsUser) -> Response:
-    return render(request, "records/archive.html", {"data": backend.archive_handover(request, user)})
+    ctx = {"data": backend.archive_handover(request, user), "error": None, "imported": None}
+    return render(request, "records/archive.html", ctx)
 
 
 @router.post("/records/archive/offer", dependencies=[Depends(verify_csrf)])
@@ -111,5 +112,28 @@ def archive_offer(
     xml, filename = backend.archive_offer(request, user, _as_of(as_of))
     response = Response(xml, media_type="application/xml")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    apply_security_headers(response.headers)
+    return response
+
+
+@router.post("/records/archive/messages", dependencies=[Depends(verify_csrf)])
+async def archive_message(request: Request, file: Annotated[UploadFile, File()], user: Disposer) -> Response:
+    """Import the archive's answer (0502 appraisal, 0506 import confirmation, receipts; XML or zip)."""
+    data = await file.read()
+    try:
+        out = backend.archive_import(request, user, data)
+    except backend.UserError as exc:
+        ctx = {"data": backend.archive_handover(request, user), "error": user_message(request, exc), "imported": None}
+        return render(request, "records/archive.html", ctx, exc.status)
+    ctx = {"data": backend.archive_handover(request, user), "error": None, "imported": out}
+    return render(request, "records/archive.html", ctx)
+
+
+@router.post("/records/archive/{process_id}/transfer", dependencies=[Depends(verify_csrf)])
+def archive_transfer(request: Request, process_id: str, user: Disposer) -> Response:
+    """The 0503 transfer package (zip) with the primary documents the archive selected."""
+    name, data = backend.archive_transfer(request, user, process_id)
+    response = Response(data, media_type="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     apply_security_headers(response.headers)
     return response
