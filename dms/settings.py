@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     max_processing_attempts: int = Field(default=5, ge=1)
     sweep_interval_seconds: float = Field(default=60.0, gt=0)
     outbox_interval_seconds: float = Field(default=2.0, gt=0)
-    broker_polling_interval: float = Field(default=0.05, gt=0)
+    broker_polling_interval: float = Field(default=0.02, gt=0)
     ingest_debug_delay: float = Field(default=0.0, ge=0, description="Fault injection for tests only.")
     eager_tasks: bool = Field(default=False, description="Run pipeline inline (tests/import).")
     log_level: str = "INFO"

@@ -178,12 +178,15 @@ def revoke_token(session: Session, actor: Principal, token_id: int, *, owner_id:
 
 
 def user_for_token(session: Session, token: str) -> User:
-    row = session.execute(select(ApiToken).where(ApiToken.token_hash == token_hash(token))).scalar_one_or_none()
-    now = utcnow()
-    if row is None or row.revoked or (row.expires_at is not None and row.expires_at < now):
+    row = session.execute(
+        select(ApiToken.revoked, ApiToken.expires_at, User)
+        .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
+        .where(ApiToken.token_hash == token_hash(token))
+    ).first()
+    if row is None or row[0] or (row[1] is not None and row[1] < utcnow()):
         raise Unauthenticated("invalid or expired API token")
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    user: User = row[2]
+    if not user.active:
         raise Unauthenticated("the token's user is disabled")
     return user
 

@@ -101,7 +101,8 @@ def process_document(container: Container, document_id: int) -> Outcome:
             log.exception("ingest step %s failed for document %s", step.name, document_id)
             return _fail(container, document_id, f"{step.name}: {type(exc).__name__}: {exc}")
 
-    thumb = container.store.put(ctx.thumbnail_png).sha256 if ctx.thumbnail_png else None
+    # a preview can be regenerated: no fsync for it
+    thumb = container.store.put(ctx.thumbnail_png, durable=False).sha256 if ctx.thumbnail_png else None
 
     # 3. persist
     with container.uow() as uow:

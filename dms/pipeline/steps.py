@@ -37,7 +37,7 @@ class Thumbnail:
 
 def _png(img: Image.Image) -> bytes:
     buf = io.BytesIO()
-    img.save(buf, format="PNG", optimize=False)
+    img.save(buf, format="PNG", optimize=False, compress_level=1)  # speed over size: a preview
     return buf.getvalue()
 
 

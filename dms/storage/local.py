@@ -30,7 +30,7 @@ class LocalBlobStore:
         return self.root / digest[:2] / digest[2:4] / digest
 
     # ---------------------------------------------------------------- write
-    def put(self, data: bytes) -> StoredBlob:
+    def put(self, data: bytes, *, durable: bool = True) -> StoredBlob:
         digest = hashlib.sha256(data).hexdigest()
         final = self.path_for(digest)
         if final.exists():
@@ -40,9 +40,10 @@ class LocalBlobStore:
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            return self._commit(Path(tmp), digest, len(data))
+                if durable:
+                    f.flush()
+                    os.fsync(f.fileno())
+            return self._commit(Path(tmp), digest, len(data), durable=durable)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
@@ -73,12 +74,13 @@ class LocalBlobStore:
                 os.unlink(tmp)
             raise
 
-    def _commit(self, tmp: Path, digest: str, size: int) -> StoredBlob:
+    def _commit(self, tmp: Path, digest: str, size: int, *, durable: bool = True) -> StoredBlob:
         final = self.path_for(digest)
         final.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(tmp, 0o444)
         os.replace(tmp, final)  # atomic: readers see nothing or the whole file
-        _fsync_dir(final.parent)
+        if durable:
+            _fsync_dir(final.parent)
         return StoredBlob(digest, size, created=True)
 
     # ---------------------------------------------------------------- read

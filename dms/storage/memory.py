@@ -19,7 +19,7 @@ class MemoryBlobStore:
         if not valid_digest(digest):
             raise ValidationFailed(f"not a SHA-256 digest: {digest[:80]!r}")
 
-    def put(self, data: bytes) -> StoredBlob:
+    def put(self, data: bytes, *, durable: bool = True) -> StoredBlob:
         digest = hashlib.sha256(data).hexdigest()
         if digest in self.blobs:
             return StoredBlob(digest, len(data), created=False)

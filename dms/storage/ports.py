@@ -29,7 +29,9 @@ class StoredBlob:
 class BlobStore(Protocol):
     """Write-once content-addressed storage. ``get`` verifies the hash and raises ``IntegrityError``."""
 
-    def put(self, data: bytes) -> StoredBlob: ...
+    def put(self, data: bytes, *, durable: bool = True) -> StoredBlob:
+        """Store bytes. ``durable=False`` skips fsync (only for derivatives that can be regenerated)."""
+        ...
 
     def put_stream(self, stream: BinaryIO, *, max_bytes: int | None = None) -> StoredBlob: ...
 

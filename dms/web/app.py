@@ -7,11 +7,12 @@ per route in ``dms/web/permissions.py``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dms.bootstrap import Container, build_container
 from dms.settings import Settings, get_settings
@@ -40,6 +41,28 @@ def _include_routers(app: FastAPI) -> None:
     # <<< registration <<<
 
 
+class BodySizeLimit:
+    """Pure ASGI middleware: refuse a request whose declared Content-Length exceeds the limit (413)."""
+
+    def __init__(self, app: ASGIApp, limit: int, file_limit: int) -> None:
+        self.app, self.limit, self.file_limit = app, limit, file_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope.get("headers", ()):
+                if name == b"content-length":
+                    if value.isdigit() and int(value) > self.limit:
+                        response = JSONResponse(
+                            {"detail": f"request body of {value.decode()} bytes exceeds the upload limit of "
+                                       f"{self.file_limit} bytes"},
+                            status_code=413,
+                        )
+                        await response(scope, receive, send)
+                        return
+                    break
+        await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     """Build the app. Pass a ``container`` to share one (tests); otherwise it is built at startup."""
     settings = settings or (container.settings if container else get_settings())
@@ -64,17 +87,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.container = container
     install_error_handlers(app)
 
-    limit = settings.max_upload_bytes + MULTIPART_SLACK
-
-    @app.middleware("http")
-    async def refuse_oversized(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > limit:
-            return JSONResponse(
-                {"detail": f"request body of {length} bytes exceeds the upload limit of {settings.max_upload_bytes} bytes"},
-                status_code=413,
-            )
-        return await call_next(request)
-
+    app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes + MULTIPART_SLACK,
+                       file_limit=settings.max_upload_bytes)
     _include_routers(app)
     return app

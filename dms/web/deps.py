@@ -11,7 +11,7 @@ Each route declares exactly one permission with ``require(...)`` (or ``public()`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -28,26 +28,29 @@ SESSION_COOKIE = "aktenwerk_session"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
+    # async: trivial dependencies run on the event loop instead of costing a thread-pool hop each
     return request.app.state.container  # type: ignore[no-any-return]
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_uow(container: ContainerDep) -> Iterator[UnitOfWork]:
+# Creating a session does no I/O (the connection is taken on first use, inside the sync endpoint), so
+# these are async generators: no thread-pool round trip per request just to open and close a session.
+async def get_uow(container: ContainerDep) -> AsyncIterator[UnitOfWork]:
     """A write unit of work; the route calls ``uow.commit()`` (jobs are sent after it)."""
     with container.uow() as uow:
         yield uow
 
 
-def get_db_session(container: ContainerDep) -> Iterator[Session]:
+async def get_db_session(container: ContainerDep) -> AsyncIterator[Session]:
     """A read-write session (write transaction on first statement); commit via ``session.commit()``."""
     with container.uow() as uow:
         yield uow.session
 
 
-def get_read_session(container: ContainerDep) -> Iterator[Session]:
+async def get_read_session(container: ContainerDep) -> AsyncIterator[Session]:
     with container.uow(read_only=True) as uow:
         yield uow.session
 
@@ -102,7 +105,7 @@ CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 def require(permission: str) -> Any:
     """Dependency that authenticates and checks ``permission``; resolves to the :class:`Principal`."""
 
-    def _check(principal: CurrentPrincipal) -> Principal:
+    async def _check(principal: CurrentPrincipal) -> Principal:
         if not role_has(principal.role, permission):
             raise PermissionDenied(f"your role ({principal.role}) lacks the permission {permission}")
         return principal
@@ -115,7 +118,7 @@ def require(permission: str) -> Any:
 def public() -> Any:
     """Marks a route as intentionally public (no authentication)."""
 
-    def _public() -> None:
+    async def _public() -> None:
         return None
 
     _public.__aktenwerk_permission__ = PUBLIC  # type: ignore[attr-defined]
