@@ -12,6 +12,7 @@ Documents go through the normal ingest pipeline (queued after commit) like any u
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import re
 import time
@@ -75,6 +76,10 @@ class ImportReport:
                 "documents_per_second": round(self.rate, 1),
                 "failures": [{"paperless_id": f.paperless_id, "title": f.title, "reason": f.reason}
                              for f in self.failures]}
+
+
+class SourceUnavailable(DmsError):
+    """The Paperless source cannot be reached or refuses the token."""
 
 
 class ChecksumMismatch(DmsError):
@@ -148,7 +153,7 @@ class PaperlessImporter:
     """One run of the import. ``run()`` is async; ``import_paperless()`` is the sync entry point."""
 
     def __init__(self, container: Container, url: str, token: str, actor: Principal, *,
-                 since: date | None = None, page_size: int = 100, concurrency: int = 8,
+                 since: date | None = None, page_size: int = 100, concurrency: int = 8, batch_size: int = 50,
                  create_users: bool = True, on_progress: ProgressFn | None = None) -> None:
         self.container = container
         self.url = url
@@ -157,6 +162,7 @@ class PaperlessImporter:
         self.since = since
         self.page_size = page_size
         self.concurrency = max(1, concurrency)
+        self.batch_size = max(1, batch_size)
         self.create_users = create_users
         self.on_progress = on_progress
         self.report = ImportReport(source=source_key(url))
@@ -213,7 +219,8 @@ class PaperlessImporter:
             if meta.archive_checksum and _md5(archive) != meta.archive_checksum:
                 raise ChecksumMismatch(f"archive: MD5 {_md5(archive)} differs from Paperless's {meta.archive_checksum}")
             archive_name = meta.archive_media_filename or arch.disposition_filename or doc.archived_file_name
-        notes = await pl.documents.notes(did)
+        listed = doc._data.get("notes")  # the list payload already says whether there are notes
+        notes = await pl.documents.notes(did) if listed is None or listed else []
         name = doc.original_file_name or meta.original_filename or original.disposition_filename or f"paperless-{did}"
         return _Fetched(doc, data, name, archive, archive_name, meta.original_checksum or _md5(data), notes)
 
@@ -236,48 +243,72 @@ class PaperlessImporter:
         for g in sorted(grantees):
             svc.grant(s, self.actor, "document", doc_id, g)
 
-    def _store(self, f: _Fetched) -> int:
-        """Write one document, its extras and its import-map row in one transaction."""
+    def _write(self, uow: Any, f: _Fetched) -> int:
+        """Write one document, its extras and its import-map row into the caller's transaction."""
+        s = uow.session
         doc = f.doc
         expected_sha = hashlib.sha256(f.original).hexdigest()
-        with self.container.uow() as uow:
-            s = uow.session
-            blob = self.container.store.put(f.original)
-            if blob.sha256 != expected_sha:
-                raise ChecksumMismatch(f"store recorded SHA-256 {blob.sha256}, bytes have {expected_sha}")
-            created = doc.created_date or (doc.created.date() if doc.created else None)
-            new = svc.create_document(
-                s, self.actor, blob, filename=f.original_name, mime_type=detect(f.original[:8192], f.original_name),
-                title=doc.title, document_type=self.maps.document_types.get(doc.document_type or 0),
-                document_date=created, correspondent=self.maps.correspondents.get(doc.correspondent or 0),
-                tags=[self.maps.tags[t] for t in doc.tags or [] if t in self.maps.tags],
-                custom_fields=self._custom_fields(doc) or None, channel="import", enqueue=uow.enqueue)
-            row = s.get(Document, new.id)
-            assert row is not None
-            if doc.added:
-                row.received_at = doc.added.astimezone(UTC)
-            if doc.owner is not None and doc.owner in self.maps.users:
-                row.uploader_id = self.maps.users[doc.owner]
-            access.refresh_acl(s, row)
-            if doc.archive_serial_number is not None:
-                svc.update_metadata(s, self.actor, new.id, {"asn": str(doc.archive_serial_number)})
-            self._grant(s, new.id, doc)
-            if f.archive is not None:
-                ablob = self.container.store.put(f.archive)
-                s.add(PaperlessArchive(document_id=new.id, sha256=ablob.sha256, size=ablob.size,
-                                       filename=svc.sanitise_filename(f.archive_name or f"{new.id}.pdf")))
-            for n in f.notes:
-                s.add(PaperlessNote(document_id=new.id, note=n.note or "", user_id=self.maps.users.get(n.user or 0),
-                                    created=(n.created or datetime.now(UTC)).astimezone(UTC)))
-            s.add(PaperlessImport(source=self.report.source, kind="document", paperless_id=int(doc.id),
-                                  aktenwerk_id=new.id, sha256=blob.sha256, md5=f.md5))
-            audit.record(s, self.actor, "paperless.import", "document", new.id,
-                         {"source": self.report.source, "paperless_id": int(doc.id), "sha256": blob.sha256, "md5": f.md5})
-            uow.commit()
-        self.report.checksums_verified += 1 + (f.archive is not None)
-        self.report.archives += f.archive is not None
-        self.report.notes += len(f.notes)
+        blob = self.container.store.put(f.original)
+        if blob.sha256 != expected_sha:
+            raise ChecksumMismatch(f"store recorded SHA-256 {blob.sha256}, bytes have {expected_sha}")
+        created = doc.created_date or (doc.created.date() if doc.created else None)
+        new = svc.create_document(
+            s, self.actor, blob, filename=f.original_name, mime_type=detect(f.original[:8192], f.original_name),
+            title=doc.title, document_type=self.maps.document_types.get(doc.document_type or 0),
+            document_date=created, correspondent=self.maps.correspondents.get(doc.correspondent or 0),
+            tags=[self.maps.tags[t] for t in doc.tags or [] if t in self.maps.tags],
+            custom_fields=self._custom_fields(doc) or None, channel="import", enqueue=uow.enqueue)
+        row = s.get(Document, new.id)
+        assert row is not None
+        if doc.added:
+            row.received_at = doc.added.astimezone(UTC)
+        if doc.owner is not None and doc.owner in self.maps.users:
+            row.uploader_id = self.maps.users[doc.owner]
+        access.refresh_acl(s, row)
+        if doc.archive_serial_number is not None:
+            svc.update_metadata(s, self.actor, new.id, {"asn": str(doc.archive_serial_number)})
+        self._grant(s, new.id, doc)
+        if f.archive is not None:
+            ablob = self.container.store.put(f.archive)
+            s.add(PaperlessArchive(document_id=new.id, sha256=ablob.sha256, size=ablob.size,
+                                   filename=svc.sanitise_filename(f.archive_name or f"{new.id}.pdf")))
+        for n in f.notes:
+            s.add(PaperlessNote(document_id=new.id, note=n.note or "", user_id=self.maps.users.get(n.user or 0),
+                                created=(n.created or datetime.now(UTC)).astimezone(UTC)))
+        s.add(PaperlessImport(source=self.report.source, kind="document", paperless_id=int(doc.id),
+                              aktenwerk_id=new.id, sha256=blob.sha256, md5=f.md5))
+        audit.record(s, self.actor, "paperless.import", "document", new.id,
+                     {"source": self.report.source, "paperless_id": int(doc.id), "sha256": blob.sha256, "md5": f.md5})
         return new.id
+
+    def _store_one(self, f: _Fetched) -> Failure | None:
+        try:
+            with self.container.uow() as uow:
+                self._write(uow, f)
+                uow.commit()
+        except DmsError as exc:
+            return Failure(int(f.doc.id), f.doc.title or "", str(exc))
+        return None
+
+    def _store_batch(self, items: list[_Fetched]) -> tuple[list[_Fetched], list[Failure]]:
+        """Several documents per transaction; if one is refused, redo them one per transaction so
+        it fails alone (the audit chain is never left with a rolled-back savepoint)."""
+        try:
+            with self.container.uow() as uow:
+                for f in items:
+                    self._write(uow, f)
+                uow.commit()
+        except DmsError:
+            ok: list[_Fetched] = []
+            bad: list[Failure] = []
+            for f in items:
+                failure = self._store_one(f)
+                if failure is None:
+                    ok.append(f)
+                else:
+                    bad.append(failure)
+            return ok, bad
+        return items, []
 
     # ------------------------------------------------------------------ run
     def _progress(self) -> None:
@@ -293,42 +324,87 @@ class PaperlessImporter:
             except Exception as exc:  # any transport/HTTP error is a per-document failure
                 return Failure(int(doc.id), doc.title or "", f"download failed: {type(exc).__name__}: {exc}")
 
-    async def run(self) -> ImportReport:
-        from pypaperless import Paperless
-
-        started = time.perf_counter()
-        done = self._done_ids()
+    async def _produce(self, pl: Any, queue: asyncio.Queue[Any], done: set[int]) -> None:
+        """Page through the source and download what is not imported yet (downloads run in parallel)."""
         sem = asyncio.Semaphore(self.concurrency)
-        async with Paperless(self.url, self.token) as pl:
-            self.maps = await _load_maps(pl)
-            self._register_labels()
-            self._map_users()
-            pl.documents.request_permissions = True
-            filters: dict[str, Any] = {"ordering": "id", "page_size": self.page_size}
-            if self.since is not None:
-                filters["added__date__gte"] = self.since.isoformat()
+        filters: dict[str, Any] = {"ordering": "id", "page_size": self.page_size}
+        if self.since is not None:
+            filters["added__date__gte"] = self.since.isoformat()
+        try:
             async with pl.documents.reduce(**filters):
                 async for page in pl.documents.pages(page_size=self.page_size):
                     self.report.total = page.count
                     todo = []
                     for doc in page:
                         if int(doc.id) in done:
-                            self.report.skipped += 1
-                            self._progress()
+                            await queue.put(int(doc.id))  # already imported: counted as skipped, in order
                         else:
                             todo.append(doc)
-                    fetched = await asyncio.gather(*(self._fetch_guarded(sem, pl, d) for d in todo))
-                    for item in fetched:
-                        if isinstance(item, Failure):
-                            self.report.failures.append(item)
-                        else:
-                            try:
-                                self._store(item)
-                                self.report.imported += 1
-                                done.add(int(item.doc.id))
-                            except DmsError as exc:
-                                self.report.failures.append(Failure(int(item.doc.id), item.doc.title or "", str(exc)))
-                        self._progress()
+                    for item in await asyncio.gather(*(self._fetch_guarded(sem, pl, d) for d in todo)):
+                        await queue.put(item)
+        finally:
+            await queue.put(None)
+
+    async def _consume(self, queue: asyncio.Queue[Any]) -> None:
+        """Write downloaded documents in batches (in a worker thread, overlapping the next downloads)."""
+        finished = False
+        while not finished:
+            batch: list[_Fetched] = []
+            while len(batch) < self.batch_size:
+                item = await queue.get()
+                if item is None:
+                    finished = True
+                    break
+                if isinstance(item, int):
+                    self.report.skipped += 1
+                    self._progress()
+                elif isinstance(item, Failure):
+                    self.report.failures.append(item)
+                    self._progress()
+                else:
+                    batch.append(item)
+                if queue.empty() and batch:
+                    break  # do not wait for a full batch while the source is slow
+            if not batch:
+                continue
+            ok, bad = await asyncio.to_thread(self._store_batch, batch)
+            for f in ok:
+                self.report.imported += 1
+                self.report.checksums_verified += 1 + (f.archive is not None)
+                self.report.archives += f.archive is not None
+                self.report.notes += len(f.notes)
+                self._progress()
+            for failure in bad:
+                self.report.failures.append(failure)
+                self._progress()
+
+    async def run(self) -> ImportReport:
+        from pypaperless import Paperless
+
+        started = time.perf_counter()
+        done = self._done_ids()
+        pl = Paperless(self.url, self.token)
+        try:
+            try:
+                await pl.initialize()
+            except Exception as exc:
+                raise SourceUnavailable(f"cannot use the Paperless API at {self.url}: {type(exc).__name__} "
+                                        f"{exc} (check URL and token)") from exc
+            self.maps = await _load_maps(pl)
+            self._register_labels()
+            self._map_users()
+            pl.documents.request_permissions = True
+            queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=max(4 * self.batch_size, 2 * self.page_size))
+            producer = asyncio.create_task(self._produce(pl, queue, done))
+            try:
+                await self._consume(queue)
+            finally:
+                if not producer.done():
+                    producer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await producer
+        finally:
+            await pl.close()
         self.report.seconds = time.perf_counter() - started
         return self.report
 

@@ -159,7 +159,7 @@ def test_interrupted_import_resumes_without_duplicates(source: Source, target: A
             raise Stop
 
     with pytest.raises(Stop):
-        import_paperless(target, source.url, source.token, SYSTEM, on_progress=stop_after_two, concurrency=1)
+        import_paperless(target, source.url, source.token, SYSTEM, on_progress=stop_after_two, batch_size=1)
     assert _count(target) == 2 and len(_mapping(target)) == 2
 
     second = import_paperless(target, source.url, source.token, SYSTEM)
@@ -209,3 +209,18 @@ def test_cli_import(source: Source, make_settings: Any, make_container: Any, mon
         assert wrong.exit_code == 1 and "import stopped" in wrong.output
     finally:
         get_settings.cache_clear()
+
+
+def test_refused_document_fails_alone_and_audit_chain_holds(source: Source, target: Any) -> None:
+    from dms.audit import verify_chain
+    from dms.db.tables import DocumentType
+
+    with target.uow() as uow:  # on B, "Antrag" defines its fields: the source's extra fields are refused
+        uow.session.add(DocumentType(name="Antrag", title="Antrag", fields=[{"name": "Aktenzeichen", "type": "string"}]))
+        uow.commit()
+    report = import_paperless(target, source.url, source.token, SYSTEM, batch_size=50)
+    assert report.imported == 3 and [f.paperless_id for f in report.failures] == [source.ids[0]]
+    assert "unknown custom field" in report.failures[0].reason
+    assert sorted(_mapping(target)) == sorted(source.ids[1:])
+    with target.db.write.connect() as conn:
+        assert verify_chain(conn).ok
