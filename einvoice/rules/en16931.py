@@ -317,7 +317,8 @@ def decimals_rules(ctx: Ctx) -> None:
             (t.payable, "BR-DEC-18", "BT-115"),
         ):
             if ctx.syntax == "CII" and rule in {"BR-DEC-13", "BR-DEC-15"} and value is not None:
-                ctx.check(value == round2(value), rule, bt)  # the CII binding compares the value, not the text
+                # the CII binding compares the value, not the text
+                ctx.check(value == round2(value), rule, bt)
             else:
                 ctx.check(decimals(value) <= 2, rule, bt)
     for b in inv.vat_breakdown:
