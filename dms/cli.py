@@ -107,7 +107,8 @@ def user_create(
         try:
             user = auth.create_user(uow.session, None, name, role, password=password, department=department,
                                     supplier_id=supplier, amount_limit=limit, groups=group or [])
-            plain = auth.create_token(uow.session, None, int(user.id or 0), "cli")[1] if token else None
+            days = _settings().token_days
+            plain = auth.create_token(uow.session, None, int(user.id or 0), "cli", days)[1] if token else None
             uow.commit()
         except DmsError as exc:
             _fail(str(exc))
@@ -121,7 +122,7 @@ def user_create(
 def user_token(
     name: Annotated[str, typer.Argument(help="Username")],
     label: Annotated[str, typer.Option("--name", help="Token label")] = "cli",
-    days: Annotated[int, typer.Option(help="Validity in days")] = 365,
+    days: Annotated[int | None, typer.Option(help="Validity in days (default AKTENWERK_TOKEN_DAYS)")] = None,
 ) -> None:
     """Create a personal API token for a user; printed as the last line."""
     from dms.auth import service as auth
@@ -130,7 +131,7 @@ def user_token(
     with cli_container(_settings()) as c, c.uow() as uow:
         try:
             user = auth.get_user_by_name(uow.session, name)
-            _, plain = auth.create_token(uow.session, None, int(user.id or 0), label, days)
+            _, plain = auth.create_token(uow.session, None, int(user.id or 0), label, days or _settings().token_days)
             uow.commit()
         except DmsError as exc:
             _fail(str(exc))
