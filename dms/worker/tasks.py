@@ -82,6 +82,9 @@ def _on_worker_ready(**_: Any) -> None:
             release_orphaned_claims(container)
         else:
             recovery_sweep(container)
+        from dms.ops.blobs import sweep_orphans
+
+        sweep_orphans(container)  # blobs of uploads killed before their commit (older than an hour)
         reset_container()  # the pool children build their own
     except Exception:
         log.exception("startup recovery sweep failed")
