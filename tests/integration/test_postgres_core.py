@@ -112,3 +112,22 @@ def test_sqlite_backup_restores_into_postgres(make_settings, make_container, pg_
         d = c.get(f"/api/v1/documents/{doc_id}").json()
         assert d["title"] == "Umzug" and d["tags"] == ["x"] and d["status"] == "ready"
         assert c.get(f"/api/v1/documents/{doc_id}/original").status_code == 200
+
+
+def test_postgres_backup_restores_into_sqlite(pg_container, make_settings, pdf_bytes, tmp_path):
+    from dms.ops.backup import backup, restore, verify_backup
+
+    with _client(pg_container) as c:
+        doc_id = c.post("/api/v1/documents", files={"file": ("b.pdf", pdf_bytes("zurück"))}).json()["id"]
+    backup(pg_container.settings, tmp_path / "pgbk")
+    assert verify_backup(tmp_path / "pgbk")["dialect"] == "postgresql"
+    target = make_settings()
+    restore(target, tmp_path / "pgbk")
+    with _client(make_container_for(target), role="auditor", department="01") as c:
+        assert c.get(f"/api/v1/documents/{doc_id}").json()["status"] == "ready"
+
+
+def make_container_for(settings):
+    from dms.bootstrap import build_container
+
+    return build_container(settings)
