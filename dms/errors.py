@@ -46,6 +46,10 @@ class Unavailable(DmsError):
     """A required service (database, queue, store, index) is unavailable."""
 
 
+class StorageFull(Unavailable):
+    """The content store has no space left (nothing was stored)."""
+
+
 class Frozen(Conflict):
     """The object is finalised or closed (zdA) and cannot be changed."""
 

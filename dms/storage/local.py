@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import tempfile
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from dms.errors import IntegrityError, NotFound, PayloadTooLarge, ValidationFailed
+from dms.errors import IntegrityError, NotFound, PayloadTooLarge, StorageFull, ValidationFailed
 from dms.storage.ports import StoredBlob, valid_digest
 
 CHUNK = 1024 * 1024
@@ -44,9 +45,10 @@ class LocalBlobStore:
                     f.flush()
                     os.fsync(f.fileno())
             return self._commit(Path(tmp), digest, len(data), durable=durable)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+            _raise_if_full(exc)
             raise
 
     def put_stream(self, stream: BinaryIO, *, max_bytes: int | None = None) -> StoredBlob:
@@ -69,9 +71,10 @@ class LocalBlobStore:
                 os.unlink(tmp)
                 return StoredBlob(digest, size, created=False)
             return self._commit(Path(tmp), digest, size)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+            _raise_if_full(exc)
             raise
 
     def _commit(self, tmp: Path, digest: str, size: int, *, durable: bool = True) -> StoredBlob:
@@ -143,6 +146,12 @@ class LocalBlobStore:
         except OSError as exc:
             return f"error: {exc}"
         return "ok"
+
+
+def _raise_if_full(exc: BaseException) -> None:
+    """A full disk (or quota) is a clear, retryable error, not a crash; the temp file is already gone."""
+    if isinstance(exc, OSError) and exc.errno in {errno.ENOSPC, errno.EDQUOT}:
+        raise StorageFull("the content store is full; nothing was stored, please retry later") from exc
 
 
 def _fsync_dir(path: Path) -> None:

@@ -30,6 +30,7 @@ ERROR_STATUS: list[tuple[type[BaseException] | str, int]] = [
     (e.PayloadTooLarge, 413),
     (e.Gone, 410),
     (e.Unavailable, 503),
+    (e.StorageFull, 507),
     (e.IntegrityError, 500),
     (OperationalError, 503),
     (PoolTimeout, 503),
