@@ -24,8 +24,12 @@ FILE_TRAIL_TASK = "invoices.file_trail"
 log = logging.getLogger(__name__)
 
 
-def _settings(container: Container) -> InvoiceSettings:
+def invoice_settings(container: Container) -> InvoiceSettings:
+    """The container's invoice settings (tests/benches attach their own), else from the environment."""
     return getattr(container, "invoice_settings", None) or get_invoice_settings()
+
+
+_settings = invoice_settings
 
 
 def submit(

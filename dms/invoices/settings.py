@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 
 from pydantic import Field
@@ -31,6 +32,10 @@ class InvoiceSettings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "aktenwerk@localhost"
+    base_rate_percent: Decimal = Field(
+        default=Decimal("1.27"),
+        description="Basiszinssatz (§ 247 BGB, Deutsche Bundesbank) for late-payment estimates; keep current.",
+    )
     finance_department: str = Field(default="20", description="Organisation unit of the finance Akte.")
     fileplan_code: str = Field(default="902", description="File-plan code of the yearly finance Akte.")
     retention_class: str = Field(default="ao147-belege", description="Retention class of filed invoices.")

@@ -383,3 +383,35 @@ def urgency_key(
     if skonto_deadline is not None and skonto_deadline >= today and skonto_amount > 0:
         return ((min(skonto_deadline, due) - today).days, 0, -skonto_amount)
     return ((due - today).days, 1, Decimal(0))
+
+
+# --------------------------------------------------------------------------------- late payment (Verzug)
+
+LATE_FEE_FLAT = Decimal("40.00")  # § 288 Abs. 5 BGB (creditor is not a consumer)
+LATE_INTEREST_POINTS = Decimal(9)  # § 288 Abs. 2 BGB: 9 points over the base rate (§ 247 BGB)
+
+
+@dataclass(frozen=True, slots=True)
+class LatePayment:
+    """Estimated cost of paying after the due date (Verzugszinsen + flat fee)."""
+
+    days_late: int
+    interest: Decimal
+    flat_fee: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.interest + self.flat_fee
+
+
+def late_payment_cost(
+    amount: Decimal, due: date, paid_or_today: date, base_rate_percent: Decimal
+) -> LatePayment:
+    """Default interest ``amount × (base rate + 9 points) × days / 365`` plus the €40 flat fee, from the day
+    after the due date (simplified: one base rate for the whole period, Act/365; the caller supplies the
+    Basiszinssatz of the Bundesbank in force)."""
+    days = (paid_or_today - due).days
+    if days <= 0 or amount <= 0:
+        return LatePayment(0, Decimal("0.00"), Decimal("0.00"))
+    rate = (base_rate_percent + LATE_INTEREST_POINTS) / Decimal(100)
+    return LatePayment(days, money(amount * rate * days / Decimal(365)), LATE_FEE_FLAT)

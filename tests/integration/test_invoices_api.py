@@ -267,3 +267,20 @@ def test_execute_reconcile_reject_to_supplier_and_empty_run(setup: dict[str, Any
     assert bad.status_code == 422
     past = fin.post("/api/v1/payment-runs", json={"execution_date": "2000-01-01"})
     assert past.status_code == 422
+
+
+def test_late_payment_view_with_interest_estimate(setup: dict[str, Any]) -> None:
+    from datetime import timedelta
+
+    overdue = date.today() - timedelta(days=10)
+    data = invoice_xml("API-LATE").replace(
+        f"<cbc:IssueDate>{date.today().isoformat()}</cbc:IssueDate>".encode(),
+        f"<cbc:IssueDate>{date.today().isoformat()}</cbc:IssueDate><cbc:DueDate>{overdue.isoformat()}</cbc:DueDate>".encode(),
+    )
+    r = post_invoice(setup["supplier"], data)
+    assert r.status_code == 201, r.text
+    late = setup["fin_a"].get("/api/v1/invoices?view=late").json()
+    (item,) = late["items"]
+    assert item["id"] == r.json()["id"] and item["days_late"] == 10
+    assert Decimal(item["interest_estimate"]) > 0 and item["flat_fee"] == "40.00"
+    assert setup["supplier"].get("/api/v1/invoices?view=late").status_code == 403

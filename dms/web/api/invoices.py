@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Header, Query, UploadFile
@@ -13,7 +14,9 @@ from dms.domain.principal import Principal
 from dms.errors import NotFound, PayloadTooLarge
 from dms.invoices import facade, payments, routing, suppliers, workflow
 from dms.invoices.errors import DecisionConflict, DecisionRefused, DuplicateInvoice
+from dms.invoices.intake import local_today
 from dms.web.deps import ContainerDep, DbSession, ReadSession, Uow, require
+from einvoice.domain.terms import late_payment_cost
 
 router = APIRouter(prefix="/api/v1", tags=["invoices"])
 
@@ -113,6 +116,7 @@ async def submit_invoice(
 
 @router.get("/invoices")
 def list_invoices(
+    container: ContainerDep,
     db: ReadSession,
     principal: Annotated[Principal, require("invoices:read")],
     view: Annotated[Literal["mine", "all", "held", "late", "recent"], Query()] = "all",
@@ -127,7 +131,23 @@ def list_invoices(
         }
     if view == "late":
         late = workflow.late_payments(db, principal)[:limit]
-        return {"view": view, "items": [_summary(i) for i in late]}
+        base_rate = facade.invoice_settings(container).base_rate_percent
+        today = local_today()
+        items = []
+        for inv in late:
+            cost = late_payment_cost(
+                inv.amount_due or Decimal(0), inv.due_date or today, inv.paid_on or today, base_rate
+            )
+            items.append(
+                {
+                    **_summary(inv),
+                    "days_late": cost.days_late,
+                    "interest_estimate": f"{cost.interest:.2f}",
+                    "flat_fee": f"{cost.flat_fee:.2f}",
+                    "paid_on": inv.paid_on.isoformat() if inv.paid_on else None,
+                }
+            )
+        return {"view": view, "base_rate_percent": str(base_rate), "items": items}
     items = workflow.worklist(db, principal, view=view, limit=limit)
     return {
         "view": view,

@@ -14,6 +14,7 @@ from einvoice.domain.terms import (
     derive_due_date,
     is_valid_iban,
     is_valid_leitweg_id,
+    late_payment_cost,
     leitweg_check_digits,
     net_days_from_terms,
     normalize_bic,
@@ -316,3 +317,38 @@ def test_urgency_orders_by_nearest_money_deadline_with_skonto_first() -> None:
     }
     order = sorted(items, key=items.__getitem__)
     assert order == ["overdue", "big_skonto_in_3", "skonto_in_3", "due_in_3", "due_in_10", "skonto_passed"]
+
+
+# ------------------------------------------------------------------------------------- late payment
+
+
+@pytest.mark.parametrize(
+    ("amount", "due", "paid", "base", "days", "interest", "fee"),
+    [
+        (D("10000.00"), date(2026, 3, 1), date(2026, 3, 1), D("1.27"), 0, D("0.00"), D("0.00")),  # on time
+        (D("10000.00"), date(2026, 3, 1), date(2026, 2, 20), D("1.27"), 0, D("0.00"), D("0.00")),  # early
+        (D("10000.00"), date(2026, 3, 1), date(2026, 3, 31), D("1.27"), 30, D("84.41"), D("40.00")),
+        (
+            D("365.00"),
+            date(2026, 1, 1),
+            date(2026, 1, 2),
+            D("0.00"),
+            1,
+            D("0.09"),
+            D("40.00"),
+        ),  # 9 % p.a., 1 day
+        (
+            D("1000.00"),
+            date(2026, 1, 1),
+            date(2027, 1, 1),
+            D("-0.88"),
+            365,
+            D("81.20"),
+            D("40.00"),
+        ),  # negative base rate
+    ],
+)
+def test_late_payment_cost(amount, due, paid, base, days, interest, fee) -> None:
+    cost = late_payment_cost(amount, due, paid, base)
+    assert (cost.days_late, cost.interest, cost.flat_fee) == (days, interest, fee)
+    assert cost.total == interest + fee
