@@ -110,3 +110,23 @@ def test_concurrent_decisions_and_payment_runs_on_postgres(pg: Any) -> None:
     assert sorted(i for r in runs for i in r) == sorted(ids)
     with pg.uow(read_only=True) as uow:
         assert uow.session.execute(select(func.count()).select_from(PaymentRunItem)).scalar_one() == len(ids)
+
+
+def test_concurrent_identical_submissions_accept_one(pg: Any) -> None:
+    from dms.invoices.errors import DuplicateInvoice
+
+    with pg.uow() as uow:
+        s = suppliers.create_supplier(
+            uow.session, None, "PG2 GmbH", vat_id="DE123456789", ibans=["DE79000000001234567890"]
+        )
+        uow.commit()
+    sup = _principal(pg, "sup2", "supplier", supplier_id=int(s.id))
+    data = invoice_xml("PG-DUP")
+
+    def submit(i: int) -> Any:
+        with pg.uow() as uow:
+            return facade.submit(pg, uow, sup, data, "r.xml").invoice.id
+
+    results = _race(4, submit)
+    assert sum(isinstance(r, int) for r in results) == 1
+    assert sum(isinstance(r, DuplicateInvoice) for r in results) == 3, results
