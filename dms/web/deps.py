@@ -11,13 +11,16 @@ Each route declares exactly one permission with ``require(...)`` (or ``public()`
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from dms.auth import service as auth
+from dms.auth.secrets import token_hash
 from dms.bootstrap import Container
 from dms.db.uow import UnitOfWork
 from dms.domain.principal import Principal
@@ -76,15 +79,37 @@ def _same_origin(request: Request) -> bool:
     return origin.split("://", 1)[-1].rstrip("/") == host
 
 
-def get_principal(request: Request, container: ContainerDep) -> Principal:
-    """Bearer token first, else the session cookie. 401 when neither is valid."""
-    cached = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    token = _bearer(request)
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not token and not cookie:
-        raise Unauthenticated("authentication required: send 'Authorization: Bearer <token>' or log in")
+class PrincipalCache:
+    """Short-lived cache of resolved bearer tokens (saves two queries and a thread hop per request).
+
+    A revoked token or a changed user is honoured within ``TTL`` seconds in other processes and at once
+    in this one (``clear()`` is called by the user and token routes)."""
+
+    TTL = 2.0
+    MAX = 10_000
+
+    def __init__(self) -> None:
+        self._data: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, key: str) -> Principal | None:
+        hit = self._data.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, key: str, principal: Principal) -> None:
+        if len(self._data) >= self.MAX:
+            self._data.clear()
+        self._data[key] = (time.monotonic() + self.TTL, principal)
+
+    def clear(self) -> None:
+        self._data.clear()
+
+
+principal_cache = PrincipalCache()
+
+
+def _resolve(request: Request, container: Container, token: str | None, cookie: str | None) -> Principal:
     with container.uow(read_only=True) as uow:
         if token:
             user = auth.user_for_token(uow.session, token)
@@ -92,14 +117,48 @@ def get_principal(request: Request, container: ContainerDep) -> Principal:
             assert cookie is not None
             ws, user = auth.session_for_cookie(uow.session, cookie)
             request.state.csrf_token = ws.csrf_token
-            if request.method in UNSAFE_METHODS and not _same_origin(request):
-                raise PermissionDenied("cross-site request refused")
-        principal = auth.principal_of(uow.session, user)
+        return auth.principal_of(uow.session, user)
+
+
+def _credentials(request: Request) -> tuple[str | None, str | None]:
+    token = _bearer(request)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not token and not cookie:
+        raise Unauthenticated("authentication required: send 'Authorization: Bearer <token>' or log in")
+    if not token and request.method in UNSAFE_METHODS and not _same_origin(request):
+        raise PermissionDenied("cross-site request refused")
+    return token, cookie
+
+
+def get_principal(request: Request, container: Container) -> Principal:
+    """Bearer token first, else the session cookie. 401 when neither is valid. (Sync: does I/O.)"""
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    token, cookie = _credentials(request)
+    principal = principal_cache.get(token_hash(token)) if token else None
+    if principal is None:
+        principal = _resolve(request, container, token, cookie)
+        if token:
+            principal_cache.put(token_hash(token), principal)
     request.state.principal = principal
     return principal
 
 
-CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+async def current_principal(request: Request, container: ContainerDep) -> Principal:
+    """The dependency behind ``CurrentPrincipal``: cache hits stay on the event loop, misses use a thread."""
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    token, _ = _credentials(request)
+    hit = principal_cache.get(token_hash(token)) if token else None
+    if hit is not None:
+        request.state.principal = hit
+        return hit
+    return await run_in_threadpool(get_principal, request, container)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def require(permission: str) -> Any:

@@ -11,7 +11,7 @@ from dms.auth import service as auth
 from dms.db.tables import User, UserGroup
 from dms.domain.principal import Principal
 from dms.web.api.schemas import TokenIn, TokenOut, UserIn, UserOut, UserUpdate
-from dms.web.deps import ReadSession, Uow, require
+from dms.web.deps import ReadSession, Uow, principal_cache, require
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
@@ -35,6 +35,7 @@ def create_user(body: UserIn, principal: Annotated[Principal, require("users:adm
                             department=body.department, supplier_id=body.supplier_id, amount_limit=body.amount_limit,
                             groups=body.groups, display_name=body.display_name, email=body.email)
     uow.commit()
+    principal_cache.clear()
     return UserOut.of(user, body.groups)
 
 
@@ -48,6 +49,7 @@ def update_user(user_id: int, body: UserUpdate, principal: Annotated[Principal, 
                 uow: Uow) -> UserOut:
     user = auth.update_user(uow.session, principal, user_id, **body.model_dump(exclude_unset=True))
     uow.commit()
+    principal_cache.clear()
     return UserOut.of(user, _groups(uow.session, user_id))
 
 
@@ -56,4 +58,5 @@ def create_token(user_id: int, body: TokenIn, principal: Annotated[Principal, re
                  uow: Uow) -> TokenOut:
     row, plain = auth.create_token(uow.session, principal, user_id, body.name, body.days)
     uow.commit()
+    principal_cache.clear()
     return TokenOut.of(row, plain)

@@ -231,3 +231,22 @@ def test_login_session_cookie_and_logout(client, make_user):
     assert client.post("/api/v1/auth/logout", headers={"Origin": "http://evil.example"}).status_code == 403
     assert client.post("/api/v1/auth/logout").status_code == 204
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_revoked_token_refused_at_once(client_as):
+    c = client_as("clerk", department="63")
+    r = c.post("/api/v1/me/tokens", json={"name": "zweit", "days": 30})
+    assert r.status_code == 201
+    second = r.json()
+    hdr = {"Authorization": f"Bearer {second['token']}"}
+    assert c.get("/api/v1/me", headers=hdr).status_code == 200
+    assert c.delete(f"/api/v1/me/tokens/{second['id']}").status_code == 204
+    assert c.get("/api/v1/me", headers=hdr).status_code == 401
+
+
+def test_disabled_user_refused(client_as):
+    admin = client_as("admin")
+    clerk = client_as("clerk", department="63")
+    assert clerk.get("/api/v1/me").status_code == 200
+    assert admin.patch(f"/api/v1/users/{clerk.user.id}", json={"active": False}).status_code == 200
+    assert clerk.get("/api/v1/me").status_code == 401
