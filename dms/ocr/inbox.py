@@ -1,6 +1,8 @@
 """Scan inbox folders: take scanned stacks, split them into documents, store them, record the batch.
 
-Per file (oldest first, only once it has stopped growing for ``settle_seconds``):
+Per file (oldest first, only once it has stopped growing for ``settle_seconds``), after claiming it by
+an atomic rename into ``.claimed/`` (so several workers never take the same file; a claim left by a
+dead worker is put back after :data:`STALE_CLAIM_SECONDS`; a file already stored is not stored twice):
 
 1. the stack is split at separator sheets (:mod:`dms.ocr.batch`); a stack without separators stays
    one document whose original is the file, bit for bit;
@@ -45,7 +47,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCAN_PRINCIPAL = Principal(user_id=0, username="scan-station", role="admin")
-PROCESSED, FAILED = "processed", "failed"
+PROCESSED, FAILED, CLAIMED = "processed", "failed", ".claimed"
+#: a claimed file untouched for this long belongs to a worker that died
+STALE_CLAIM_SECONDS = 900.0
 _MIME: dict[FileKind, str] = {"pdf": "application/pdf", "tiff": "image/tiff", "png": "image/png", "jpeg": "image/jpeg"}
 _IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".reason.txt")
 
@@ -81,8 +85,8 @@ def _candidates(folder: Path, settle_seconds: float, report: InboxReport) -> lis
     return sorted(out, key=lambda p: (p.stat().st_mtime, p.name))
 
 
-def _move(path: Path, sub: str, reason: str | None = None) -> Path:
-    target_dir = path.parent / sub
+def _move(path: Path, folder: Path, sub: str, reason: str | None = None) -> Path:
+    target_dir = folder / sub
     target_dir.mkdir(exist_ok=True)
     dest = target_dir / path.name
     n = 1
@@ -93,6 +97,33 @@ def _move(path: Path, sub: str, reason: str | None = None) -> Path:
     if reason:
         (target_dir / f"{dest.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
     return dest
+
+
+def _claim(path: Path) -> Path | None:
+    """Move the file into ``.claimed/`` (atomic rename): of several workers exactly one gets it."""
+    claimed_dir = path.parent / CLAIMED
+    claimed_dir.mkdir(exist_ok=True)
+    target = claimed_dir / path.name
+    if target.exists():
+        return None  # a file of that name is still being taken
+    try:
+        path.rename(target)
+    except FileNotFoundError:
+        return None  # another worker was faster
+    return target
+
+
+def _recover_stale_claims(folder: Path, stale_seconds: float) -> None:
+    """A worker that died mid-file left it in ``.claimed/``: put it back into the inbox."""
+    claimed_dir = folder / CLAIMED
+    if not claimed_dir.is_dir():
+        return
+    now = time.time()
+    for path in claimed_dir.iterdir():
+        if path.is_file() and now - path.stat().st_ctime > stale_seconds and not (folder / path.name).exists():
+            log.warning("scan inbox: %s was claimed %.0f s ago and not finished; retrying it", path.name,
+                        now - path.stat().st_ctime)
+            path.rename(folder / path.name)
 
 
 def _akte_id(session: Session, aktenzeichen: str | None) -> int | None:
@@ -160,6 +191,14 @@ def ingest_file(container: Container, folder: ScanFolder, path: Path, cfg: OcrSe
         raise UnsupportedFormatError(f"file larger than {cfg.max_file_bytes} bytes")
     kind = sniff(path)
     digest = hashlib.sha256(data).hexdigest()
+    with container.uow(read_only=True) as uow:
+        done = uow.session.execute(
+            select(ScanFile).where(ScanFile.sha256 == digest, ScanFile.filename == path.name,  # type: ignore[arg-type]
+                                   ScanFile.status == "stored")  # type: ignore[arg-type]
+        ).scalars().first()
+        if done is not None:  # stored before, but the file was not moved (worker died in between)
+            log.info("scan inbox: %s was already stored as %s", path.name, done.document_ids)
+            return list(done.document_ids)
     parts, plan, split_error = _split(path, kind, data, cfg)
     record = resiscan.new_batch(
         scanner=folder.scanner, operator=folder.operator, source=f"{folder.path}/{path.name}",
@@ -215,15 +254,20 @@ def run_inbox(container: Container, cfg: OcrSettings | None = None,
     cfg = cfg or OcrSettings()
     report = InboxReport()
     for folder in folders if folders is not None else inbox_folders(container.settings.scan_path, cfg):
-        for path in _candidates(Path(folder.path), cfg.settle_seconds, report):
+        root = Path(folder.path)
+        _recover_stale_claims(root, STALE_CLAIM_SECONDS)
+        for found in _candidates(root, cfg.settle_seconds, report):
+            path = _claim(found)
+            if path is None:
+                continue
             try:
                 ids = ingest_file(container, folder, path, cfg)
             except (DmsError, OSError) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
-                log.warning("scan inbox: %s not stored: %s", path, reason)
-                report.failed[path.name] = reason
-                _move(path, FAILED, reason)
+                log.warning("scan inbox: %s not stored: %s", found, reason)
+                report.failed[found.name] = reason
+                _move(path, root, FAILED, reason)
                 continue
-            report.stored[path.name] = ids
-            _move(path, PROCESSED)
+            report.stored[found.name] = ids
+            _move(path, root, PROCESSED)
     return report

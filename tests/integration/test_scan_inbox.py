@@ -141,3 +141,26 @@ def test_files_still_being_written_wait(container: Any, settle: float) -> None:
     ts.save_png(_page(9), inbox / "frisch.png")
     report = run_inbox(container, OcrSettings(settle_seconds=settle))
     assert report.waiting == ["frisch.png"] and not report.stored
+
+
+def test_same_file_again_is_not_stored_twice_and_stale_claims_are_recovered(
+    container: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dms.ocr import inbox as inbox_mod
+
+    inbox = container.settings.scan_path
+    inbox.mkdir(parents=True, exist_ok=True)
+    src = ts.save_png(_page(11), inbox / "doppelt.png")
+    data = src.read_bytes()
+    (first,) = run_inbox(container, CFG).stored["doppelt.png"]
+    # a worker died after storing but before moving the file: it is back in .claimed/
+    (inbox / ".claimed").mkdir(exist_ok=True)
+    (inbox / ".claimed" / "doppelt.png").write_bytes(data)
+    monkeypatch.setattr(inbox_mod, "STALE_CLAIM_SECONDS", -1.0)
+    report = run_inbox(container, CFG)
+    assert report.stored["doppelt.png"] == [first]
+    assert not list((inbox / ".claimed").iterdir())
+    with container.uow(read_only=True) as uow:
+        from sqlalchemy import func, select
+
+        assert uow.session.execute(select(func.count()).select_from(Document)).scalar_one() == 1
