@@ -74,3 +74,17 @@ def refresh_batch(container: Container, record: resiscan.ScanBatchRecord) -> res
                 entry.status, entry.failure = "ok", None  # still processing: no archive hash yet
             entry.archive_sha256 = row.archive_sha256 if row and row.version_no == doc.current_version else None
     return record
+
+
+# ------------------------------------------------------------------------ disposal (retention)
+def archive_digests(session: Session, document_id: int) -> set[str]:
+    """Content-store digests of the document's archive copy, for disposal to delete with the originals."""
+    row = session.get(DocumentArchive, document_id)
+    return {row.archive_sha256} if row is not None and row.archive_sha256 else set()
+
+
+def forget_archive(session: Session, document_id: int) -> None:
+    """Drop the archive-copy record of a disposed document (its blob is deleted by the caller)."""
+    row = session.get(DocumentArchive, document_id)
+    if row is not None:
+        session.delete(row)

@@ -164,3 +164,19 @@ def test_same_file_again_is_not_stored_twice_and_stale_claims_are_recovered(
         from sqlalchemy import func, select
 
         assert uow.session.execute(select(func.count()).select_from(Document)).scalar_one() == 1
+
+
+def test_disposal_helpers_name_and_forget_the_archive_copy(container: Any) -> None:
+    from dms.ocr.service import archive_digests, forget_archive
+
+    inbox = container.settings.scan_path
+    inbox.mkdir(parents=True, exist_ok=True)
+    ts.save_png(_page(13), inbox / "weg.png")
+    (doc_id,) = run_inbox(container, CFG).stored["weg.png"]
+    with container.uow() as uow:
+        (digest,) = archive_digests(uow.session, doc_id)
+        assert container.store.exists(digest)
+        forget_archive(uow.session, doc_id)
+        uow.commit()
+    with container.uow(read_only=True) as uow:
+        assert archive_digests(uow.session, doc_id) == set()
