@@ -21,7 +21,7 @@ from dms.invoices.errors import DecisionConflict, DecisionRefused
 from dms.invoices.intake import STATUS_HELD, STATUS_IN_APPROVAL, local_today
 from dms.invoices.tables import Invoice, InvoiceDecision
 from einvoice.domain import approval
-from einvoice.domain.terms import urgency_key
+from einvoice.domain.terms import payee_name_check, urgency_key
 
 READ_ALL = frozenset({"admin", "finance", "auditor", "records_manager"})
 STATUS_APPROVED = "approved"
@@ -425,6 +425,7 @@ def invoice_view(session: Session, inv: Invoice) -> dict[str, Any]:
         "skonto_amount": _s(inv.skonto_amount),
         "skonto_terms": inv.skonto_terms,
         "iban": inv.iban,
+        "payee_check": payee_name_check(supplier.name if supplier else None, inv.seller_name),
         "leitweg_id": inv.leitweg_id,
         "order_reference": inv.order_reference,
         "department": inv.department,

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from difflib import SequenceMatcher
 from typing import Literal
 
 from schwifty import BIC, IBAN
@@ -415,3 +416,33 @@ def late_payment_cost(
         return LatePayment(0, Decimal("0.00"), Decimal("0.00"))
     rate = (base_rate_percent + LATE_INTEREST_POINTS) / Decimal(100)
     return LatePayment(days, money(amount * rate * days / Decimal(365)), LATE_FEE_FLAT)
+
+
+# ------------------------------------------------------------------------------------ payee name check
+
+_LEGAL_FORMS = re.compile(
+    r"\b(gmbh\s*&\s*co\.?\s*kg|gmbh|mbh|ag|kg|ohg|ug|e\.?\s*k\.?|e\.?\s*v\.?|gbr|ltd|inc|se|co)\b\.?",
+    re.IGNORECASE,
+)
+
+PayeeMatch = Literal["match", "close_match", "no_match", "unknown"]
+
+
+def _name_key(name: str) -> str:
+    text = _LEGAL_FORMS.sub(" ", name.casefold().replace("ß", "ss"))
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def payee_name_check(expected: str | None, given: str | None) -> PayeeMatch:
+    """Compare the payee name of the supplier record with the name on the invoice, like Verification of
+    Payee does at the bank (legal forms, case and punctuation ignored). Shown to finance before release."""
+    if not expected or not given:
+        return "unknown"
+    a, b = _name_key(expected), _name_key(given)
+    if not a or not b:
+        return "unknown"
+    if a == b:
+        return "match"
+    if a in b or b in a or SequenceMatcher(None, a, b).ratio() >= 0.85:
+        return "close_match"
+    return "no_match"

@@ -137,6 +137,7 @@ def test_valid_invoice_enters_approval_with_deadlines(world: World) -> None:
     assert view["due_date"] == (today + timedelta(days=30)).isoformat()  # no BT-9, no net term: § 286 BGB
     assert view["open_step"] == "factual"
     assert view["steps"] == []
+    assert view["payee_check"] == "no_match"  # "[Seller name]" in the KoSIT sample vs "Lieferant GmbH"
 
 
 def test_invalid_invoice_is_recorded_as_rejected_with_report(world: World) -> None:

@@ -22,6 +22,7 @@ from einvoice.domain.terms import (
     parse_leitweg_id,
     parse_skonto,
     payable_amount,
+    payee_name_check,
     skonto_offer,
     urgency_key,
 )
@@ -352,3 +353,20 @@ def test_late_payment_cost(amount, due, paid, base, days, interest, fee) -> None
     cost = late_payment_cost(amount, due, paid, base)
     assert (cost.days_late, cost.interest, cost.flat_fee) == (days, interest, fee)
     assert cost.total == interest + fee
+
+
+@pytest.mark.parametrize(
+    ("expected", "given", "result"),
+    [
+        ("Müller Bau GmbH", "MÜLLER BAU GMBH", "match"),
+        ("Müller Bau GmbH", "Müller Bau", "match"),  # legal form ignored
+        ("Straßenbau Schmidt GmbH & Co. KG", "Strassenbau Schmidt", "match"),
+        ("Müller Bau GmbH", "Müller Bau und Söhne GmbH", "close_match"),
+        ("Müller Bau GmbH", "Mueller Bau GmbH", "close_match"),
+        ("Müller Bau GmbH", "Zahlungsdienst XY Ltd", "no_match"),
+        (None, "Müller", "unknown"),
+        ("GmbH", "AG", "unknown"),
+    ],
+)
+def test_payee_name_check(expected, given, result) -> None:
+    assert payee_name_check(expected, given) == result
