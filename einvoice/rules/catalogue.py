@@ -665,6 +665,17 @@ def _build_more() -> None:
 
 _build_more()
 
+
+def _build_ubl_cr() -> None:
+    from einvoice.rules.ubl_cr import RULES_UBL_CR, message  # noqa: PLC0415 - table module, no cycle at import
+
+    for rid in RULES_UBL_CR:
+        if rid not in RULES:
+            _add(rid, "warning", message(int(rid[-3:])), origin="EN16931-UBL")
+
+
+_build_ubl_cr()
+
 # --- severity overrides of the KoSIT XRechnung scenarios (customLevel) ---------------------------------
 _XR_COMMON = {"BR-CL-23": "warning", "BR-CL-21": "warning"}
 _XR_CII = {

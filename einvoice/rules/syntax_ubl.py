@@ -13,6 +13,7 @@ from lxml import etree
 
 from einvoice.domain.codes import ISO_4217, UNTDID_1153
 from einvoice.rules.base import Ctx
+from einvoice.rules.ubl_cr import check_ubl_cr
 from einvoice.syntax.namespaces import CAC, CBC
 
 __all__ = ["check_ubl"]
@@ -288,6 +289,7 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
             sub_lines = True
     if sub_lines:
         fail("UBL-CR-646", "BG-25")
+    check_ubl_cr(ctx, root)
     if ctx.is_extension:
         for pp in root.findall(_p("cac:PrepaidPayment")):
             amount = pp.find(_p("cbc:PaidAmount"))

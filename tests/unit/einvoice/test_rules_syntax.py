@@ -87,3 +87,24 @@ def test_ubl_tree_rule(rule: str, mutate: Callable[[bytes], bytes]) -> None:
 @pytest.mark.parametrize(("rule", "mutate"), CII_CASES, ids=[c[0] for c in CII_CASES])
 def test_cii_tree_rule(rule: str, mutate: Callable[[bytes], bytes]) -> None:
     assert rule in _errors(mutate(CII[0].read_bytes()), "x.xml")
+
+
+@pytest.mark.parametrize(
+    ("rule", "mutate"),
+    [
+        (
+            "UBL-CR-005",
+            _once(
+                rb"(<cbc:ID>[^<]*</cbc:ID>)", rb"\1<cbc:UUID>0f8fad5b-d9cb-469f-a165-70867728950e</cbc:UUID>"
+            ),
+        ),
+        ("UBL-CR-563", _once(rb"(<cac:Item>)", rb"\1<cbc:PackQuantity unitCode='C62'>1</cbc:PackQuantity>")),
+        ("UBL-CR-679", _once(rb"(<cac:ClassifiedTaxCategory>\s*<cbc:ID)", rb"\1 schemeID='UNCL5305'")),
+    ],
+    ids=["UBL-CR-005", "UBL-CR-563", "UBL-CR-679"],
+)
+def test_ubl_cr_rules_are_warnings(rule: str, mutate: Callable[[bytes], bytes]) -> None:
+    report = validate(mutate(UBL[0].read_bytes()), "x.xml")
+    finding = next(f for f in report.findings if f.rule == rule)
+    assert finding.severity == "warning" and "should not include" in finding.message
+    assert report.valid
