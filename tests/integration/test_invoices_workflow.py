@@ -6,9 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+import sqlite3
 import threading
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -53,10 +56,21 @@ def invoice_xml(
     return text.encode("utf-8")
 
 
+@pytest.fixture(scope="module")
+def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per module; every test gets its own copy (much faster than migrating)."""
+    path = tmp_path_factory.mktemp("invoices-template") / "aktenwerk.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    with sqlite3.connect(path) as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
 @pytest.fixture
-def container(tmp_path):
+def container(tmp_path, migrated_db: Path):
     settings = Settings(data_dir=tmp_path / "data")
-    upgrade(settings.db_url)
+    settings.data_path.mkdir(parents=True)
+    shutil.copyfile(migrated_db, settings.data_path / "aktenwerk.sqlite3")
     c = build_container(settings, dispatcher=RecordingDispatcher())
     c.invoice_settings = InvoiceSettings(
         debtor_name="Stadt Musterstadt Stadtkasse",  # type: ignore[attr-defined]
