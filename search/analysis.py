@@ -202,30 +202,34 @@ def default_analyzer() -> GermanAnalyzer:
 def _split_cached(
     word: str, parts: frozenset[str], part_stems: frozenset[str], stem
 ) -> tuple[str, ...] | None:  # type: ignore[no-untyped-def]
+    """Fewest-parts segmentation, searched forward: only positions reachable through dictionary parts
+    (and linking morphemes) are extended, and the tail is stemmed at most once per reachable position."""
     n = len(word)
-    # best[i] = fewest-parts segmentation of word[i:] (None if impossible)
-    best: list[tuple[str, ...] | None] = [None] * (n + 1)
-    best[n] = ()
-    for i in range(n - MIN_PART, -1, -1):
-        candidate: tuple[str, ...] | None = None
-        for j in range(n, i + MIN_PART - 1, -1):
+    reach: dict[int, tuple[str, ...]] = {0: ()}
+    best: tuple[str, ...] | None = None
+    for i in range(n):
+        prefix = reach.get(i)
+        if prefix is None:
+            continue
+        if best is not None and len(prefix) + 1 >= len(best):
+            continue
+        tail = word[i:]
+        if (
+            len(tail) >= MIN_PART
+            and prefix
+            and (tail in parts or (len(tail) > MIN_PART and stem(tail) in part_stems))
+        ):
+            best = (*prefix, tail)
+            continue
+        for j in range(i + MIN_PART, n - MIN_PART + 1):
             piece = word[i:j]
-            if j == n:
-                ok = piece in parts or (len(piece) >= MIN_PART + 1 and stem(piece) in part_stems)
-                tails: list[tuple[str, ...] | None] = [()] if ok else []
-            else:
-                if piece not in parts:
-                    continue
-                tails = []
-                for link in _LINKS:
-                    k = j + len(link)
-                    if k <= n and word.startswith(link, j) and best[k] is not None and k < n:
-                        tails.append(best[k])
-            for tail in tails:
-                if tail is None:
-                    continue
-                seg = (piece, *tail)
-                if candidate is None or len(seg) < len(candidate):
-                    candidate = seg
-        best[i] = candidate
-    return best[0]
+            if piece not in parts:
+                continue
+            for link in _LINKS:
+                k = j + len(link)
+                if k <= n - MIN_PART and word.startswith(link, j):
+                    seg = (*prefix, piece)
+                    known = reach.get(k)
+                    if known is None or len(seg) < len(known):
+                        reach[k] = seg
+    return best

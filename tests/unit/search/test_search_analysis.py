@@ -93,3 +93,18 @@ def test_prefixes(an: GermanAnalyzer) -> None:
 def test_very_long_tokens_are_truncated(an: GermanAnalyzer) -> None:
     stem = an.stem("x" * 5000)
     assert stem is not None and len(stem) <= 64
+
+
+def test_c_stemmer_agrees_with_the_reference_algorithm(an: GermanAnalyzer) -> None:
+    """PyStemmer (C, fast) and snowballstemmer's pure-Python German stemmer must stem identically,
+    otherwise an index built on one machine would not match queries analysed on another."""
+    from snowballstemmer.german_stemmer import GermanStemmer
+
+    from search.synthetic import generate
+
+    reference = GermanStemmer()
+    words = {fold(t) for d in generate(150, seed=3) for t in tokenize(f"{d.title} {d.content}")}
+    words |= {fold(w) for w in ["Müller", "Anträge", "Straßen", "Häuser", "aktuelle", "Quellen", "Gebühren"]}
+    for word in sorted(words):
+        if not word.isdigit():
+            assert an._stem(word) == reference.stemWord(word), word
