@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import os
 import re
 import time
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from sqlmodel import Session
 from dms import audit
 from dms.auth import service as auth
 from dms.bootstrap import Container
-from dms.db.tables import Document, User
+from dms.db.tables import Document, DocumentMetadataVersion, User
 from dms.domain.principal import Principal
 from dms.errors import DmsError, ValidationFailed
 from dms.paperless import labels
@@ -35,6 +36,7 @@ from dms.paperless.tables import PaperlessArchive, PaperlessImport, PaperlessNot
 from dms.pipeline.detect import detect
 from dms.services import access
 from dms.services import documents as svc
+from dms.storage.local import LocalBlobStore
 
 _USERNAME_BAD = re.compile(r"\s+")
 ProgressFn = Callable[[int, int], None]
@@ -163,6 +165,7 @@ class PaperlessImporter:
         self.page_size = page_size
         self.concurrency = max(1, concurrency)
         self.batch_size = max(1, batch_size)
+        self._unsynced = False
         self.create_users = create_users
         self.on_progress = on_progress
         self.report = ImportReport(source=source_key(url))
@@ -248,7 +251,7 @@ class PaperlessImporter:
         s = uow.session
         doc = f.doc
         expected_sha = hashlib.sha256(f.original).hexdigest()
-        blob = self.container.store.put(f.original)
+        blob = self._put(f.original)
         if blob.sha256 != expected_sha:
             raise ChecksumMismatch(f"store recorded SHA-256 {blob.sha256}, bytes have {expected_sha}")
         created = doc.created_date or (doc.created.date() if doc.created else None)
@@ -266,10 +269,14 @@ class PaperlessImporter:
             row.uploader_id = self.maps.users[doc.owner]
         access.refresh_acl(s, row)
         if doc.archive_serial_number is not None:
-            svc.update_metadata(s, self.actor, new.id, {"asn": str(doc.archive_serial_number)})
+            # the ASN belongs to the imported initial state (metadata version 1), it is not a later change
+            row.asn = str(doc.archive_serial_number)
+            first = s.execute(select(DocumentMetadataVersion).where(
+                DocumentMetadataVersion.document_id == new.id, DocumentMetadataVersion.metadata_version == 1)).scalar_one()
+            first.data = {**first.data, "asn": row.asn}
         self._grant(s, new.id, doc)
         if f.archive is not None:
-            ablob = self.container.store.put(f.archive)
+            ablob = self._put(f.archive)
             s.add(PaperlessArchive(document_id=new.id, sha256=ablob.sha256, size=ablob.size,
                                    filename=svc.sanitise_filename(f.archive_name or f"{new.id}.pdf")))
         for n in f.notes:
@@ -278,13 +285,28 @@ class PaperlessImporter:
         s.add(PaperlessImport(source=self.report.source, kind="document", paperless_id=int(doc.id),
                               aktenwerk_id=new.id, sha256=blob.sha256, md5=f.md5))
         audit.record(s, self.actor, "paperless.import", "document", new.id,
-                     {"source": self.report.source, "paperless_id": int(doc.id), "sha256": blob.sha256, "md5": f.md5})
+                     {"source": self.report.source, "paperless_id": int(doc.id), "sha256": blob.sha256, "md5": f.md5,
+                      "asn": row.asn, "owner": row.uploader_id})
         return new.id
+
+    def _put(self, data: bytes) -> Any:
+        """Store bytes; on the local store the fsync is done once per batch (``_flush``) before commit."""
+        if isinstance(self.container.store, LocalBlobStore):
+            self._unsynced = True
+            return self.container.store.put(data, durable=False)
+        return self.container.store.put(data)
+
+    def _flush(self) -> None:
+        """Make the batch's blobs durable before the rows that reference them are committed."""
+        if self._unsynced:
+            os.sync()
+            self._unsynced = False
 
     def _store_one(self, f: _Fetched) -> Failure | None:
         try:
             with self.container.uow() as uow:
                 self._write(uow, f)
+                self._flush()
                 uow.commit()
         except DmsError as exc:
             return Failure(int(f.doc.id), f.doc.title or "", str(exc))
@@ -297,6 +319,7 @@ class PaperlessImporter:
             with self.container.uow() as uow:
                 for f in items:
                     self._write(uow, f)
+                self._flush()
                 uow.commit()
         except DmsError:
             ok: list[_Fetched] = []
