@@ -17,8 +17,6 @@ from dms.invoices import archive, intake, payments, workflow
 from dms.invoices.errors import DecisionConflict, DecisionRefused
 from dms.invoices.settings import InvoiceSettings, get_invoice_settings
 from dms.invoices.tables import Invoice, PaymentRun
-from einvoice.errors import EinvoiceError
-from einvoice.services import parse
 
 FILE_TRAIL_TASK = "invoices.file_trail"
 log = logging.getLogger(__name__)
@@ -48,7 +46,7 @@ def submit(
     )
     if result.created:
         inv = result.invoice
-        xml = _xml_of(data, filename) if inv.valid else None
+        xml = result.xml if inv.valid else None
         inv.archive = archive.file_invoice(
             uow.session,
             container.store,
@@ -64,13 +62,6 @@ def submit(
         uow.session.flush()
     uow.commit()
     return result
-
-
-def _xml_of(data: bytes, filename: str | None) -> bytes | None:
-    try:
-        return bytes(parse(data, filename).xml)
-    except EinvoiceError:
-        return None
 
 
 def decide(

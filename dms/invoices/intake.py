@@ -55,6 +55,7 @@ class IntakeResult:
     invoice: Invoice
     report: dict[str, Any]
     created: bool  # False when an Idempotency-Key replay returned the earlier invoice
+    xml: bytes | None = None  # the invoice XML as received (for PDFs: the embedded file), when readable
 
     @property
     def rejected(self) -> bool:
@@ -213,7 +214,8 @@ def submit_invoice(
             "alerts": [a["code"] for a in alerts],
         },
     )
-    return IntakeResult(row, report_dict, created=True)
+    xml = bytes(parsed.xml) if parsed is not None and parsed.xml else None
+    return IntakeResult(row, report_dict, created=True, xml=xml)
 
 
 def _accept(

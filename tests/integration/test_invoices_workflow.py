@@ -573,3 +573,20 @@ def test_invoice_without_transfer_iban_is_flagged_and_left_out_of_runs(world: Wo
     with world.c.uow() as uow:
         run = facade.create_payment_run(world.c, uow, world.fin_a)
     assert run.status == "empty"
+
+
+def test_zugferd_pdf_is_archived_as_pdf_plus_extracted_xml(world: World) -> None:
+    pdf = CORPUS_DIR / "zugferd-pdf" / "ferd-zugferd-2.4" / "XRECHNUNG_Einfach_fx.pdf"
+    with world.c.uow() as uow:
+        suppliers.add_known_iban(uow.session, None, world.supplier_id, OTHER_IBAN)
+        uow.commit()
+    result = world.submit(pdf.read_bytes())
+    assert result.invoice.status == "in_approval", result.invoice.held_reason
+    archive = result.invoice.archive
+    assert archive["xml"] != archive["original"]
+    with world.c.uow(read_only=True) as uow:
+        original = uow.session.get(Document, archive["original"])
+        xml = uow.session.get(Document, archive["xml"])
+        assert original.mime_type == "application/pdf"
+        assert world.c.store.get(original.sha256) == pdf.read_bytes()
+        assert b"CrossIndustryInvoice" in world.c.store.get(xml.sha256)
