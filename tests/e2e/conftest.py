@@ -8,6 +8,7 @@ screenshots to ``tests/e2e/screenshots/``.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -59,13 +60,24 @@ class UiClient:
         return self.http.post(path, data={**data, "csrf_token": token}, follow_redirects=False, **kw)
 
 
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty database file, copied for each test (migrating once per worker is faster)."""
+    settings = make_settings(tmp_path_factory.mktemp("template") / "data")
+    prepare_database(settings)
+    return settings.data_path / "aktenwerk.sqlite3"
+
+
 @pytest.fixture
-def ui_env(tmp_path: Path) -> Iterator[dict[str, Any]]:
+def ui_env(tmp_path: Path, migrated_db: Path) -> Iterator[dict[str, Any]]:
     """Settings + prepared database + the real ``create_app`` (with its container) in a temp dir."""
     from fastapi.testclient import TestClient
 
     settings = make_settings(tmp_path / "data")
-    prepare_database(settings)
+    for suffix in ("", "-wal", "-shm"):
+        source = migrated_db.with_name(migrated_db.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, settings.data_path / source.name)
     app = build_app(settings)
     with TestClient(app, base_url="http://testserver") as client:
         yield {"settings": settings, "app": app, "client": client}
