@@ -115,7 +115,7 @@ def verify_chain(conn: Connection, batch: int = 20000) -> VerifyResult:
     """Stream every row, recompute the chain; report the first broken row (by id)."""
     prev = GENESIS
     n = 0
-    expected_id = None
+    expected_id: int | None = 1  # ids are dense from 1 (see record()): a deleted first row is named too
     for part in _stream(conn, batch):
         for rid, at, actor_id, actor, action, otype, oid, det, prev_hash, rhash in part:
             if expected_id is not None and rid != expected_id:

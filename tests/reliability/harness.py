@@ -38,8 +38,8 @@ def app_env(settings: Any, **extra: Any) -> dict[str, str]:
 class LiveApi:
     """``uvicorn dms.web.app:create_app --factory`` in its own process group."""
 
-    def __init__(self, settings: Any, log_dir: Path, **env: Any) -> None:
-        self.settings, self.log_dir, self.env = settings, log_dir, env
+    def __init__(self, settings: Any, log_dir: Path, *, processes: int = 1, **env: Any) -> None:
+        self.settings, self.log_dir, self.env, self.processes = settings, log_dir, env, processes
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -50,7 +50,7 @@ class LiveApi:
         log = (self.log_dir / f"api-{self.port}-{self.starts}.log").open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "dms.web.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "warning", "--no-access-log"],
+             "--port", str(self.port), "--log-level", "warning", "--no-access-log", "--workers", str(self.processes)],
             cwd=ROOT, env=app_env(self.settings, **self.env), stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
