@@ -19,7 +19,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms import audit
 from dms.bootstrap import Container
@@ -159,7 +159,7 @@ def list_documents(request: Request, principal: Annotated[Principal, require_pl(
     total = len(rows)
     chunk = rows[(page - 1) * page_size: page * page_size]
     docs = {d.id: d for d in session.execute(
-        select(Document).where(Document.id.in_([r.id for r in chunk]))).scalars()}  # type: ignore[union-attr]
+        select(Document).where(col(Document.id).in_([r.id for r in chunk]))).scalars()}
     ordered = [docs[r.id] for r in chunk if r.id in docs]
     ctx = load_context(session, ordered, with_perms=full_perms)
     results = []
@@ -176,7 +176,7 @@ def list_documents(request: Request, principal: Annotated[Principal, require_pl(
 
 @router.get("/documents/next_asn/")
 def next_asn(principal: Annotated[Principal, require_pl(READ)], session: ReadSession) -> JSONResponse:
-    values = session.execute(select(Document.asn).where(Document.asn.is_not(None))).scalars()  # type: ignore[union-attr]
+    values = session.execute(select(col(Document.asn)).where(col(Document.asn).is_not(None))).scalars()
     top = max((int(v) for v in values if v and v.isdigit()), default=0)
     return _json(top + 1)
 
@@ -386,10 +386,10 @@ def metadata(document_id: int, principal: Annotated[Principal, require_pl(READ)]
 
 
 def _notes(session: Session, document_id: int) -> list[dict[str, Any]]:
-    rows = list(session.execute(select(PaperlessNote).where(PaperlessNote.document_id == document_id)
-                                .order_by(PaperlessNote.id.desc())).scalars())  # type: ignore[union-attr]
+    rows = list(session.execute(select(PaperlessNote).where(col(PaperlessNote.document_id) == document_id)
+                                .order_by(col(PaperlessNote.id).desc())).scalars())
     uids = {n.user_id for n in rows if n.user_id}
-    users = {int(u.id or 0): u for u in session.execute(select(User).where(User.id.in_(uids))).scalars()} if uids else {}  # type: ignore[union-attr]
+    users = {int(u.id or 0): u for u in session.execute(select(User).where(col(User.id).in_(uids))).scalars()} if uids else {}
     return [note_json(n, users) for n in rows]
 
 
@@ -453,14 +453,14 @@ def _task_json(t: PaperlessTask, doc: Document | None) -> dict[str, Any]:
 @router.get("/tasks/")
 def tasks(principal: Annotated[Principal, require_pl(UPLOAD)], session: ReadSession,
           task_id: str | None = None) -> JSONResponse:
-    q = select(PaperlessTask).order_by(PaperlessTask.id.desc())  # type: ignore[union-attr]
+    q = select(PaperlessTask).order_by(col(PaperlessTask.id).desc())
     if task_id is not None:
-        q = q.where(PaperlessTask.task_id == task_id)
+        q = q.where(col(PaperlessTask.task_id) == task_id)
     if principal.role != "admin":
-        q = q.where(PaperlessTask.owner_id == principal.user_id)
+        q = q.where(col(PaperlessTask.owner_id) == principal.user_id)
     rows = list(session.execute(q.limit(500)).scalars())
     docs = {d.id: d for d in session.execute(select(Document).where(
-        Document.id.in_([t.document_id for t in rows if t.document_id]))).scalars()}  # type: ignore[union-attr]
+        col(Document.id).in_([t.document_id for t in rows if t.document_id]))).scalars()}
     return _json([_task_json(t, docs.get(t.document_id)) for t in rows])
 
 
@@ -600,7 +600,7 @@ def _user_json(u: User, group_ids: list[int]) -> dict[str, Any]:
 def list_users(request: Request, principal: Annotated[Principal, require_pl("users:read")], uow: Uow,
                page: Page = 1, page_size: PageSize = 100) -> JSONResponse:
     session = uow.session
-    users = list(session.execute(select(User).order_by(User.id)).scalars())
+    users = list(session.execute(select(User).order_by(col(User.id))).scalars())
     memberships: dict[int, list[str]] = {}
     for ug in session.execute(select(UserGroup)).scalars():
         memberships.setdefault(ug.user_id, []).append(ug.group_name)
@@ -615,7 +615,7 @@ def list_users(request: Request, principal: Annotated[Principal, require_pl("use
 def list_groups(request: Request, principal: Annotated[Principal, require_pl("users:read")], uow: Uow,
                 page: Page = 1, page_size: PageSize = 100) -> JSONResponse:
     session = uow.session
-    names = set(session.execute(select(func.distinct(UserGroup.group_name))).scalars())
+    names = set(session.execute(select(func.distinct(col(UserGroup.group_name)))).scalars())
     labels.ids_for(session, "group", names)
     rows = [r for r in labels.list_labels(session, "group") if r.name in names]
     chunk = rows[(page - 1) * page_size: page * page_size]

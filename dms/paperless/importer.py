@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms import audit
 from dms.auth import service as auth
@@ -174,8 +174,8 @@ class PaperlessImporter:
     # ------------------------------------------------------------------ set-up
     def _done_ids(self) -> set[int]:
         with self.container.uow(read_only=True) as uow:
-            return set(uow.session.execute(select(PaperlessImport.paperless_id).where(
-                PaperlessImport.source == self.report.source, PaperlessImport.kind == "document")).scalars())
+            return set(uow.session.execute(select(col(PaperlessImport.paperless_id)).where(
+                col(PaperlessImport.source) == self.report.source, col(PaperlessImport.kind) == "document")).scalars())
 
     def _register_labels(self) -> None:
         m = self.maps
@@ -272,7 +272,7 @@ class PaperlessImporter:
             # the ASN belongs to the imported initial state (metadata version 1), it is not a later change
             row.asn = str(doc.archive_serial_number)
             first = s.execute(select(DocumentMetadataVersion).where(
-                DocumentMetadataVersion.document_id == new.id, DocumentMetadataVersion.metadata_version == 1)).scalar_one()
+                col(DocumentMetadataVersion.document_id) == new.id, col(DocumentMetadataVersion.metadata_version) == 1)).scalar_one()
             first.data = {**first.data, "asn": row.asn}
         self._grant(s, new.id, doc)
         if f.archive is not None:

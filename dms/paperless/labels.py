@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms.db.tables import Document, DocumentType, UserGroup
 from dms.errors import NotFound, ValidationFailed
@@ -33,8 +33,8 @@ def ids_for(session: Session, kind: str, names: Iterable[str]) -> dict[str, int]
     found = {
         r.name: int(r.id)
         for r in session.execute(
-            select(PaperlessLabel.id, PaperlessLabel.name).where(
-                PaperlessLabel.kind == kind, PaperlessLabel.name.in_(wanted)  # type: ignore[attr-defined]
+            select(col(PaperlessLabel.id), col(PaperlessLabel.name)).where(
+                col(PaperlessLabel.kind) == kind, col(PaperlessLabel.name).in_(wanted)
             )
         )
     }
@@ -60,8 +60,8 @@ def names_for(session: Session, kind: str, ids: Iterable[int]) -> dict[int, str]
     if not want:
         return {}
     rows = session.execute(
-        select(PaperlessLabel.id, PaperlessLabel.name).where(
-            PaperlessLabel.kind == kind, PaperlessLabel.id.in_(want)  # type: ignore[union-attr]
+        select(col(PaperlessLabel.id), col(PaperlessLabel.name)).where(
+            col(PaperlessLabel.kind) == kind, col(PaperlessLabel.id).in_(want)
         )
     ).all()
     out = {int(r.id): r.name for r in rows}
@@ -107,8 +107,8 @@ def sync(session: Session) -> None:
     types: set[str] = set()
     fields: set[str] = set()
     rows = session.execute(
-        select(Document.tags, Document.correspondent, Document.document_type, Document.custom_fields).where(
-            Document.deleted.is_(False)  # type: ignore[attr-defined]
+        select(col(Document.tags), col(Document.correspondent), col(Document.document_type), col(Document.custom_fields)).where(
+            col(Document.deleted).is_(False)
         )
     )
     for r in rows:
@@ -118,8 +118,8 @@ def sync(session: Session) -> None:
         if r.document_type:
             types.add(r.document_type)
         fields.update((r.custom_fields or {}).keys())
-    types.update(session.execute(select(DocumentType.name)).scalars())
-    groups = set(session.execute(select(func.distinct(UserGroup.group_name))).scalars())
+    types.update(session.execute(select(col(DocumentType.name))).scalars())
+    groups = set(session.execute(select(func.distinct(col(UserGroup.group_name)))).scalars())
     for kind, names in (("tag", tags), ("correspondent", corr), ("document_type", types),
                         ("custom_field", fields), ("group", groups)):
         ids_for(session, kind, names)
@@ -128,5 +128,5 @@ def sync(session: Session) -> None:
 def list_labels(session: Session, kind: str) -> list[PaperlessLabel]:
     _check_kind(kind)
     return list(session.execute(
-        select(PaperlessLabel).where(PaperlessLabel.kind == kind).order_by(func.lower(PaperlessLabel.name))
+        select(PaperlessLabel).where(col(PaperlessLabel.kind) == kind).order_by(func.lower(col(PaperlessLabel.name)))
     ).scalars())

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms.db.tables import AccessGrant, Document, DocumentText, User
 from dms.domain.principal import Principal
@@ -83,16 +83,16 @@ def load_context(session: Session, docs: Sequence[Document], *, with_content: bo
         return ctx
     if with_content:
         ctx.texts = {int(r.document_id): r.content for r in session.execute(
-            select(DocumentText.document_id, DocumentText.content).where(DocumentText.document_id.in_(ids))  # type: ignore[attr-defined]
+            select(col(DocumentText.document_id), col(DocumentText.content)).where(col(DocumentText.document_id).in_(ids))
         )}
-    for n in session.execute(select(PaperlessNote).where(PaperlessNote.document_id.in_(ids))  # type: ignore[attr-defined]
-                             .order_by(PaperlessNote.id)).scalars():
+    for n in session.execute(select(PaperlessNote).where(col(PaperlessNote.document_id).in_(ids))
+                             .order_by(col(PaperlessNote.id))).scalars():
         ctx.notes.setdefault(n.document_id, []).append(n)
     ctx.archives = {a.document_id: a for a in session.execute(
-        select(PaperlessArchive).where(PaperlessArchive.document_id.in_(ids))).scalars()}  # type: ignore[attr-defined]
+        select(PaperlessArchive).where(col(PaperlessArchive.document_id).in_(ids))).scalars()}
     if with_perms:
         for g in session.execute(select(AccessGrant).where(
-                AccessGrant.object_type == "document", AccessGrant.object_id.in_(ids))).scalars():  # type: ignore[attr-defined]
+                col(AccessGrant.object_type) == "document", col(AccessGrant.object_id).in_(ids))).scalars():
             ctx.grants.setdefault(g.object_id, []).append(g.grantee)
         ctx.group_ids = labels.ids_for(session, "group", {
             g.partition(":")[2] for gs in ctx.grants.values() for g in gs if g.startswith("group:")})

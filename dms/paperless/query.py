@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms.db.tables import Document, DocumentText
 from dms.domain.principal import Principal
@@ -51,10 +51,10 @@ NON_FILTERS = {"page", "page_size", "ordering", "query", "full_perms", "fields",
 
 def visible_rows(session: Session, principal: Principal) -> list[Row]:
     """Every live document the principal may read (the Principal's own ACL rule decides)."""
-    q = select(Document.id, Document.title, Document.tags, Document.correspondent, Document.document_type,
-               Document.document_date, Document.received_at, Document.updated_at, Document.asn,
-               Document.uploader_id, Document.custom_fields, Document.acl_tokens).where(
-        Document.deleted.is_(False))  # type: ignore[attr-defined]
+    q = select(col(Document.id), col(Document.title), col(Document.tags), col(Document.correspondent), col(Document.document_type),
+               col(Document.document_date), col(Document.received_at), col(Document.updated_at), col(Document.asn),
+               col(Document.uploader_id), col(Document.custom_fields), col(Document.acl_tokens)).where(
+        col(Document.deleted).is_(False))
     out = []
     for r in session.execute(q):
         if not principal.can_read_acl(t for t in r.acl_tokens.split(" ") if t):
@@ -133,66 +133,69 @@ def _date_filter(attr: str, op: str, raw: str, name: str) -> Predicate:
 
 
 def _content_ids(session: Session, needle: str) -> set[int]:
-    return set(session.execute(select(DocumentText.document_id).where(
-        DocumentText.content.ilike(f"%{needle}%"))).scalars())  # type: ignore[attr-defined]
+    return set(session.execute(select(col(DocumentText.document_id)).where(
+        col(DocumentText.content).ilike(f"%{needle}%"))).scalars())
+
+
+_TITLE_OPS: dict[str, Callable[[str, str], bool]] = {
+    "icontains": lambda t, n: n in t,
+    "istartswith": lambda t, n: t.startswith(n),
+    "iendswith": lambda t, n: t.endswith(n),
+    "iexact": lambda t, n: t == n,
+}
+
+
+def _filter(session: Session, name: str, raw: str) -> Predicate:
+    """One predicate per query parameter (closures return at once: no late binding)."""
+    field, _, op = name.partition("__")
+    if field == "title" and op in _TITLE_OPS:
+        check, needle = _TITLE_OPS[op], raw.lower()
+        return lambda r: check(r.title.lower(), needle)
+    if name in {"content__icontains", "title_content"}:
+        ids, needle = _content_ids(session, raw), raw.lower()
+        if name == "title_content":
+            return lambda r: r.id in ids or needle in r.title.lower()
+        return lambda r: r.id in ids
+    if field in {"correspondent", "document_type"}:
+        return _label_filter(session, field, op, raw, name)
+    if field == "tags":
+        return _tag_filter(session, op, raw, name)
+    if name == "is_tagged":
+        tagged = _bool(raw)
+        return lambda r: bool(r.tags) == tagged
+    if field in {"created", "added", "modified"} and op.startswith("date__"):
+        return _date_filter(field, op[6:], raw, name)
+    if field in {"created", "added", "modified"} and op in _CMP:
+        return _date_filter(field, op, raw, name)
+    if name in {"id", "id__in"}:
+        id_set = set(_ints(raw, name))
+        return lambda r: r.id in id_set
+    if name == "archive_serial_number":
+        numbers = _ints(raw, name)
+        wanted = numbers[0] if numbers else None
+        return lambda r: r.asn == wanted
+    if name == "archive_serial_number__isnull":
+        null = _bool(raw)
+        return lambda r: (r.asn is None) == null
+    if field == "archive_serial_number" and op in _CMP:
+        cmp, numbers = _CMP[op], _ints(raw, name)
+        if not numbers:
+            raise ValidationFailed(f"{name} needs a number")
+        return lambda r: r.asn is not None and cmp(r.asn, numbers[0])
+    if name in {"owner__id", "owner__id__in"}:
+        owners = set(_ints(raw, name))
+        return lambda r: r.owner in owners
+    if name in {"custom_fields__id__all", "custom_fields__id__in"}:
+        fnames = set(labels.names_for(session, "custom_field", _ints(raw, name)).values())
+        if name.endswith("__all"):
+            return lambda r: fnames.issubset(r.custom_fields)
+        return lambda r: not fnames.isdisjoint(r.custom_fields)
+    raise ValidationFailed(f"unsupported filter parameter {name!r}")
 
 
 def build_filters(session: Session, params: Mapping[str, str]) -> list[Predicate]:
     """Predicates for the query parameters; unknown filters are refused (no silent no-op)."""
-    preds: list[Predicate] = []
-    for name, raw in params.items():
-        if name in NON_FILTERS:
-            continue
-        field, _, op = name.partition("__")
-        if name in {"title__icontains", "title__istartswith", "title__iendswith", "title__iexact"}:
-            needle = raw.lower()
-            check = {"icontains": lambda t, n=needle: n in t, "istartswith": lambda t, n=needle: t.startswith(n),
-                     "iendswith": lambda t, n=needle: t.endswith(n), "iexact": lambda t, n=needle: t == n}[op]
-            preds.append(lambda r, c=check: c(r.title.lower()))
-        elif name in {"content__icontains", "title_content"}:
-            ids = _content_ids(session, raw)
-            needle = raw.lower()
-            if name == "title_content":
-                preds.append(lambda r, i=ids, n=needle: r.id in i or n in r.title.lower())
-            else:
-                preds.append(lambda r, i=ids: r.id in i)
-        elif field in {"correspondent", "document_type"}:
-            preds.append(_label_filter(session, field, op, raw, name))
-        elif field == "tags":
-            preds.append(_tag_filter(session, op, raw, name))
-        elif name == "is_tagged":
-            want = _bool(raw)
-            preds.append(lambda r, w=want: bool(r.tags) == w)
-        elif field in {"created", "added", "modified"} and op.startswith("date__"):
-            preds.append(_date_filter(field, op[6:], raw, name))
-        elif field in {"created", "added", "modified"} and op in _CMP:
-            preds.append(_date_filter(field, op, raw, name))
-        elif name in {"id", "id__in"}:
-            ids_set = set(_ints(raw, name))
-            preds.append(lambda r, s=ids_set: r.id in s)
-        elif name == "archive_serial_number":
-            n = _ints(raw, name)
-            preds.append(lambda r, v=(n[0] if n else None): r.asn == v)
-        elif name == "archive_serial_number__isnull":
-            want = _bool(raw)
-            preds.append(lambda r, w=want: (r.asn is None) == w)
-        elif name in {"archive_serial_number__gt", "archive_serial_number__gte", "archive_serial_number__lt",
-                      "archive_serial_number__lte"}:
-            cmp = _CMP[name.rsplit("__", 1)[1]]
-            v = _ints(raw, name)[0]
-            preds.append(lambda r, c=cmp, v=v: r.asn is not None and c(r.asn, v))
-        elif name in {"owner__id", "owner__id__in"}:
-            owners = set(_ints(raw, name))
-            preds.append(lambda r, s=owners: r.owner in s)
-        elif name in {"custom_fields__id__all", "custom_fields__id__in"}:
-            fnames = set(labels.names_for(session, "custom_field", _ints(raw, name)).values())
-            if name.endswith("__all"):
-                preds.append(lambda r, f=fnames: f.issubset(r.custom_fields))
-            else:
-                preds.append(lambda r, f=fnames: not f.isdisjoint(r.custom_fields))
-        else:
-            raise ValidationFailed(f"unsupported filter parameter {name!r}")
-    return preds
+    return [_filter(session, name, raw) for name, raw in params.items() if name not in NON_FILTERS]
 
 
 def order(rows: list[Row], ordering: str | None) -> list[Row]:
