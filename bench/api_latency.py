@@ -56,15 +56,18 @@ def main() -> None:
                 lat.extend(mine)
 
         threads = [threading.Thread(target=worker) for _ in range(a.clients)]
+        cpu0 = stack.cpu_seconds()["group0"]
         t0 = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         wall = time.perf_counter() - t0
+        cpu = stack.cpu_seconds()["group0"] - cpu0
         q = statistics.quantiles(lat, n=100)
         print(f"clients={a.clients} requests={len(lat)} errors={errors[0]} req/s={len(lat) / wall:.0f} "
-              f"p50={q[49]:.1f}ms p95={q[94]:.1f}ms p99={q[98]:.1f}ms max={max(lat):.1f}ms")
+              f"p50={q[49]:.1f}ms p95={q[94]:.1f}ms p99={q[98]:.1f}ms max={max(lat):.1f}ms "
+              f"server_cpu_per_request={cpu / len(lat) * 1000:.2f}ms (1 s clock resolution)")
     finally:
         stack.close()
 

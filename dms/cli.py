@@ -8,6 +8,7 @@ Other contexts mount their sub-commands in the marked registration block at the 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -65,12 +66,17 @@ def serve(
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     worker: Annotated[bool, typer.Option(help="Also run the background worker + scheduler")] = True,
     concurrency: Annotated[int | None, typer.Option(help="Worker processes")] = None,
+    web_workers: Annotated[int, typer.Option(help="HTTP server processes (uvicorn workers)")] = 1,
 ) -> None:
     """Serve API + UI, with worker and beat, until SIGTERM/SIGINT."""
     from dms.ops.serve import serve as run
 
     logging.basicConfig(level=_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    run(_settings(), host, port, worker=worker, concurrency=concurrency)
+    run(_settings(), host, port, worker=worker, concurrency=concurrency, web_workers=web_workers)
+    # everything is shut down and flushed; skip the interpreter's slow final teardown of large module state
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 @app.command()

@@ -71,7 +71,7 @@ class WorkerSupervisor:
         if proc is None or proc.poll() is not None:
             return
         try:
-            os.killpg(proc.pid, signal.SIGTERM)  # warm shutdown of the worker and its pool children
+            os.kill(proc.pid, signal.SIGTERM)  # warm shutdown: the worker finishes running tasks, stops its pool
         except ProcessLookupError:
             return
         try:
@@ -102,22 +102,31 @@ def _server_class() -> type:
     return _Server
 
 
-def serve(settings: Settings, host: str, port: int, *, worker: bool = True, concurrency: int | None = None) -> None:
+def serve(settings: Settings, host: str, port: int, *, worker: bool = True, concurrency: int | None = None,
+          web_workers: int = 1) -> None:
+    """Run until SIGTERM/SIGINT; then stop the worker child cleanly. ``web_workers`` > 1 runs several
+    uvicorn processes on one socket (the app is rebuilt in each from the environment)."""
+    import uvicorn
+
     from dms.web.app import create_app
 
     _Server = _server_class()
-
     ensure_dirs(settings)
     migrate.upgrade(settings.db_url)
+    os.environ.update({k: v for k, v in child_env(settings).items() if k.startswith("AKTENWERK_")})
     supervisor = WorkerSupervisor(settings, concurrency) if worker else None
     if supervisor:
         supervisor.start()
+    common = {"host": host, "port": port, "log_level": settings.log_level.lower(), "proxy_headers": True,
+              "access_log": False}
     try:
-        import uvicorn
+        if web_workers > 1:
+            from uvicorn.supervisors import Multiprocess
 
-        config = uvicorn.Config(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
-                                proxy_headers=True, access_log=False)
-        _Server(config).run()  # returns on SIGINT/SIGTERM
+            config = uvicorn.Config("dms.web.app:create_app", factory=True, workers=web_workers, **common)
+            Multiprocess(config, sockets=[config.bind_socket()]).run()  # returns on SIGINT/SIGTERM
+        else:
+            _Server(uvicorn.Config(create_app(settings), **common)).run()  # returns on SIGINT/SIGTERM
     finally:
         if supervisor:
             supervisor.stop()
