@@ -81,6 +81,12 @@ def seed(settings: object, n: int) -> str:
         c.close()
 
 
+def proc_cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=10000)
@@ -121,16 +127,24 @@ def main() -> None:
         ensure_dirs(dst)
         upgrade(dst.db_url)
         target = build_container(dst, dispatcher=RecordingDispatcher(), pool=False)
+        load_before = os.getloadavg()[0]
+        cpu0, src0 = time.process_time(), proc_cpu_seconds(proc.pid)
         try:
             report = import_paperless(target, f"{base}/paperless", token, SYSTEM, concurrency=args.concurrency)
         finally:
             target.close()
+        cpu_importer, cpu_source = time.process_time() - cpu0, proc_cpu_seconds(proc.pid) - src0
+        load_after = os.getloadavg()[0]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
     print(f"imported {report.imported}/{report.total} documents, {len(report.failures)} failures, "
           f"{report.checksums_verified} checksums verified, {report.notes} notes")
     print(f"import: {report.seconds:.1f} s = {report.rate:.1f} documents/s (cpus: {os.cpu_count()})")
+    n = max(1, report.imported)
+    print(f"CPU per document: importer {cpu_importer / n * 1000:.1f} ms + source {cpu_source / n * 1000:.1f} ms "
+          f"= {(cpu_importer + cpu_source) / n * 1000:.1f} ms ({n / (cpu_importer + cpu_source):.1f} documents per "
+          f"CPU-second); load average {load_before:.1f} → {load_after:.1f}")
     if report.failures:
         print("first failures:", [(f.paperless_id, f.reason) for f in report.failures[:5]])
 
