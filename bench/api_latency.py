@@ -28,8 +28,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--requests", type=int, default=3000)
     ap.add_argument("--clients", type=int, default=10)
+    ap.add_argument("--web-workers", type=int, default=1)
     a = ap.parse_args()
-    stack = ingest.Stack("embedded", ocr=False)
+    stack = ingest.Stack("embedded", ocr=False, extra_env={"AKTENWERK_WEB_WORKERS": str(a.web_workers)})
     try:
         headers = {"Authorization": f"Bearer {stack.token}"}
         with httpx.Client(base_url=stack.base, headers=headers, timeout=30) as c:
@@ -56,7 +57,7 @@ def main() -> None:
                 lat.extend(mine)
 
         threads = [threading.Thread(target=worker) for _ in range(a.clients)]
-        cpu0 = stack.cpu_seconds()["group0"]
+        cpu0 = stack.cpu_seconds()["group0"]  # with several web workers: all of them (one process group)
         t0 = time.perf_counter()
         for t in threads:
             t.start()

@@ -66,13 +66,13 @@ def serve(
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     worker: Annotated[bool, typer.Option(help="Also run the background worker + scheduler")] = True,
     concurrency: Annotated[int | None, typer.Option(help="Worker processes")] = None,
-    web_workers: Annotated[int, typer.Option(help="HTTP server processes (uvicorn workers)")] = 1,
+    web_workers: Annotated[int | None, typer.Option(help="HTTP server processes (default AKTENWERK_WEB_WORKERS)")] = None,
 ) -> None:
     """Serve API + UI, with worker and beat, until SIGTERM/SIGINT."""
     from dms.ops.serve import serve as run
 
     logging.basicConfig(level=_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    run(_settings(), host, port, worker=worker, concurrency=concurrency, web_workers=web_workers)
+    run(_settings(), host, port, worker=worker, concurrency=concurrency, web_workers=web_workers or _settings().web_workers)
     # everything is shut down and flushed; skip the interpreter's slow final teardown of large module state
     sys.stdout.flush()
     sys.stderr.flush()

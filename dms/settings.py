@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     # Worker / pipeline
     worker_concurrency: int = Field(default=2, ge=1)
+    web_workers: int = Field(default=1, ge=1, le=64)
     stuck_after_seconds: int = Field(default=300, ge=1, description="Recovery sweep re-enqueues after this.")
     max_processing_attempts: int = Field(default=5, ge=1)
     sweep_interval_seconds: float = Field(default=60.0, gt=0)
