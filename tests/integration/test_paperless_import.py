@@ -224,3 +224,20 @@ def test_refused_document_fails_alone_and_audit_chain_holds(source: Source, targ
     assert sorted(_mapping(target)) == sorted(source.ids[1:])
     with target.db.write.connect() as conn:
         assert verify_chain(conn).ok
+
+
+@pytest.mark.postgres
+def test_round_trip_into_postgresql(source: Source, make_container: Any, pg_settings: Any) -> None:
+    target = make_container(pg_settings)
+    with pytest.raises(RuntimeError):
+        import_paperless(target, source.url, source.token, SYSTEM, batch_size=1,
+                         on_progress=lambda done, total: (_ for _ in ()).throw(RuntimeError("stop")) if done >= 3 else None)
+    report = import_paperless(target, source.url, source.token, SYSTEM)
+    assert (report.imported, report.skipped, report.failures) == (1, 3, [])
+    mapping = _mapping(target)
+    assert sorted(mapping) == sorted(source.ids) and _count(target) == 4
+    for a_id, b_id in mapping.items():
+        a, b = _snapshot(source.container, a_id), _snapshot(target, b_id)
+        if a["document_date"] is None:
+            a["document_date"] = a["received_at"].date()
+        assert a == b
