@@ -163,9 +163,8 @@ def create_payment_run(
     except PaymentFileError as exc:
         detail = "; ".join(exc.problems[:5])
         raise ValidationFailed(f"pain.001 kann nicht erzeugt werden: {exc.message} {detail}".strip()) from exc
-    item_table = PaymentRunItem.__table__  # type: ignore[attr-defined]
-    for chunk_start in range(0, len(items), 1000):
-        session.execute(item_table.insert().values(items[chunk_start : chunk_start + 1000]))
+    # executemany (psycopg pipelines it): ~10x faster than multi-row VALUES, which SQLAlchemy compiles in Python
+    session.execute(PaymentRunItem.__table__.insert(), items)  # type: ignore[attr-defined]
     run.pain001 = xml.decode("utf-8")
     run.total, run.skonto_total, run.count = total, skonto_total, len(items)
     session.add(run)
