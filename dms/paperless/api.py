@@ -102,10 +102,6 @@ def remote_version(principal: Annotated[Principal, require_pl(ME)]) -> JSONRespo
 
 
 # ---------------------------------------------------------------------------------------- documents
-def _container(request: Request) -> Container:
-    return request.app.state.container  # type: ignore[no-any-return]
-
-
 def _search_ids(container: Container, principal: Principal, text: str) -> tuple[list[int], dict[int, Any]]:
     """Full-text hits in relevance order, through the dms search service (ACL inside the engine)."""
     from dms.search_index import search_as  # noqa: PLC0415
@@ -134,10 +130,9 @@ def _more_like(container: Container, principal: Principal, doc_id: int) -> tuple
 
 
 @router.get("/documents/")
-def list_documents(request: Request, principal: Annotated[Principal, require_pl(READ)], uow: Uow,
-                   page: Page = 1, page_size: PageSize = 25, ordering: str | None = None,
+def list_documents(request: Request, principal: Annotated[Principal, require_pl(READ)], session: ReadSession,
+                   container: ContainerDep, page: Page = 1, page_size: PageSize = 25, ordering: str | None = None,
                    full_perms: bool = False, truncate_content: bool = False) -> JSONResponse:
-    session = uow.session
     params = dict(request.query_params)
     rows = query.visible_rows(session, principal)
     for pred in query.build_filters(session, params):
@@ -148,8 +143,8 @@ def list_documents(request: Request, principal: Annotated[Principal, require_pl(
     if text or more_like:
         if more_like and not more_like.isdigit():
             raise ValidationFailed("more_like_id must be a document id")
-        ids, hits = (_search_ids(_container(request), principal, text) if text
-                     else _more_like(_container(request), principal, int(more_like)))
+        ids, hits = (_search_ids(container, principal, text) if text
+                     else _more_like(container, principal, int(more_like)))
         by_id = {r.id: r for r in rows}
         rows = [by_id[i] for i in ids if i in by_id]
         if ordering:
@@ -161,7 +156,7 @@ def list_documents(request: Request, principal: Annotated[Principal, require_pl(
     docs = {d.id: d for d in session.execute(
         select(Document).where(col(Document.id).in_([r.id for r in chunk]))).scalars()}
     ordered = [docs[r.id] for r in chunk if r.id in docs]
-    ctx = load_context(session, ordered, with_perms=full_perms)
+    ctx = load_context(session, ordered, labels.resolver_for(container), with_perms=full_perms)
     results = []
     for d in ordered:
         item = document_json(d, ctx, principal, full_perms=full_perms)
@@ -170,7 +165,6 @@ def list_documents(request: Request, principal: Annotated[Principal, require_pl(
         if int(d.id or 0) in hits:
             item["__search_hit__"] = hits[int(d.id or 0)]
         results.append(item)
-    uow.commit()  # label ids handed out for names seen first on this page
     return _page(request, total, page, page_size, results, [r.id for r in rows])
 
 
@@ -248,13 +242,11 @@ def _doc_or_404(session: Session, principal: Principal, document_id: int) -> Doc
 
 
 @router.get("/documents/{document_id}/")
-def get_document(document_id: int, principal: Annotated[Principal, require_pl(READ)], uow: Uow,
-                 full_perms: bool = False) -> JSONResponse:
-    doc = _doc_or_404(uow.session, principal, document_id)
-    ctx = load_context(uow.session, [doc], with_perms=full_perms)
-    out = document_json(doc, ctx, principal, full_perms=full_perms)
-    uow.commit()
-    return _json(out)
+def get_document(document_id: int, principal: Annotated[Principal, require_pl(READ)], session: ReadSession,
+                 container: ContainerDep, full_perms: bool = False) -> JSONResponse:
+    doc = _doc_or_404(session, principal, document_id)
+    ctx = load_context(session, [doc], labels.resolver_for(container), with_perms=full_perms)
+    return _json(document_json(doc, ctx, principal, full_perms=full_perms))
 
 
 def _changes_from_wire(session: Session, body: dict[str, Any]) -> dict[str, Any]:
@@ -295,7 +287,7 @@ async def patch_document(document_id: int, request: Request, principal: Annotate
     if not isinstance(body, dict):
         raise ValidationFailed("the body must be a JSON object")
     doc = svc.update_metadata(uow.session, principal, document_id, _changes_from_wire(uow.session, body))
-    ctx = load_context(uow.session, [doc])
+    ctx = load_context(uow.session, [doc], labels.resolver_in(uow.session))
     out = document_json(doc, ctx, principal)
     uow.commit()
     return _json(out)
@@ -477,32 +469,34 @@ def _label_counts(session: Session, principal: Principal, kind: str) -> dict[str
     return counts
 
 
-def _list_labels(request: Request, principal: Principal, uow: Uow, resource: str, page: int, page_size: int,
-                 full_perms: bool) -> JSONResponse:
+def _list_labels(request: Request, principal: Principal, container: Container, resource: str, page: int,
+                 page_size: int, full_perms: bool) -> JSONResponse:
     kind = _KINDS[resource]
-    session = uow.session
-    labels.sync(session)
-    rows = labels.list_labels(session, kind)
-    params = request.query_params
-    if params.get("name__icontains"):
-        needle = params["name__icontains"].lower()
-        rows = [r for r in rows if needle in r.name.lower()]
-    if params.get("name__iexact"):
-        rows = [r for r in rows if r.name.lower() == params["name__iexact"].lower()]
-    if params.get("id__in"):
-        wanted = {int(x) for x in params["id__in"].split(",") if x.strip().isdigit()}
-        rows = [r for r in rows if r.id in wanted]
-    counts = _label_counts(session, principal, kind)
+    with container.uow(read_only=True) as r:
+        in_use = labels.names_in_use(r.session)
+    labels.resolver_for(container)(in_use)  # names in use get their ids (write only when new)
+    with container.uow(read_only=True) as r:
+        session = r.session
+        rows = labels.list_labels(session, kind)
+        params = request.query_params
+        if params.get("name__icontains"):
+            needle = params["name__icontains"].lower()
+            rows = [x for x in rows if needle in x.name.lower()]
+        if params.get("name__iexact"):
+            rows = [x for x in rows if x.name.lower() == params["name__iexact"].lower()]
+        if params.get("id__in"):
+            wanted = {int(x) for x in params["id__in"].split(",") if x.strip().isdigit()}
+            rows = [x for x in rows if x.id in wanted]
+        counts = _label_counts(session, principal, kind)
     chunk = rows[(page - 1) * page_size: page * page_size]
-    results = [label_json(r, counts.get(r.name, 0), full_perms=full_perms) for r in chunk]
-    uow.commit()
-    return _page(request, len(rows), page, page_size, results, [int(r.id or 0) for r in rows])
+    results = [label_json(x, counts.get(x.name, 0), full_perms=full_perms) for x in chunk]
+    return _page(request, len(rows), page, page_size, results, [int(x.id or 0) for x in rows])
 
 
-def _get_label(principal: Principal, uow: Uow, resource: str, label_id: int) -> JSONResponse:
+def _get_label(principal: Principal, session: Session, resource: str, label_id: int) -> JSONResponse:
     kind = _KINDS[resource]
-    row = labels.get_label(uow.session, kind, label_id)
-    return _json(label_json(row, _label_counts(uow.session, principal, kind).get(row.name, 0)))
+    row = labels.get_label(session, kind, label_id)
+    return _json(label_json(row, _label_counts(session, principal, kind).get(row.name, 0)))
 
 
 async def _create_label(request: Request, uow: Uow, resource: str) -> JSONResponse:
@@ -521,14 +515,14 @@ async def _create_label(request: Request, uow: Uow, resource: str) -> JSONRespon
 
 
 @router.get("/tags/")
-def list_tags(request: Request, principal: Annotated[Principal, require_pl(READ)], uow: Uow, page: Page = 1,
+def list_tags(request: Request, principal: Annotated[Principal, require_pl(READ)], container: ContainerDep, page: Page = 1,
               page_size: PageSize = 100, full_perms: bool = False) -> JSONResponse:
-    return _list_labels(request, principal, uow, "tags", page, page_size, full_perms)
+    return _list_labels(request, principal, container, "tags", page, page_size, full_perms)
 
 
 @router.get("/tags/{label_id}/")
-def get_tag(label_id: int, principal: Annotated[Principal, require_pl(READ)], uow: Uow) -> JSONResponse:
-    return _get_label(principal, uow, "tags", label_id)
+def get_tag(label_id: int, principal: Annotated[Principal, require_pl(READ)], session: ReadSession) -> JSONResponse:
+    return _get_label(principal, session, "tags", label_id)
 
 
 @router.post("/tags/")
@@ -537,14 +531,14 @@ async def create_tag(request: Request, principal: Annotated[Principal, require_p
 
 
 @router.get("/correspondents/")
-def list_correspondents(request: Request, principal: Annotated[Principal, require_pl(READ)], uow: Uow,
+def list_correspondents(request: Request, principal: Annotated[Principal, require_pl(READ)], container: ContainerDep,
                         page: Page = 1, page_size: PageSize = 100, full_perms: bool = False) -> JSONResponse:
-    return _list_labels(request, principal, uow, "correspondents", page, page_size, full_perms)
+    return _list_labels(request, principal, container, "correspondents", page, page_size, full_perms)
 
 
 @router.get("/correspondents/{label_id}/")
-def get_correspondent(label_id: int, principal: Annotated[Principal, require_pl(READ)], uow: Uow) -> JSONResponse:
-    return _get_label(principal, uow, "correspondents", label_id)
+def get_correspondent(label_id: int, principal: Annotated[Principal, require_pl(READ)], session: ReadSession) -> JSONResponse:
+    return _get_label(principal, session, "correspondents", label_id)
 
 
 @router.post("/correspondents/")
@@ -554,14 +548,14 @@ async def create_correspondent(request: Request, principal: Annotated[Principal,
 
 
 @router.get("/document_types/")
-def list_document_types(request: Request, principal: Annotated[Principal, require_pl(READ)], uow: Uow,
+def list_document_types(request: Request, principal: Annotated[Principal, require_pl(READ)], container: ContainerDep,
                         page: Page = 1, page_size: PageSize = 100, full_perms: bool = False) -> JSONResponse:
-    return _list_labels(request, principal, uow, "document_types", page, page_size, full_perms)
+    return _list_labels(request, principal, container, "document_types", page, page_size, full_perms)
 
 
 @router.get("/document_types/{label_id}/")
-def get_document_type(label_id: int, principal: Annotated[Principal, require_pl(READ)], uow: Uow) -> JSONResponse:
-    return _get_label(principal, uow, "document_types", label_id)
+def get_document_type(label_id: int, principal: Annotated[Principal, require_pl(READ)], session: ReadSession) -> JSONResponse:
+    return _get_label(principal, session, "document_types", label_id)
 
 
 @router.post("/document_types/")
@@ -571,14 +565,14 @@ async def create_document_type(request: Request, principal: Annotated[Principal,
 
 
 @router.get("/custom_fields/")
-def list_custom_fields(request: Request, principal: Annotated[Principal, require_pl(READ)], uow: Uow,
+def list_custom_fields(request: Request, principal: Annotated[Principal, require_pl(READ)], container: ContainerDep,
                        page: Page = 1, page_size: PageSize = 100) -> JSONResponse:
-    return _list_labels(request, principal, uow, "custom_fields", page, page_size, False)
+    return _list_labels(request, principal, container, "custom_fields", page, page_size, False)
 
 
 @router.get("/custom_fields/{label_id}/")
-def get_custom_field(label_id: int, principal: Annotated[Principal, require_pl(READ)], uow: Uow) -> JSONResponse:
-    return _get_label(principal, uow, "custom_fields", label_id)
+def get_custom_field(label_id: int, principal: Annotated[Principal, require_pl(READ)], session: ReadSession) -> JSONResponse:
+    return _get_label(principal, session, "custom_fields", label_id)
 
 
 @router.post("/custom_fields/")
@@ -604,7 +598,7 @@ def list_users(request: Request, principal: Annotated[Principal, require_pl("use
     memberships: dict[int, list[str]] = {}
     for ug in session.execute(select(UserGroup)).scalars():
         memberships.setdefault(ug.user_id, []).append(ug.group_name)
-    gids = labels.ids_for(session, "group", {g for gs in memberships.values() for g in gs})
+    gids = labels.resolver_in(session)({"group": {g for gs in memberships.values() for g in gs}})["group"]
     chunk = users[(page - 1) * page_size: page * page_size]
     results = [_user_json(u, sorted(gids[g] for g in memberships.get(int(u.id or 0), []))) for u in chunk]
     uow.commit()

@@ -6,14 +6,22 @@ work does). Names are the truth on the document; ids only exist for the wire.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from dms.db.tables import Document, DocumentType, UserGroup
 from dms.errors import NotFound, ValidationFailed
 from dms.paperless.tables import LABEL_KINDS, PaperlessLabel
+
+if TYPE_CHECKING:
+    from dms.bootstrap import Container
+
+#: {kind: names} -> {kind: {name: id}}
+Resolver = Callable[[dict[str, set[str]]], dict[str, dict[str, int]]]
 
 CUSTOM_FIELD_TYPES = ("string", "boolean", "integer", "float", "monetary", "date", "url", "documentlink",
                       "select", "longtext")
@@ -46,6 +54,45 @@ def ids_for(session: Session, kind: str, names: Iterable[str]) -> dict[str, int]
         session.flush()
         found[name] = int(row.id or 0)
     return found
+
+
+def lookup(session: Session, kind: str, names: Iterable[str]) -> dict[str, int]:
+    """``{name: id}`` of names that already have an id (never writes)."""
+    wanted = {n for n in names if n}
+    if not wanted:
+        return {}
+    return {r.name: int(r.id) for r in session.execute(
+        select(col(PaperlessLabel.id), col(PaperlessLabel.name)).where(
+            col(PaperlessLabel.kind) == kind, col(PaperlessLabel.name).in_(wanted)))}
+
+
+def resolver_in(session: Session) -> Resolver:
+    """Resolve inside a write transaction the caller already holds."""
+    return lambda wanted: {kind: ids_for(session, kind, names) for kind, names in wanted.items()}
+
+
+def resolver_for(container: Container) -> Resolver:
+    """Resolve for read-only requests: look up in a read transaction; only names seen for the first time
+    get their ids in a short write transaction of their own."""
+
+    def resolve(wanted: dict[str, set[str]]) -> dict[str, dict[str, int]]:
+        with container.uow(read_only=True) as r:
+            found = {kind: lookup(r.session, kind, names) for kind, names in wanted.items()}
+        missing = {kind: {n for n in names if n} - set(found[kind]) for kind, names in wanted.items()}
+        if any(missing.values()):
+            for attempt in (1, 2):
+                try:
+                    with container.uow() as w:
+                        for kind, names in missing.items():
+                            found[kind].update(ids_for(w.session, kind, names))
+                        w.commit()
+                    break
+                except IntegrityError:  # a concurrent request registered the same name: look again
+                    if attempt == 2:
+                        raise
+        return found
+
+    return resolve
 
 
 def id_for(session: Session, kind: str, name: str | None) -> int | None:
@@ -100,17 +147,15 @@ def create_label(session: Session, kind: str, name: str, *, data_type: str | Non
     return row
 
 
-def sync(session: Session) -> None:
-    """Give ids to every name in use (document tags, correspondents, types, custom fields, groups)."""
+def names_in_use(session: Session) -> dict[str, set[str]]:
+    """Every name in use: document tags, correspondents, types, custom fields; defined types; groups."""
     tags: set[str] = set()
     corr: set[str] = set()
     types: set[str] = set()
     fields: set[str] = set()
     rows = session.execute(
-        select(col(Document.tags), col(Document.correspondent), col(Document.document_type), col(Document.custom_fields)).where(
-            col(Document.deleted).is_(False)
-        )
-    )
+        select(col(Document.tags), col(Document.correspondent), col(Document.document_type),
+               col(Document.custom_fields)).where(col(Document.deleted).is_(False)))
     for r in rows:
         tags.update(r.tags or [])
         if r.correspondent:
@@ -120,9 +165,7 @@ def sync(session: Session) -> None:
         fields.update((r.custom_fields or {}).keys())
     types.update(session.execute(select(col(DocumentType.name))).scalars())
     groups = set(session.execute(select(func.distinct(col(UserGroup.group_name)))).scalars())
-    for kind, names in (("tag", tags), ("correspondent", corr), ("document_type", types),
-                        ("custom_field", fields), ("group", groups)):
-        ids_for(session, kind, names)
+    return {"tag": tags, "correspondent": corr, "document_type": types, "custom_field": fields, "group": groups}
 
 
 def list_labels(session: Session, kind: str) -> list[PaperlessLabel]:

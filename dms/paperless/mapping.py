@@ -71,14 +71,19 @@ class PageContext:
     group_ids: dict[str, int] = field(default_factory=dict)
 
 
-def load_context(session: Session, docs: Sequence[Document], *, with_content: bool = True,
-                 with_perms: bool = False) -> PageContext:
+def load_context(session: Session, docs: Sequence[Document], resolve: labels.Resolver, *,
+                 with_content: bool = True, with_perms: bool = False) -> PageContext:
+    """Label ids via ``resolve`` (read requests never hold the write lock for this), the rest via ``session``."""
     ctx = PageContext()
     ids = [int(d.id or 0) for d in docs]
-    ctx.tag_ids = labels.ids_for(session, "tag", {t for d in docs for t in d.tags or []})
-    ctx.corr_ids = labels.ids_for(session, "correspondent", {d.correspondent for d in docs if d.correspondent})
-    ctx.type_ids = labels.ids_for(session, "document_type", {d.document_type for d in docs if d.document_type})
-    ctx.field_ids = labels.ids_for(session, "custom_field", {k for d in docs for k in (d.custom_fields or {})})
+    found = resolve({
+        "tag": {t for d in docs for t in d.tags or []},
+        "correspondent": {d.correspondent for d in docs if d.correspondent},
+        "document_type": {d.document_type for d in docs if d.document_type},
+        "custom_field": {k for d in docs for k in (d.custom_fields or {})},
+    })
+    ctx.tag_ids, ctx.corr_ids = found["tag"], found["correspondent"]
+    ctx.type_ids, ctx.field_ids = found["document_type"], found["custom_field"]
     if not ids:
         return ctx
     if with_content:
@@ -94,8 +99,8 @@ def load_context(session: Session, docs: Sequence[Document], *, with_content: bo
         for g in session.execute(select(AccessGrant).where(
                 col(AccessGrant.object_type) == "document", col(AccessGrant.object_id).in_(ids))).scalars():
             ctx.grants.setdefault(g.object_id, []).append(g.grantee)
-        ctx.group_ids = labels.ids_for(session, "group", {
-            g.partition(":")[2] for gs in ctx.grants.values() for g in gs if g.startswith("group:")})
+        ctx.group_ids = resolve({"group": {
+            g.partition(":")[2] for gs in ctx.grants.values() for g in gs if g.startswith("group:")}})["group"]
     return ctx
 
 
