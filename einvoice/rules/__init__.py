@@ -35,6 +35,7 @@ from einvoice.domain.model import Invoice
 from einvoice.rules import codelists, en16931, peppol, vat, xrechnung
 from einvoice.rules.base import Ctx, Finding, Rule
 from einvoice.rules.catalogue import ALIASES, RULES, SEVERITY_ORDER, RuleSpec, severity_overrides
+from einvoice.rules.cii_sr import check_cii_sr
 from einvoice.rules.syntax_cii import check_cii, extended_cii_facts
 from einvoice.rules.syntax_cii_strict import check_cii_strict
 from einvoice.rules.syntax_ubl import check_ubl
@@ -97,7 +98,7 @@ def check_rules(
         syntax_rule = check_cii if syntax == "CII" else check_ubl
         _run(ctx, (lambda c: syntax_rule(c, root),))
         if syntax == "CII":
-            _run(ctx, (lambda c: check_cii_strict(c, root),))
+            _run(ctx, (lambda c: check_cii_strict(c, root), lambda c: check_cii_sr(c, root)))
     if xrechnung_rules:
         _run(ctx, XRECHNUNG_RULES)
     findings = _dedupe(ctx.findings)
@@ -214,7 +215,9 @@ def check(parsed: ParsedInvoice) -> list[Finding]:
         if parsed.syntax == "CII":
             _run(ctx, (lambda c: check_cii(c, parsed.root),))
             if parsed.profile != "EXTENDED":
-                _run(ctx, (lambda c: check_cii_strict(c, parsed.root),))
+                _run(
+                    ctx, (lambda c: check_cii_strict(c, parsed.root), lambda c: check_cii_sr(c, parsed.root))
+                )
         elif parsed.syntax in ("UBL-Invoice", "UBL-CreditNote"):
             _run(ctx, (lambda c: check_ubl(c, parsed.root),))
         if run_xr:

@@ -676,6 +676,17 @@ def _build_ubl_cr() -> None:
 
 _build_ubl_cr()
 
+
+def _build_cii_sr() -> None:
+    from einvoice.rules.cii_sr import RULES_CII_SR, message  # noqa: PLC0415 - table module, no cycle at import
+
+    for rid in RULES_CII_SR:
+        if rid not in RULES:
+            _add(rid, "warning", message(int(rid[-3:])), origin="EN16931-CII")
+
+
+_build_cii_sr()
+
 # --- severity overrides of the KoSIT XRechnung scenarios (customLevel) ---------------------------------
 _XR_COMMON = {"BR-CL-23": "warning", "BR-CL-21": "warning"}
 _XR_CII = {

@@ -108,3 +108,38 @@ def test_ubl_cr_rules_are_warnings(rule: str, mutate: Callable[[bytes], bytes]) 
     finding = next(f for f in report.findings if f.rule == rule)
     assert finding.severity == "warning" and "should not include" in finding.message
     assert report.valid
+
+
+@pytest.mark.parametrize(
+    ("rule", "mutate"),
+    [
+        (
+            "CII-SR-013",
+            _once(
+                rb"(<rsm:ExchangedDocument>\s*<ram:ID>[^<]*</ram:ID>)", rb"\1<ram:Name>Rechnung</ram:Name>"
+            ),
+        ),
+        (
+            "CII-SR-138",
+            _once(
+                rb"(<ram:NetPriceProductTradePrice>\s*<ram:ChargeAmount>[^<]*</ram:ChargeAmount>)",
+                rb"\1<ram:MinimumQuantity unitCode='C62'>1</ram:MinimumQuantity>",
+            ),
+        ),
+        (
+            "CII-SR-450",
+            _once(
+                rb"(<ram:BuyerTradeParty>)",
+                rb"\1<ram:ID>K1</ram:ID><ram:GlobalID schemeID='0088'>4000001000005</ram:GlobalID>",
+            ),
+        ),
+    ],
+    ids=["CII-SR-013", "CII-SR-138", "CII-SR-450"],
+)
+def test_cii_sr_rules_are_warnings(rule: str, mutate: Callable[[bytes], bytes]) -> None:
+    report = validate(mutate(CII[0].read_bytes()), "x.xml")
+    finding = next(f for f in report.findings if f.rule == rule)
+    assert finding.severity == "warning" and "should" in finding.message
+    assert not [
+        f for f in report.findings if f.severity in ("error", "fatal") and f.rule.startswith("CII-SR")
+    ]
