@@ -23,8 +23,10 @@ from dms.settings import Settings, get_settings
 app = typer.Typer(name="aktenwerk", help="Aktenwerk: E-Akte, e-invoices, search and retention.", no_args_is_help=True)
 user_app = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+fileplan_app = typer.Typer(help="The file plan (Aktenplan).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+app.add_typer(fileplan_app, name="fileplan")
 
 console = Console(stderr=True)
 
@@ -226,6 +228,32 @@ def audit_verify() -> None:
         return
     print(f"audit chain BROKEN at row {r.broken_id}: {r.reason}")
     raise typer.Exit(1)
+
+
+@fileplan_app.command("import")
+def fileplan_import(path: Annotated[Path, typer.Argument(help="CSV with columns code,title[,retention_class,department,archive_value]")]) -> None:
+    """Import a published Aktenplan from CSV (`;` or `,` separated, UTF-8); re-importing versions changes."""
+    import csv
+
+    from dms.domain.principal import SYSTEM
+    from dms.ops.context import cli_container
+    from dms.services import fileplan
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc}")
+        return
+    dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "code;title", delimiters=";,")
+    rows = list(csv.DictReader(text.splitlines(), dialect=dialect))
+    with cli_container(_settings()) as c, c.uow() as uow:
+        try:
+            counts = fileplan.import_plan(uow.session, SYSTEM, rows)
+            uow.commit()
+        except DmsError as exc:
+            _fail(str(exc))
+            return
+    print(f"file plan: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged")
 
 
 @app.command()

@@ -267,3 +267,31 @@ def create_document_type(session: Session, principal: Principal, name: str, titl
 
 def list_document_types(session: Session) -> list[DocumentType]:
     return list(session.execute(select(DocumentType).order_by(DocumentType.name)).scalars())
+
+
+def import_plan(session: Session, principal: Principal, rows: list[dict[str, str]]) -> dict[str, int]:
+    """Import a published Aktenplan (rows with ``code``, ``title`` and optional ``retention_class``,
+    ``department``, ``archive_value``). Parents follow from the dotted codes; existing codes get a new
+    version when something changed. Returns counts ``created``/``updated``/``unchanged``."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    by_code = {n.code: n for n in list_nodes(session)}
+    for i, row in enumerate(sorted(rows, key=lambda r: (r.get("code") or "").count(".")), start=1):
+        code = (row.get("code") or "").strip()
+        title = (row.get("title") or "").strip()
+        if not code or not title:
+            raise ValidationFailed(f"row {i}: code and title are required")
+        parent_code = code.rsplit(".", 1)[0] if "." in code else None
+        parent = by_code.get(parent_code) if parent_code else None
+        extra = {k: (row.get(k) or None) for k in ("retention_class", "department", "archive_value")}
+        node = by_code.get(code)
+        if node is None:
+            node = create_node(session, principal, code, title, parent.id if parent else None, **extra)
+            by_code[code] = node
+            counts["created"] += 1
+            continue
+        changes: dict[str, Any] = {"title": title, "parent_id": parent.id if parent else node.parent_id}
+        changes.update({k: v for k, v in extra.items() if v is not None})
+        before = node.version
+        update_node(session, principal, int(node.id or 0), changes)
+        counts["updated" if node.version != before else "unchanged"] += 1
+    return counts

@@ -157,3 +157,31 @@ def test_doctor(cli_env):
     r = run("doctor")
     assert r.exit_code == 0, r.output
     assert "database" in r.output and "queue" in r.output
+
+
+def test_fileplan_import_and_reimport_versions(cli_env, tmp_path):
+    run("init")
+    plan = tmp_path / "plan.csv"
+    plan.write_text("code;title;retention_class\n63;Bauordnung;\n63.01;Baugenehmigung;bau-30\n63.01.02;Wohnbau;bau-30\n",
+                    encoding="utf-8")
+    r = run("fileplan", "import", str(plan))
+    assert r.exit_code == 0, r.output
+    assert "3 created" in r.output
+    plan.write_text("code,title,retention_class\n63,Bauordnung,\n63.01,Baugenehmigungen,bau-30\n63.01.02,Wohnbau,bau-30\n",
+                    encoding="utf-8")
+    r = run("fileplan", "import", str(plan))
+    assert "0 created, 1 updated, 2 unchanged" in r.output
+    from dms.bootstrap import build_container
+    from dms.db.uow import RecordingDispatcher
+    from dms.services import fileplan
+
+    c = build_container(get_settings(), dispatcher=RecordingDispatcher())
+    with c.uow(read_only=True) as uow:
+        nodes = {n.code: n for n in fileplan.list_nodes(uow.session)}
+        assert nodes["63.01.02"].parent_id == nodes["63.01"].id and nodes["63.01"].parent_id == nodes["63"].id
+        hist = fileplan.node_history(uow.session, nodes["63.01"].id)
+        assert [h.title for h in hist] == ["Baugenehmigung", "Baugenehmigungen"]
+    c.close()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code;title\n;ohne Code\n", encoding="utf-8")
+    assert run("fileplan", "import", str(bad)).exit_code == 1
