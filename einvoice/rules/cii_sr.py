@@ -194,8 +194,46 @@ def message(number: int) -> str:
     return f"[CII-SR-{number:03d}] - {text}"
 
 
+class _Node:
+    """One step of the table paths: rules for an element at this path, and the children worth visiting."""
+
+    __slots__ = ("children", "line", "numbers")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.numbers: list[int] = []
+        self.line = False  # an invoice line: its subtree is a separate rule context
+
+
+def _insert(root: _Node, path: str, number: int) -> _Node:
+    node = root
+    for part in path.split("/"):
+        node = node.children.setdefault(part, _Node())
+    node.numbers.append(number)
+    return node
+
+
+def _trie() -> _Node:
+    root = _Node()
+    for path, numbers in _TOP.items():
+        for number in numbers:
+            _insert(root, path, number)
+    line = root
+    for part in _LINE_PATH.split("/"):
+        line = line.children.setdefault(part, _Node())
+    line.line = True
+    for path, numbers in _LINE.items():
+        for number in numbers:
+            _insert(line, path, number)
+    return root
+
+
+_TRIE = _trie()
+
+
 def check_cii_sr(ctx: Ctx, root: etree._Element) -> None:
-    """One pass: rules with a document context once per document, line rules once per line."""
+    """One pruned pass over the table paths: document-level rules fire once per document, line rules once
+    per line; subtrees no rule refers to are not visited."""
     seen: set[tuple[int, int]] = set()
 
     def report(number: int, el: etree._Element, context: int) -> None:
@@ -204,34 +242,25 @@ def check_cii_sr(ctx: Ctx, root: etree._Element) -> None:
             seen.add(key)
             ctx.fail(f"CII-SR-{number:03d}", location=ctx.xpath(el))
 
-    paths: dict[etree._Element, str] = {}
-    lines: dict[etree._Element, tuple[int, int]] = {}
-    for el in root.iter():
-        tag = el.tag
-        if not isinstance(tag, str):
-            continue
-        name = _LOCAL.get(tag)
-        if name is None:
-            name = _LOCAL[tag] = tag.rsplit("}", 1)[-1]
-        parent = el.getparent()
-        if parent is None:
-            paths[el] = ""
-            continue
-        parent_path = paths.get(parent)
-        if parent_path is None:
-            continue
-        path = f"{parent_path}/{name}" if parent_path else name
-        paths[el] = path
-        for number in _TOP.get(path, ()):
-            report(number, el, 0)
-        if path == _LINE_PATH:
-            lines[el] = (id(el), len(path) + 1)
-            continue
-        line = lines.get(parent)
-        if line is not None:
-            lines[el] = line
-            for number in _LINE.get(path[line[1] :], ()):
-                report(number, el, line[0])
+    def walk(el: etree._Element, node: _Node, context: int) -> None:
+        children = node.children
+        for child in el:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            name = _LOCAL.get(tag)
+            if name is None:
+                name = _LOCAL[tag] = tag.rsplit("}", 1)[-1]
+            sub = children.get(name)
+            if sub is None:
+                continue
+            line_context = id(child) if sub.line else context
+            for number in sub.numbers:
+                report(number, child, line_context)
+            if sub.children:
+                walk(child, sub, line_context)
+
+    walk(root, _TRIE, 0)
     _count_rules(ctx, root, report)
 
 
