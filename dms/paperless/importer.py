@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
 from dms import audit
@@ -255,9 +256,12 @@ class PaperlessImporter:
         if blob.sha256 != expected_sha:
             raise ChecksumMismatch(f"store recorded SHA-256 {blob.sha256}, bytes have {expected_sha}")
         created = doc.created_date or (doc.created.date() if doc.created else None)
+        dtype = self.maps.document_types.get(doc.document_type or 0)
+        if dtype and len(dtype) > 64:
+            raise ValidationFailed(f"document type {dtype[:40]!r}… is longer than 64 characters")
         new = svc.create_document(
             s, self.actor, blob, filename=f.original_name, mime_type=detect(f.original[:8192], f.original_name),
-            title=doc.title, document_type=self.maps.document_types.get(doc.document_type or 0),
+            title=doc.title, document_type=dtype,
             document_date=created, correspondent=self.maps.correspondents.get(doc.correspondent or 0),
             tags=[self.maps.tags[t] for t in doc.tags or [] if t in self.maps.tags],
             custom_fields=self._custom_fields(doc) or None, channel="import", enqueue=uow.enqueue)
@@ -310,6 +314,8 @@ class PaperlessImporter:
                 uow.commit()
         except DmsError as exc:
             return Failure(int(f.doc.id), f.doc.title or "", str(exc))
+        except SQLAlchemyError as exc:  # e.g. a name longer than its column on PostgreSQL
+            return Failure(int(f.doc.id), f.doc.title or "", f"database refused the document: {getattr(exc, 'orig', exc)}")
         return None
 
     def _store_batch(self, items: list[_Fetched]) -> tuple[list[_Fetched], list[Failure]]:
@@ -321,7 +327,7 @@ class PaperlessImporter:
                     self._write(uow, f)
                 self._flush()
                 uow.commit()
-        except DmsError:
+        except (DmsError, SQLAlchemyError):
             ok: list[_Fetched] = []
             bad: list[Failure] = []
             for f in items:
