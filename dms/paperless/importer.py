@@ -103,6 +103,7 @@ class _Fetched:
 @dataclass
 class _Maps:
     tags: dict[int, str] = field(default_factory=dict)
+    tag_colors: dict[str, str] = field(default_factory=dict)
     correspondents: dict[int, str] = field(default_factory=dict)
     document_types: dict[int, str] = field(default_factory=dict)
     custom_fields: dict[int, str] = field(default_factory=dict)
@@ -138,7 +139,10 @@ async def _load_maps(pl: Any) -> _Maps:
     import aiohttp
 
     m = _Maps()
-    m.tags = {t.id: t.name for t in await _all(pl.tags)}
+    for t in await _all(pl.tags):
+        m.tags[t.id] = t.name
+        if t.color:
+            m.tag_colors[t.name] = t.color
     m.correspondents = {c.id: c.name for c in await _all(pl.correspondents)}
     m.document_types = {d.id: d.name for d in await _all(pl.document_types)}
     for f in await _all(pl.custom_fields):
@@ -186,6 +190,8 @@ class PaperlessImporter:
                                 ("document_type", m.document_types)):
                 labels.ids_for(s, kind, names.values())
                 self.report.labels[kind] = len(names)
+            for name, color in m.tag_colors.items():
+                labels.create_label(s, "tag", name, color=color[:16])
             for fid, name in m.custom_fields.items():
                 labels.create_label(s, "custom_field", name, data_type=m.field_types.get(fid))
             self.report.labels["custom_field"] = len(m.custom_fields)

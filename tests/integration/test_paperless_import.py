@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from dms.auth import service as auth
 from dms.db.tables import AccessGrant, Document, User
 from dms.domain.principal import SYSTEM
+from dms.paperless import labels
 from dms.paperless.importer import import_paperless
 from dms.paperless.server import serve_in_thread
 from dms.paperless.tables import PaperlessArchive, PaperlessImport, PaperlessNote
@@ -138,6 +139,11 @@ def test_round_trip_is_identical(source: Source, target: Any) -> None:
             a["document_date"] = a["received_at"].date()
         assert a == b, f"document {a_id} → {b_id} differs"
         assert a["bytes_sha256"] == a["sha256"]
+    with source.container.uow(read_only=True) as uow:  # tag colours travel with the tags
+        a_colors = {r.name: r.color for r in labels.list_labels(uow.session, "tag")}
+    with target.uow(read_only=True) as uow:
+        b_colors = {r.name: r.color for r in labels.list_labels(uow.session, "tag")}
+    assert b_colors == {name: color or "#a6cee3" for name, color in a_colors.items()}
     # owners and grants mean the same people on B: alice reads her documents, bob the granted one
     with target.uow(read_only=True) as uow:
         s = uow.session
