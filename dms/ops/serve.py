@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from dms.db import migrate
 from dms.ops.setup import ensure_dirs
@@ -117,7 +118,7 @@ def serve(settings: Settings, host: str, port: int, *, worker: bool = True, conc
     supervisor = WorkerSupervisor(settings, concurrency) if worker else None
     if supervisor:
         supervisor.start()
-    common = {"host": host, "port": port, "log_level": settings.log_level.lower(), "proxy_headers": True,
+    common: dict[str, Any] = {"host": host, "port": port, "log_level": settings.log_level.lower(), "proxy_headers": True,
               "access_log": False}
     try:
         if web_workers > 1:
