@@ -180,3 +180,21 @@ def test_disposal_helpers_name_and_forget_the_archive_copy(container: Any) -> No
         uow.commit()
     with container.uow(read_only=True) as uow:
         assert archive_digests(uow.session, doc_id) == set()
+
+
+def test_uploaded_multipage_tiff_is_ocrd_too(client_as: Any) -> None:
+    pages = [_page(21), _page(22)]
+    buf = io.BytesIO()
+    images = [p.image.copy() for p in pages]
+    images[0].save(buf, format="TIFF", save_all=True, append_images=images[1:], compression="tiff_lzw", dpi=(300, 300))
+    client = client_as("clerk", department="63")
+    r = client.post("/api/v1/documents", files={"file": ("stapel.tif", buf.getvalue(), "image/tiff")},
+                    data={"title": "Upload"})
+    assert r.status_code == 202, r.text
+    doc_id = r.json()["id"]
+    doc = client.get(f"/api/v1/documents/{doc_id}").json()
+    assert doc["status"] == "ready" and doc["page_count"] == 2
+    info = client.get(f"/api/v1/documents/{doc_id}/archive-info").json()
+    assert info["conformance"] == "2B" and info["ocr_applied"]
+    text = client.get(f"/api/v1/documents/{doc_id}/text").json()["content"]
+    assert "1021" in text and "1022" in text
