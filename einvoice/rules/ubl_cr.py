@@ -221,28 +221,91 @@ RULES_UBL_CR: tuple[str, ...] = tuple(
         }
     )
 )
-_LINE_TAGS = frozenset({"InvoiceLine", "CreditNoteLine"})
+_LINE_TAGS = ("InvoiceLine", "CreditNoteLine")
 _LOCAL_NAMES: dict[str, str] = {}
-#: the "anywhere" and attribute rules indexed by the element's local name (one dict lookup per element)
-_ANYWHERE_BY_NAME: dict[str, list[tuple[str, list[int]]]] = {}
+
+
+class _Node:
+    """One step of the table paths (local names from the document element)."""
+
+    __slots__ = ("attributes", "children", "line", "line_numbers", "numbers")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.numbers: list[int] = []  # document-level rules: once per document
+        self.line_numbers: list[int] = []  # line rules: once per invoice line
+        self.attributes: list[tuple[int, str]] = []  # (rule, attribute) on an element at exactly this path
+        self.line = False
+
+
+def _node(root: _Node, path: str) -> _Node:
+    node = root
+    for part in path.split("/"):
+        node = node.children.setdefault(part, _Node())
+    return node
+
+
+def _trie() -> _Node:
+    root = _Node()
+    for path, numbers in _TOP.items():
+        _node(root, path).numbers.extend(numbers)
+    for tag in _LINE_TAGS:
+        line = _node(root, tag)
+        line.line = True
+        for path, numbers in _LINE.items():
+            _node(line, path).line_numbers.extend(numbers)
+    for number, path, attr in _ATTRIBUTE_RULES:
+        if not path.startswith("//"):
+            _node(root, path).attributes.append((number, attr))
+    return root
+
+
+_TRIE = _trie()
+#: rules on an element anywhere below the document element: (rule, ancestor-or-self local names, attribute
+#: that must be present or None), indexed by the element's local name
+_ANYWHERE_BY_NAME: dict[str, list[tuple[int, tuple[str, ...], str | None]]] = {}
 for _pattern, _numbers in _ANYWHERE.items():
-    _ANYWHERE_BY_NAME.setdefault(_pattern.rsplit("/", 1)[-1], []).append((_pattern, _numbers))
-_ATTRIBUTES_BY_NAME: dict[str, list[tuple[int, str, str]]] = {}
-for _rule in _ATTRIBUTE_RULES:
-    _ATTRIBUTES_BY_NAME.setdefault(_rule[1].rsplit("/", 1)[-1], []).append(_rule)
+    for _number in _numbers:
+        _parts = tuple(reversed(_pattern.split("/")))
+        _ANYWHERE_BY_NAME.setdefault(_parts[0], []).append((_number, _parts, None))
+for _number, _pattern, _attr in _ATTRIBUTE_RULES:
+    if _pattern.startswith("//"):
+        _parts = tuple(reversed(_pattern[2:].split("/")))
+        _ANYWHERE_BY_NAME.setdefault(_parts[0], []).append((_number, _parts, _attr))
+for _number, _name in (
+    (669, "AllowanceChargeReasonCode"),
+    (670, "AllowanceChargeReason"),
+    (671, "MultiplierFactorNumeric"),
+):
+    _ANYWHERE_BY_NAME.setdefault(_name, []).append((_number, (_name, "AllowanceCharge", "Price"), None))
+_ANYWHERE_TAGS = tuple(f"{{*}}{name}" for name in _ANYWHERE_BY_NAME)
 _WITH_UNIT_LIST = etree.XPath("//*[@unitCodeListID]")
 
 
 def _local(tag: object) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    if not isinstance(tag, str):
+        return ""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = _LOCAL_NAMES[tag] = tag.rsplit("}", 1)[-1]
+    return name
 
 
-def _suffix_match(path: str, pattern: str) -> bool:
-    return path == pattern or path.endswith("/" + pattern)
+def _below_root_as(el: etree._Element, names: tuple[str, ...], root: etree._Element) -> bool:
+    """True when ``el`` and its ancestors carry ``names`` (innermost first), all below ``root``."""
+    node: etree._Element | None = el
+    for name in names:
+        if node is None or node is root or _local(node.tag) != name:
+            return False
+        node = node.getparent()
+    return node is not None
 
 
 def check_ubl_cr(ctx: Ctx, root: etree._Element) -> None:
-    """Report each UBL-CR rule once per document (line rules once per line), as the schematron does."""
+    """Report each UBL-CR rule once per document (line rules once per line), as the schematron does.
+
+    The fixed paths are checked by a walk that only enters subtrees some rule refers to; the few
+    "anywhere" rules use lxml's C-level tag iteration."""
     is_cn = _local(root.tag) == "CreditNote"
     seen: set[tuple[int, int]] = set()
 
@@ -254,49 +317,27 @@ def check_ubl_cr(ctx: Ctx, root: etree._Element) -> None:
             seen.add(key)
             ctx.fail(f"UBL-CR-{number:03d}", location=ctx.xpath(el))
 
-    paths: dict[etree._Element, str] = {}
-    lines: dict[etree._Element, int] = {}
-    local_names = _LOCAL_NAMES
-    top, line_rules, anywhere, attributes = _TOP, _LINE, _ANYWHERE_BY_NAME, _ATTRIBUTES_BY_NAME
-    for el in root.iter():  # C-level document order; parents come before children
-        tag = el.tag
-        if not isinstance(tag, str):
-            continue
-        name = local_names.get(tag)
-        if name is None:
-            name = local_names[tag] = tag.rsplit("}", 1)[-1]
-        parent = el.getparent()
-        if parent is None:
-            paths[el] = ""
-            continue
-        parent_path = paths.get(parent)
-        if parent_path is None:  # below a comment/PI parent: cannot happen in XML, be safe
-            continue
-        path = f"{parent_path}/{name}" if parent_path else name
-        paths[el] = path
-        numbers = top.get(path)
-        if numbers:
-            for number in numbers:
-                report(number, el, 0)
-        if not parent_path:
-            if name in _LINE_TAGS:
-                lines[el] = id(el)
-        else:
-            line_key = lines.get(parent)
-            if line_key is not None:
-                lines[el] = line_key
-                numbers = line_rules.get(path.split("/", 1)[1])
-                if numbers:
-                    for number in numbers:
-                        report(number, el, line_key)
-        for pattern, numbers in anywhere.get(name, ()):
-            if _suffix_match(path, pattern):
-                for number in numbers:
-                    report(number, el, 0)
-        for number, pattern, attr in attributes.get(name, ()):
-            if el.get(attr) is not None and (
-                _suffix_match(path, pattern[2:]) if pattern.startswith("//") else path == pattern
-            ):
+    def walk(el: etree._Element, node: _Node, line: int) -> None:
+        children = node.children
+        for child in el:
+            sub = children.get(_local(child.tag))
+            if sub is None:
+                continue
+            context = id(child) if sub.line else line
+            for number in sub.numbers:
+                report(number, child, 0)
+            for number in sub.line_numbers:
+                report(number, child, context)
+            for number, attr in sub.attributes:
+                if child.get(attr) is not None:
+                    report(number, child, 0)
+            if sub.children:
+                walk(child, sub, context)
+
+    walk(root, _TRIE, 0)
+    for el in root.iter(*_ANYWHERE_TAGS):
+        for number, names, attr in _ANYWHERE_BY_NAME[_local(el.tag)]:
+            if (attr is None or el.get(attr) is not None) and _below_root_as(el, names, root):
                 report(number, el, 0)
     # rules with conditions
     version = root.find("{*}UBLVersionID")
@@ -317,13 +358,6 @@ def check_ubl_cr(ctx: Ctx, root: etree._Element) -> None:
                 report(673, desc, 0)
     for el in _WITH_UNIT_LIST(root):
         report(663, el, 0)
-    for number, name in (
-        (669, "AllowanceChargeReasonCode"),
-        (670, "AllowanceChargeReason"),
-        (671, "MultiplierFactorNumeric"),
-    ):
-        for el in root.iterfind(f".//{{*}}Price/{{*}}AllowanceCharge/{{*}}{name}"):
-            report(number, el, 0)
 
 
 def message(number: int) -> str:
