@@ -27,5 +27,5 @@ def ui_routes() -> list[tuple[str, str, str]]:
         for route in module.router.routes:
             if isinstance(route, APIRoute):
                 perms = sorted(declared_permissions(route.dependant))
-                found.extend((m, route.path, perms[0] if perms else "") for m in sorted(route.methods))
+                found.extend((m, route.path, perms[0] if perms else "") for m in sorted(route.methods or set()))
     return found

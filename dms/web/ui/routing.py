@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
@@ -67,6 +68,9 @@ class UiRoute(APIRoute):
                 return error_page(request, exc.status, f"error.{key}_title", exc.key, exc.detail or None)
             except backend.NotFound as exc:
                 return error_page(request, 404, "error.not_found_title", "error.not_found_text", str(exc) or None)
+            except RequestValidationError as exc:
+                fields = sorted({str(e.get("loc", ("", ""))[-1]) for e in exc.errors()})
+                return error_page(request, 422, "error.invalid_title", "error.invalid_text", ", ".join(fields))
             except HTTPException as exc:
                 if exc.status_code == 401:
                     return redirect("/login?next=" + quote(request.url.path, safe=""))
@@ -76,7 +80,8 @@ class UiRoute(APIRoute):
             except Exception as exc:
                 status = domain_status(exc)
                 if status is None:
-                    raise
+                    log.exception("UI %s %s failed", request.method, request.url.path)
+                    return error_page(request, 500, "error.generic_title", "error.server_text")
                 key = {403: "forbidden", 404: "not_found", 409: "conflict", 410: "gone", 413: "too_large"}.get(
                     status, "invalid"
                 )

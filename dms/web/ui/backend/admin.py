@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import Request
 from sqlalchemy import select
+from sqlmodel import col
 
 from dms.auth import service as auth
 from dms.db.tables import User
@@ -21,7 +22,7 @@ FILEPLAN_COLUMNS = ("code", "title", "parent_code", "retention_class", "departme
 
 def users(request: Request, user: Any) -> list[dict[str, Any]]:
     with uow(request, read_only=True) as unit:
-        rows = list(unit.session.execute(select(User).order_by(User.id).limit(1000)).scalars())
+        rows = list(unit.session.execute(select(User).order_by(col(User.id)).limit(1000)).scalars())
         return [
             {
                 "username": u.username,
@@ -96,15 +97,17 @@ def import_fileplan(request: Request, user: Any, data: bytes) -> dict[str, int]:
             parent = by_code.get(row["parent_code"]) if row["parent_code"] else None
             if row["parent_code"] and parent is None:
                 raise UserError("admin.csv_parent", f"{row['code']} → {row['parent_code']}")
-            values = {
-                "title": row["title"],
-                "parent_id": parent.id if parent else None,
-                "retention_class": row["retention_class"] or None,
-                "department": row["department"] or None,
-            }
+            parent_id = parent.id if parent else None
+            retention_class = row["retention_class"] or None
+            department = row["department"] or None
+            values: dict[str, Any] = {"title": row["title"], "parent_id": parent_id,
+                                      "retention_class": retention_class, "department": department}
             existing = by_code.get(row["code"])
             if existing is None:
-                by_code[row["code"]] = fileplan_svc.create_node(unit.session, user, row["code"], **values)
+                by_code[row["code"]] = fileplan_svc.create_node(
+                    unit.session, user, row["code"], row["title"], parent_id=parent_id,
+                    retention_class=retention_class, department=department,
+                )
                 created += 1
             else:
                 before = existing.version

@@ -15,6 +15,7 @@ import pypdfium2 as pdfium
 from fastapi import Request, Response
 from PIL import Image
 from sqlalchemy import select
+from sqlmodel import col
 
 from dms.db.tables import Akte, AuditEntry, Document, FilePlanNode
 from dms.retention_service import retention_info
@@ -58,11 +59,11 @@ def inbox(request: Request, user: Any, page: int = 1) -> dict[str, Any]:
         last_id: int | None = None
         scanned = 0
         while len(visible) < want and scanned < INBOX_SCAN_LIMIT * page:
-            query = select(Document.id, Document.acl_tokens).where(
-                Document.deleted.is_(False), Document.akte_id.is_(None)  # type: ignore[attr-defined,union-attr]
+            query = select(col(Document.id), col(Document.acl_tokens)).where(
+                col(Document.deleted).is_(False), col(Document.akte_id).is_(None)
             )
             if last_id is not None:
-                query = query.where(Document.id < last_id)  # type: ignore[operator]
+                query = query.where(col(Document.id) < last_id)
             chunk = unit.session.execute(query.order_by(Document.id.desc()).limit(_CHUNK)).all()  # type: ignore[union-attr]
             if not chunk:
                 break
@@ -113,8 +114,8 @@ def audit_trail(request: Request, user: Any, doc_id: int) -> list[dict[str, Any]
         svc.get_document(unit.session, user, doc_id)
         rows = unit.session.execute(
             select(AuditEntry)
-            .where(AuditEntry.object_type == "document", AuditEntry.object_id == str(doc_id))
-            .order_by(AuditEntry.id.desc())  # type: ignore[union-attr]
+            .where(col(AuditEntry.object_type) == "document", col(AuditEntry.object_id) == str(doc_id))
+            .order_by(col(AuditEntry.id).desc())
             .limit(200)
         ).scalars()
         return [{"at": a.at, "actor": a.actor, "action": a.action, "detail": _audit_detail(a.details)} for a in rows]

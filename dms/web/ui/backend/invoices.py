@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import Request
 from sqlalchemy import or_, select
+from sqlmodel import col
 
 from dms.db.types import utcnow
 from dms.invoices import facade, payments, routing, suppliers, workflow
@@ -173,8 +174,8 @@ def payment_runs(request: Request, user: Any) -> dict[str, Any]:
         ready_rows = list(
             unit.session.execute(
                 select(Invoice)
-                .where(Invoice.status == workflow.STATUS_APPROVED, Invoice.payment_run_id.is_(None))  # type: ignore[union-attr]
-                .order_by(Invoice.id)
+                .where(col(Invoice.status) == workflow.STATUS_APPROVED, col(Invoice.payment_run_id).is_(None))
+                .order_by(col(Invoice.id))
                 .limit(500)
             ).scalars()
         )
@@ -220,9 +221,9 @@ def finance_metrics(request: Request, user: Any, months: int = 6) -> dict[str, A
     with uow(request, read_only=True) as unit, user_errors():
         workflow.late_payments(unit.session, user)  # the same authorisation as the late-payment view
         ordered = unit.session.execute(
-            select(InvoiceDecision.at, Invoice.received_at)
-            .join(Invoice, Invoice.id == InvoiceDecision.invoice_id)
-            .where(InvoiceDecision.step == "payment_order", InvoiceDecision.decision == "approve")
+            select(col(InvoiceDecision.at), col(Invoice.received_at))
+            .join(Invoice, col(Invoice.id) == col(InvoiceDecision.invoice_id))
+            .where(col(InvoiceDecision.step) == "payment_order", col(InvoiceDecision.decision) == "approve")
         ).all()
         for at, received in ordered:
             cycle[at.strftime("%Y-%m")].append(max((at - received).days, 0))
