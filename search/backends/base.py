@@ -18,6 +18,7 @@ from search.query import parse
 from search.suggest import bounded_distance
 
 MAX_SUGGESTION_CANDIDATES = 10
+VOCABULARY_SCAN = 5_000  # most frequent terms per prefix considered for "Meinten Sie …"
 MLT_TERMS = 20
 
 
@@ -65,15 +66,17 @@ class EngineBase(ABC):
     def _count(self, q: Q) -> int: ...
 
     @abstractmethod
-    def _terms_with_prefix(self, field_name: str, prefix: str) -> list[str]: ...
+    def _terms_with_prefix(self, field_name: str, prefix: str, limit: int) -> list[str]:
+        """Up to ``limit`` index terms starting with ``prefix``, most frequent first (then a–z)."""
 
     @abstractmethod
     def _doc_freq(self, field_name: str, term: str) -> int: ...
 
-    def _vocabulary_candidates(self, stem: str, max_edits: int) -> list[str]:
-        """Index terms (of the analysed body) that may lie within ``max_edits`` of ``stem``; they share
-        its first letter. Permissions are checked afterwards with a filtered count per candidate."""
-        return self._terms_with_prefix(BODY, stem[0])
+    def _vocabulary_candidates(self, stem: str, max_edits: int, prefix_len: int) -> list[str]:
+        """Index terms (of the analysed body) that may lie within ``max_edits`` of ``stem``: the most
+        frequent ones sharing its first ``prefix_len`` letters. Permissions are checked afterwards with a
+        filtered count per candidate."""
+        return self._terms_with_prefix(BODY, stem[:prefix_len], VOCABULARY_SCAN)
 
     @abstractmethod
     def get(self, doc_id: str) -> SearchDoc | None: ...
@@ -140,19 +143,23 @@ class EngineBase(ABC):
         if stem is None or len(stem) < 3 or stem.isdigit():
             return None
         limit = 1 if len(stem) <= 5 else 2
-        candidates: list[tuple[int, str]] = []
-        for term in self._vocabulary_candidates(stem, limit):
-            if term == stem:
-                continue
-            d = bounded_distance(stem, term, limit)
-            if d is not None:
-                candidates.append((d, term))
-        candidates.sort()
         best: tuple[tuple[int, int, str], str] | None = None
-        for d, term in candidates[:MAX_SUGGESTION_CANDIDATES]:
-            n = self._count(with_acl(text_match(term), principal_tokens))
-            if n and (best is None or (d, -n, term) < best[0]):
-                best = ((d, -n, term), term)
+        # most typos keep the first two letters: look there first, then widen to the first letter
+        for prefix_len in (2, 1):
+            candidates: list[tuple[int, str]] = []
+            for term in self._vocabulary_candidates(stem, limit, prefix_len):
+                if term == stem:
+                    continue
+                d = bounded_distance(stem, term, limit)
+                if d is not None:
+                    candidates.append((d, term))
+            candidates.sort()
+            for d, term in candidates[:MAX_SUGGESTION_CANDIDATES]:
+                n = self._count(with_acl(text_match(term), principal_tokens))
+                if n and (best is None or (d, -n, term) < best[0]):
+                    best = ((d, -n, term), term)
+            if best is not None:
+                break
         if best is None:
             return None
         term = best[1]

@@ -281,11 +281,11 @@ class ElasticsearchBackend(EngineBase):
     def _doc_freq(self, field_name: str, term: str) -> int:
         return self._count(Term(field_name, term))
 
-    def _terms_with_prefix(self, field_name: str, prefix: str) -> list[str]:
+    def _terms_with_prefix(self, field_name: str, prefix: str, limit: int) -> list[str]:
         # text fields have no terms_enum support; the suggester path below is used instead
         raise NotImplementedError
 
-    def _vocabulary_candidates(self, stem: str, max_edits: int) -> list[str]:
+    def _vocabulary_candidates(self, stem: str, max_edits: int, prefix_len: int) -> list[str]:
         def run() -> list[str]:
             res = self.client.search(
                 index=self.alias,
@@ -298,7 +298,7 @@ class ElasticsearchBackend(EngineBase):
                             "analyzer": "whitespace",
                             "suggest_mode": "always",
                             "max_edits": max_edits,
-                            "prefix_length": 1,
+                            "prefix_length": prefix_len,
                             "min_word_length": 3,
                             "size": 20,
                             "string_distance": "damerau_levenshtein",

@@ -226,8 +226,10 @@ class MemoryBackend(EngineBase):
     def _doc_freq(self, field_name: str, term: str) -> int:
         return len(self._state.postings[field_name].get(term, {}))
 
-    def _terms_with_prefix(self, field_name: str, prefix: str) -> list[str]:
-        return sorted(t for t in self._state.postings[field_name] if t.startswith(prefix))
+    def _terms_with_prefix(self, field_name: str, prefix: str, limit: int) -> list[str]:
+        postings = self._state.postings[field_name]
+        found = [(-len(docs), t) for t, docs in postings.items() if t.startswith(prefix)]
+        return [t for _n, t in sorted(found)[:limit]]
 
     def _count(self, q: Q) -> int:
         with self._lock:

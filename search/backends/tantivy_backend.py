@@ -332,8 +332,8 @@ class TantivyBackend(EngineBase):
     def _doc_freq(self, field_name: str, term: str) -> int:
         return int(self._searcher().doc_freq(field_name, term))
 
-    def _terms_with_prefix(self, field_name: str, prefix: str) -> list[str]:
-        return [t for t, _n in self._searcher().terms_with_prefix(field_name, prefix)]
+    def _terms_with_prefix(self, field_name: str, prefix: str, limit: int) -> list[str]:
+        return [t for t, _n in self._searcher().terms_with_prefix(field_name, prefix, limit=limit)]
 
     def _count(self, q: Q) -> int:
         searcher = self._searcher()
