@@ -198,3 +198,25 @@ def test_uploaded_multipage_tiff_is_ocrd_too(client_as: Any) -> None:
     assert info["conformance"] == "2B" and info["ocr_applied"]
     text = client.get(f"/api/v1/documents/{doc_id}/text").json()["content"]
     assert "1021" in text and "1022" in text
+
+
+def test_aktenzeichen_qr_files_the_document_into_that_akte(container: Any) -> None:
+    from dms.ocr.service import SYSTEM
+    from dms.services import fileplan
+
+    with container.uow() as uow:
+        node = fileplan.create_node(uow.session, SYSTEM, "63.01.02", "Baugenehmigungen", department="63")
+        akte = fileplan.create_akte(uow.session, SYSTEM, container.settings.aktenzeichen_pattern, int(node.id),
+                                    "Gartenstraße 12", department="63", year=2026)
+        uow.commit()
+        akte_id, aktenzeichen = int(akte.id), akte.aktenzeichen
+    inbox = container.settings.scan_path
+    inbox.mkdir(parents=True, exist_ok=True)
+    stack = [ts.separator_page(size_mm=A6, extra_codes=[ts.Code(f"AW-AKTE:{aktenzeichen}", x=0.1, y=0.7,
+                                                                 module_mm=0.6)]),
+             _page(31), ts.separator_page(size_mm=A6), _page(32)]
+    ts.save_tiff(stack, inbox / "akte.tif")
+    ids = run_inbox(container, CFG).stored["akte.tif"]
+    docs = [_doc(container, i) for i in ids]
+    assert [d.akte_id for d in docs] == [akte_id, None]
+    assert docs[0].department == "63"
