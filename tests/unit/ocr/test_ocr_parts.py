@@ -86,3 +86,15 @@ def test_step_applies_to_scans_only_and_leaves_hybrid_invoices_alone() -> None:
     assert not step.applies(hybrid) and "embedded files" in hybrid.warnings[0]
     off = OcrStep(container=Any, settings=OcrSettings(enabled=False))  # type: ignore[arg-type]
     assert not off.applies(_ctx("image/png"))
+
+
+def test_a_real_child_crash_is_reported_and_the_next_job_gets_a_fresh_child(tmp_path: Path) -> None:
+    from dms.ocr._child import run_ocrmypdf
+
+    src = ts.save_image_pdf([ts.german_page(5, n_sentences=1, size_mm=ts.A6_MM)], tmp_path / "in.pdf")
+    kwargs = {"input_file_or_options": src, "output_file": tmp_path / "out.pdf", "progress_bar": False,
+              "plugins": ["tests.unit.ocr.ocr_crash_plugin"]}
+    outcome = run_ocrmypdf(kwargs, 60)
+    assert outcome.kind == "crashed" and outcome.value == 3
+    ok = run_ocrmypdf(kwargs | {"plugins": ["dms.ocr._plugin"], "output_type": "pdf"}, 120)
+    assert ok.kind == "exit" and ok.value == 0
