@@ -185,3 +185,22 @@ def test_static_assets_are_whitelisted(ui) -> None:
     assert ui.http.get("/static/ui/ui.css").status_code == 200
     assert ui.http.get("/static/ui/..%2F..%2Fsettings.py").status_code == 404
     assert ui.http.get("/static/ui/nope.js").status_code == 404
+
+
+def test_expired_session_sends_back_to_login(ui_env, ui, make_ui_user) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from dms.db.tables import WebSession
+    from dms.db.types import utcnow
+
+    make_ui_user("klara", "clerk", department="63")
+    ui.login("klara")
+    assert ui.http.get("/inbox", follow_redirects=False).status_code == 200
+    container = ui_env["app"].state.container
+    with container.uow() as unit:
+        unit.session.execute(update(WebSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+        unit.commit()
+    r = ui.http.get("/inbox", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
