@@ -172,3 +172,24 @@ def add_deputyship(session: Session, actor: Principal, data: dict[str, Any]) -> 
     session.flush()
     audit.record(session, actor, "invoice.deputyship.add", "deputyship", row.id, dict(data))
     return row
+
+
+def list_deputyships(session: Session) -> list[Deputyship]:
+    return list(session.execute(select(Deputyship).order_by(Deputyship.start, Deputyship.id)).scalars())  # type: ignore[arg-type]
+
+
+def delete_deputyship(session: Session, actor: Principal, deputyship_id: int) -> None:
+    if actor.role not in ADMIN_ROLES | {"finance"}:
+        raise PermissionDenied("Vertretungen tragen Administration oder Finanzen aus.")
+    row = session.get(Deputyship, deputyship_id)
+    if row is None:
+        raise NotFound(f"Vertretung {deputyship_id} nicht gefunden.")
+    session.delete(row)
+    audit.record(
+        session,
+        actor,
+        "invoice.deputyship.delete",
+        "deputyship",
+        deputyship_id,
+        {"absent_id": row.absent_id, "deputy_id": row.deputy_id},
+    )

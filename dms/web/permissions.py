@@ -140,6 +140,8 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/approval-chains"): "invoices:read",
     ("PUT", "/api/v1/approval-chains/{department}"): "invoices:admin",
     ("POST", "/api/v1/deputyships"): "invoices:deputies",
+    ("GET", "/api/v1/deputyships"): "invoices:read",
+    ("DELETE", "/api/v1/deputyships/{deputyship_id}"): "invoices:deputies",
     ("POST", "/api/v1/payment-runs"): "payments:run",
     ("GET", "/api/v1/payment-runs"): "payments:read",
     ("GET", "/api/v1/payment-runs/{run_id}"): "payments:read",

@@ -284,3 +284,22 @@ def test_late_payment_view_with_interest_estimate(setup: dict[str, Any]) -> None
     assert item["id"] == r.json()["id"] and item["days_late"] == 10
     assert Decimal(item["interest_estimate"]) > 0 and item["flat_fee"] == "40.00"
     assert setup["supplier"].get("/api/v1/invoices?view=late").status_code == 403
+
+
+def test_deputyship_routes(setup: dict[str, Any], client_as: Any) -> None:
+    fin = setup["fin_a"]
+    absent, deputy = setup["clerk"].principal.user_id, client_as("clerk", department="63").principal.user_id
+    today = date.today().isoformat()
+    r = fin.post(
+        "/api/v1/deputyships", json={"absent_id": absent, "deputy_id": deputy, "start": today, "end": today}
+    )
+    assert r.status_code == 201
+    dep_id = r.json()["id"]
+    assert [d["id"] for d in setup["auditor"].get("/api/v1/deputyships").json()] == [dep_id]
+    bad = fin.post(
+        "/api/v1/deputyships", json={"absent_id": absent, "deputy_id": absent, "start": today, "end": today}
+    )
+    assert bad.status_code == 422
+    assert setup["clerk"].delete(f"/api/v1/deputyships/{dep_id}").status_code == 403
+    assert fin.delete(f"/api/v1/deputyships/{dep_id}").status_code == 204
+    assert fin.get("/api/v1/deputyships").json() == []

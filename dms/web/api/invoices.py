@@ -350,6 +350,22 @@ def add_deputyship(
     return out
 
 
+@router.get("/deputyships")
+def list_deputyships(
+    db: ReadSession, principal: Annotated[Principal, require("invoices:read")]
+) -> list[dict[str, Any]]:
+    return [r.model_dump(mode="json") for r in routing.list_deputyships(db)]
+
+
+@router.delete("/deputyships/{deputyship_id}", status_code=204)
+def delete_deputyship(
+    deputyship_id: int, db: DbSession, principal: Annotated[Principal, require("invoices:deputies")]
+) -> Response:
+    routing.delete_deputyship(db, principal, deputyship_id)
+    db.commit()
+    return Response(status_code=204)
+
+
 # ------------------------------------------------------------------------------------- payment runs
 
 
