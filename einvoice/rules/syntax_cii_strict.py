@@ -139,8 +139,9 @@ def check_cii_strict(ctx: Ctx, root: etree._Element) -> None:
                 fail(contact_rule, location=ctx.xpath(p))
             if _count(p, f"{_RAM}URIUniversalCommunication") > 1:
                 fail(uri_rule, location=ctx.xpath(p))
-    _structure(ctx, root)
-    _attributes(ctx, root)
+    referenced, tax_types, with_attributes = _ram_scan(root)
+    _structure(ctx, root, referenced, tax_types)
+    _attributes(ctx, root, with_attributes)
 
 
 _NS = {"ram": RAM, "udt": UDT}
@@ -156,20 +157,49 @@ _STRUCTURE_TAGS = tuple(
         "PostalTradeAddress",
     )
 )
-_REFERENCED = etree.XPath(
-    "//ram:*[substring(local-name(), string-length(local-name()) - 17) = 'ReferencedDocument']",
-    namespaces=_NS,
+_CHECKED_ATTRIBUTES = frozenset(
+    {
+        "schemeName",
+        "schemeAgencyName",
+        "schemeDataURI",
+        "schemeURI",
+        "name",
+        "listURI",
+        "currencyID",
+        "currencyCodeListVersionID",
+        "unitCodeListID",
+        "unitCodeListAgencyID",
+        "unitCodeListAgencyName",
+    }
 )
-_TRADE_TAX_TYPE = etree.XPath(
-    "//ram:*[substring(local-name(), string-length(local-name()) - 7) = 'TradeTax']/ram:TypeCode",
-    namespaces=_NS,
-)
-_WITH_ATTRIBUTES = etree.XPath(
-    "//ram:*[@schemeName or @schemeAgencyName or @schemeDataURI or @schemeURI or @name or @listURI"
-    " or @currencyID or @currencyCodeListVersionID or @unitCodeListID or @unitCodeListAgencyID"
-    " or @unitCodeListAgencyName]",
-    namespaces=_NS,
-)
+_RAM_LOCAL: dict[str, str] = {}
+
+
+def _ram_scan(
+    root: etree._Element,
+) -> tuple[list[tuple[etree._Element, str]], list[etree._Element], list[etree._Element]]:
+    """One pass over the ram: elements: (…ReferencedDocument elements, …TradeTax/TypeCode elements,
+    elements carrying one of the checked attributes) in document order."""
+    referenced: list[tuple[etree._Element, str]] = []
+    tax_types: list[etree._Element] = []
+    with_attributes: list[etree._Element] = []
+    names = _RAM_LOCAL
+    for el in root.iter():
+        tag = el.tag
+        if not isinstance(tag, str) or not tag.startswith(_RAM):
+            continue
+        name = names.get(tag)
+        if name is None:
+            name = names[tag] = tag[len(_RAM) :]
+        if name.endswith("ReferencedDocument"):
+            referenced.append((el, name))
+        elif name.endswith("TradeTax"):
+            tax_types.extend(el.iterchildren(f"{_RAM}TypeCode"))
+        if el.attrib and not _CHECKED_ATTRIBUTES.isdisjoint(el.keys()):
+            with_attributes.append(el)
+    return referenced, tax_types, with_attributes
+
+
 _NO_ATTR_IDS = etree.XPath(
     "/*/*/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID | /*/*/ram:ID"
     " | //ram:AssociatedDocumentLineDocument/ram:LineID | //ram:SpecifiedTradeProduct/ram:SellerAssignedID",
@@ -177,7 +207,12 @@ _NO_ATTR_IDS = etree.XPath(
 )
 
 
-def _structure(ctx: Ctx, root: etree._Element) -> None:
+def _structure(
+    ctx: Ctx,
+    root: etree._Element,
+    referenced: list[tuple[etree._Element, str]],
+    tax_types: list[etree._Element],
+) -> None:
     fail = ctx.fail
     for el in root.iter(*_STRUCTURE_TAGS):
         name = _local(el)
@@ -220,9 +255,9 @@ def _structure(ctx: Ctx, root: etree._Element) -> None:
                 address_rule = _ADDRESS_FORBIDDEN.get(_local(child))
                 if address_rule is not None:
                     fail(address_rule, location=ctx.xpath(child))
-    for el in _REFERENCED(root):
-        _referenced_document(ctx, el, _local(el))
-    for tc in _TRADE_TAX_TYPE(root):
+    for el, name in referenced:
+        _referenced_document(ctx, el, name)
+    for tc in tax_types:
         if (tc.text or "").strip() != "VAT":
             fail("CII-DT-037", location=ctx.xpath(tc))
     for el in root.iter(f"{_UDT}DateTimeString"):
@@ -230,9 +265,9 @@ def _structure(ctx: Ctx, root: etree._Element) -> None:
             fail("CII-DT-097", location=ctx.xpath(el))
 
 
-def _attributes(ctx: Ctx, root: etree._Element) -> None:
+def _attributes(ctx: Ctx, root: etree._Element, with_attributes: list[etree._Element]) -> None:
     fail = ctx.fail
-    for el in _WITH_ATTRIBUTES(root):
+    for el in with_attributes:
         name = _local(el)
         if name.endswith("ID"):
             for attr, rid in _ID_ATTRS:
