@@ -65,3 +65,7 @@ class DetectType:
 
     def run(self, ctx: IngestContext) -> None:
         ctx.mime_type = detect(ctx.data[:8192], ctx.filename)
+        if ctx.mime_type == "application/pdf":
+            from dms.pipeline.bombs import refuse_pdf_bomb  # noqa: PLC0415 - pikepdf only when needed
+
+            refuse_pdf_bomb(ctx.data)  # before OCR, text extraction or thumbnails inflate anything
