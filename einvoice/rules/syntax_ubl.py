@@ -29,6 +29,31 @@ def _p(path: str) -> str:
     return "/".join(out)
 
 
+class _Children:
+    """The document element's children indexed by tag: root-level lookups without re-scanning the root."""
+
+    __slots__ = ("_index",)
+
+    def __init__(self, root: etree._Element) -> None:
+        index: dict[object, list[etree._Element]] = {}
+        for child in root:
+            index.setdefault(child.tag, []).append(child)
+        self._index = index
+
+    def all(self, path: str) -> list[etree._Element]:
+        """Like ``root.findall(_p(path))`` for a prefixed path starting below the root."""
+        first, _, rest = path.partition("/")
+        found = self._index.get(_p(first), [])
+        if not rest:
+            return found
+        below = _p(rest)
+        return [el for parent in found for el in parent.findall(below)]
+
+    def first(self, path: str) -> etree._Element | None:
+        found = self.all(path)
+        return found[0] if found else None
+
+
 _ROOT_MAX1 = (
     ("UBL-SR-01", "cac:ContractDocumentReference/cbc:ID"),
     ("UBL-SR-02", "cac:ReceiptDocumentReference/cbc:ID"),
@@ -48,7 +73,6 @@ _ROOT_MAX1 = (
     ("UBL-SR-45", "cac:PaymentMeans/cbc:PaymentDueDate"),
     ("UBL-SR-49", "cac:InvoicePeriod/cbc:DescriptionCode"),
 )
-_ROOT_MAX1_C = tuple((rid, _p(path)) for rid, path in _ROOT_MAX1)
 
 _LINE_MAX1 = (
     ("UBL-SR-34", _p("cbc:Note")),
@@ -102,11 +126,12 @@ def _is_vat_scheme(pts: etree._Element) -> bool:
 def check_ubl(ctx: Ctx, root: etree._Element) -> None:
     """Run the UBL syntax rules on ``root`` (Invoice or CreditNote)."""
     fail = ctx.fail
-    for rid, path in _ROOT_MAX1_C:
-        found = root.findall(path)
+    kids = _Children(root)
+    for rid, path in _ROOT_MAX1:
+        found = kids.all(path)
         if len(found) > 1:
             fail(rid, location=ctx.xpath(found[1]))
-    docs = root.findall(_p("cac:AdditionalDocumentReference"))
+    docs = kids.all("cac:AdditionalDocumentReference")
     if (
         sum(
             1
@@ -129,14 +154,14 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
         )
         if not ok:
             fail("UBL-SR-43", location=ctx.xpath(d))
-    for br in root.findall(_p("cac:BillingReference")):
+    for br in kids.all("cac:BillingReference"):
         refs = br.findall(_p("cac:InvoiceDocumentReference"))
         if len(refs) > 1:
             fail("UBL-SR-06", location=ctx.xpath(br))
         if not br.findall(_p("cac:InvoiceDocumentReference/cbc:ID")):
             fail("UBL-SR-07", location=ctx.xpath(br))
             fail("BR-55", "BT-25", location=ctx.xpath(br))
-    seller_party = root.find(_p("cac:AccountingSupplierParty/cac:Party"))
+    seller_party = kids.first("cac:AccountingSupplierParty/cac:Party")
     if seller_party is not None:
         schemes = seller_party.findall(_p("cac:PartyTaxScheme"))
         vat = [s for s in schemes if _is_vat_scheme(s)]
@@ -150,7 +175,7 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
     for pts in root.iter(f"{{{CAC}}}PartyTaxScheme"):
         if pts.find(_p("cac:TaxScheme/cbc:ID")) is None or pts.find(_p("cbc:CompanyID")) is None:
             fail("UBL-SR-53", location=ctx.xpath(pts))
-    buyer_party = root.find(_p("cac:AccountingCustomerParty/cac:Party"))
+    buyer_party = kids.first("cac:AccountingCustomerParty/cac:Party")
     if buyer_party is not None:
         vat_ids = [
             c
@@ -160,13 +185,11 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
         ]
         if len(vat_ids) > 1:
             fail("UBL-SR-18", location=ctx.xpath(vat_ids[1]))
-    payee = root.find(_p("cac:PayeeParty"))
+    payee = kids.first("cac:PayeeParty")
     if payee is not None:
         names = _texts(payee.findall(_p("cac:PartyName/cbc:Name")))
         seller_names = _texts(
-            root.findall(
-                _p("cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName")
-            )
+            kids.all("cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName")
         )
         differs = any(a != b for a in names for b in seller_names)
         loc = ctx.xpath(payee)
@@ -181,7 +204,7 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
             fail("UBL-SR-20", location=loc)
         if not (len(payee.findall(_p("cac:PartyLegalEntity/cbc:CompanyID"))) <= 1 and differs):
             fail("UBL-SR-21", location=loc)
-    rep = root.find(_p("cac:TaxRepresentativeParty"))
+    rep = kids.first("cac:TaxRepresentativeParty")
     if rep is not None:
         vat_ids = [
             c
@@ -195,10 +218,10 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
             fail("UBL-SR-22", location=ctx.xpath(rep))
         if len(rep.findall(_p("cac:PartyTaxScheme/cbc:CompanyID"))) > 1:
             fail("UBL-SR-23", location=ctx.xpath(rep))
-    for delivery in root.findall(_p("cac:Delivery")):
+    for delivery in kids.all("cac:Delivery"):
         if len(delivery.findall(_p("cac:DeliveryParty/cac:PartyName/cbc:Name"))) > 1:
             fail("UBL-SR-25", location=ctx.xpath(delivery))
-    means = root.findall(_p("cac:PaymentMeans"))
+    means = kids.all("cac:PaymentMeans")
     payment_ids: set[str] = set()
     means_codes: set[str] = set()
     card_accounts = mandates = code_names = 0
@@ -235,15 +258,15 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
     ]
     if len(sepa) > 1:
         fail("UBL-SR-29", location=ctx.xpath(sepa[1]))
-    for ac in root.findall(_p("cac:AllowanceCharge")):
+    for ac in kids.all("cac:AllowanceCharge"):
         if len(ac.findall(_p("cbc:AllowanceChargeReason"))) > 1:
             is_charge = (ac.findtext(_p("cbc:ChargeIndicator")) or "").strip() == "true"
             fail("UBL-SR-31" if is_charge else "UBL-SR-30", location=ctx.xpath(ac))
-    for sub in root.findall(_p("cac:TaxTotal/cac:TaxSubtotal")):
+    for sub in kids.all("cac:TaxTotal/cac:TaxSubtotal"):
         if len(sub.findall(_p("cac:TaxCategory/cbc:TaxExemptionReason"))) > 1:
             fail("UBL-SR-32", location=ctx.xpath(sub))
-    line_tag = _p("cac:CreditNoteLine") if is_cn else _p("cac:InvoiceLine")
-    for line in root.findall(line_tag):
+    line_tag = "cac:CreditNoteLine" if is_cn else "cac:InvoiceLine"
+    for line in kids.all(line_tag):
         for rid, path in _LINE_MAX1:
             if len(line.findall(path)) > 1:
                 fail(rid, location=ctx.xpath(line))
@@ -256,9 +279,9 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
         if len(line.findall(_p("cac:Item/cac:ClassifiedTaxCategory"))) != 1:
             fail("UBL-SR-48", location=ctx.xpath(line))
     # BR-CO-15 (UBL binding): exactly one TaxAmount in the document currency
-    currency = (root.findtext(_p("cbc:DocumentCurrencyCode")) or "").strip()
+    currency = (_text(kids.first("cbc:DocumentCurrencyCode"))).strip()
     if currency:
-        n = sum(1 for e in root.findall(_p("cac:TaxTotal/cbc:TaxAmount")) if e.get("currencyID") == currency)
+        n = sum(1 for e in kids.all("cac:TaxTotal/cbc:TaxAmount") if e.get("currencyID") == currency)
         if n > 1:
             fail("BR-CO-15", "BT-110")
     # one pass over all elements: amounts, binary objects, addresses, sub invoice lines
@@ -291,10 +314,14 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
         fail("UBL-CR-646", "BG-25")
     check_ubl_cr(ctx, root)
     if ctx.is_extension:
-        for pp in root.findall(_p("cac:PrepaidPayment")):
+        for pp in kids.all("cac:PrepaidPayment"):
             amount = pp.find(_p("cbc:PaidAmount"))
             if amount is not None and amount.get("currencyID") != currency:
                 fail("BR-DEX-14", location=ctx.xpath(amount))
+
+
+def _text(el: etree._Element | None) -> str:
+    return (el.text or "") if el is not None else ""
 
 
 def _under_price(el: etree._Element) -> bool:
