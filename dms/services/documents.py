@@ -26,7 +26,7 @@ from dms.db.tables import (
 )
 from dms.db.types import utcnow
 from dms.domain.principal import Principal
-from dms.errors import Conflict, Frozen, NotFound, ValidationFailed
+from dms.errors import Conflict, Frozen, Gone, NotFound, ValidationFailed
 from dms.services import access
 from dms.storage.ports import StoredBlob
 
@@ -190,9 +190,12 @@ def create_document(
 
 def get_document(session: Session, principal: Principal, document_id: int) -> Document:
     doc = session.get(Document, document_id)
-    if doc is None or doc.deleted:
+    if doc is None:
         raise NotFound(f"document {document_id} not found")
     access.ensure_can_read(principal, doc)
+    if doc.deleted:
+        # Disposed under retention: a metadata tombstone remains, the content is gone for good.
+        raise Gone(f"document {document_id} was disposed; its content no longer exists (see the deletion certificate)")
     return doc
 
 
