@@ -7,7 +7,9 @@ screenshots to ``tests/e2e/screenshots/``.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -26,6 +28,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 AXE_JS = ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
+_CATALOG = json.loads((ROOT / "dms" / "web" / "ui" / "i18n" / "de.json").read_text(encoding="utf-8"))
+#: a catalog-style key (``status.paid``) shown as text means a missing translation
+RAW_KEY = re.compile(r"\b(?:" + "|".join(sorted({k.split(".")[0] for k in _CATALOG})) + r")\.[a-z][a-z0-9_]*\b")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -119,7 +124,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # generous: CI machines may be busy
         while True:
             try:
                 if httpx.get(base + "/login", timeout=1).status_code == 200:
@@ -198,7 +203,10 @@ class Journey:
         return [v for v in result if v["impact"] in ("serious", "critical")]
 
     def check(self, shot: str | None = None) -> None:
-        """axe + CSP check of the current page, and a screenshot when named."""
+        """axe + CSP check of the current page, no untranslated catalog key, and a screenshot when named."""
+        text = self.page.evaluate("document.body.innerText")
+        raw = sorted(set(RAW_KEY.findall(text)))
+        assert not raw, f"untranslated catalog keys on {self.page.url}: {raw}"
         bad = self.axe()
         assert not bad, f"accessibility violations on {self.page.url}: {bad}"
         assert not self.csp_violations, f"CSP violations: {self.csp_violations}"
