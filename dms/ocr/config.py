@@ -32,6 +32,9 @@ class OcrSettings(BaseSettings):
 
     enabled: bool = True
     mode: Literal["skip", "redo", "force"] = "skip"
+    #: Born-digital PDFs (a text layer on every page) are already searchable: in ``skip`` mode they get
+    #: no PDF/A copy unless this is set (it costs ~0.5–1 s per document; scans always get one).
+    pdfa_for_text_pdfs: bool = False
     languages: str = Field(default="deu+eng", description="Tesseract languages joined by '+'.")
     deskew: bool = True
     rotate: bool = True

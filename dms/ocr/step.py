@@ -35,6 +35,31 @@ def _has_embedded_files(data: bytes) -> bool:
     return b"/EmbeddedFiles" in data or b"/AF " in data or b"/AF[" in data
 
 
+def _text_on_every_page(data: bytes) -> bool:
+    """True when every page of the PDF has a real text layer (cheap: pdfium text extraction only)."""
+    import pypdfium2
+
+    try:
+        doc = pypdfium2.PdfDocument(data)
+    except Exception:  # unreadable here: let the OCR engine report the precise reason
+        return False
+    try:
+        if len(doc) == 0:
+            return False
+        for page in doc:
+            textpage = page.get_textpage()
+            text = textpage.get_text_range()
+            textpage.close()
+            page.close()
+            if len("".join(text.split())) < MIN_TEXT_CHARS:
+                return False
+        return True
+    except Exception:
+        return False
+    finally:
+        doc.close()
+
+
 class OcrStep:
     """Ingest step: OCR into a PDF/A-2b archive copy."""
 
@@ -50,6 +75,9 @@ class OcrStep:
         if ctx.mime_type == "application/pdf" and _has_embedded_files(ctx.data):
             ctx.warnings.append("ocr: PDF with embedded files (e-invoice?) kept as is, no archive copy")
             return False
+        if (ctx.mime_type == "application/pdf" and self.settings.mode == "skip"
+                and not self.settings.pdfa_for_text_pdfs and _text_on_every_page(ctx.data)):
+            return False  # born digital: already searchable, text extraction reads its text layer
         return True
 
     def run(self, ctx: IngestContext) -> None:

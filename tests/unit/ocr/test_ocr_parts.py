@@ -88,6 +88,18 @@ def test_step_applies_to_scans_only_and_leaves_hybrid_invoices_alone() -> None:
     assert not off.applies(_ctx("image/png"))
 
 
+def test_born_digital_pdfs_get_no_archive_copy_unless_configured(tmp_path: Path) -> None:
+    text_pdf = ts.save_text_pdf(["Bescheid über die Straßenreinigungsgebühren 2026"], tmp_path / "t.pdf").read_bytes()
+    scan_pdf = ts.save_image_pdf([ts.german_page(3, n_sentences=1, size_mm=ts.A6_MM)], tmp_path / "s.pdf").read_bytes()
+    default = OcrStep(container=Any, settings=OcrSettings())  # type: ignore[arg-type]
+    assert not default.applies(_ctx("application/pdf", text_pdf))
+    assert default.applies(_ctx("application/pdf", scan_pdf))
+    archive_all = OcrStep(container=Any, settings=OcrSettings(pdfa_for_text_pdfs=True))  # type: ignore[arg-type]
+    assert archive_all.applies(_ctx("application/pdf", text_pdf))
+    redo = OcrStep(container=Any, settings=OcrSettings(mode="redo"))  # type: ignore[arg-type]
+    assert redo.applies(_ctx("application/pdf", text_pdf))
+
+
 def test_a_real_child_crash_is_reported_and_the_next_job_gets_a_fresh_child(tmp_path: Path) -> None:
     from dms.ocr._child import run_ocrmypdf
 
