@@ -204,3 +204,25 @@ def test_expired_session_sends_back_to_login(ui_env, ui, make_ui_user) -> None:
         unit.commit()
     r = ui.http.get("/inbox", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("role", ["clerk", "finance", "supplier", "records_manager", "admin", "auditor"])
+def test_every_navigation_page_renders_translated_in_both_languages(ui, make_ui_user, role) -> None:
+    import re as _re
+
+    from tests.e2e.conftest import RAW_KEY
+
+    extra = {"supplier_id": 1} if role == "supplier" else {}
+    make_ui_user("u1", role, department="63", **extra)
+    ui.login("u1")
+    nav = ui.http.get("/search" if role != "supplier" else "/portal/upload").text
+    paths = _re.findall(r'<li><a href="(/[^"]+)"', nav.split('<nav class="main-nav"', 1)[1].split("</nav>", 1)[0])
+    assert paths
+    for lang in ("de", "en"):
+        ui.post_form("/lang", {"lang": lang, "next": "/"}, page=paths[0])
+        for path in paths:
+            r = ui.http.get(path)
+            assert r.status_code == 200, (lang, path, r.status_code)
+            text = _re.sub(r"<[^>]+>", " ", r.text)
+            assert not RAW_KEY.findall(text), (lang, path, RAW_KEY.findall(text))
+            assert f'<html lang="{lang}">' in r.text
