@@ -61,8 +61,7 @@ def test_dropped_scan_becomes_searchable_document_with_pdfa_archive_copy(contain
     assert archive.status_code == 200 and archive.headers["content-type"] == "application/pdf"
     digest = hashlib.sha256(archive.content).hexdigest()
     assert info["archive_sha256"] == digest == archive.headers["x-archive-sha256"]
-    if "archive_sha256" in doc:  # once the documents API reports it beside sha256 (issue 7 wiring)
-        assert doc["archive_sha256"] == digest
+    assert doc["archive_sha256"] == digest  # the documents API reports it beside sha256
     with pikepdf.open(io.BytesIO(archive.content)) as pdf:
         assert pdf.open_metadata().pdfa_status == "2B"
 

@@ -110,7 +110,14 @@ def list_documents(
 @router.get("/{document_id}", response_model=DocumentOut)
 def get_document(document_id: int, principal: Annotated[Principal, require("documents:read")],
                  session: ReadSession) -> DocumentOut:
-    return DocumentOut.of(svc.get_document(session, principal, document_id))
+    from dms.ocr.tables import DocumentArchive  # the scan station's record of the PDF/A copy
+
+    doc = svc.get_document(session, principal, document_id)
+    out = DocumentOut.of(doc)
+    archive = session.get(DocumentArchive, document_id)
+    if archive is not None and archive.version_no == doc.current_version:
+        out.archive_sha256 = archive.archive_sha256
+    return out
 
 
 @router.patch("/{document_id}", response_model=DocumentOut)

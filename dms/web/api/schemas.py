@@ -67,6 +67,8 @@ class DocumentOut(BaseModel):
     finalised: bool
     finalised_at: datetime | None
     acl: list[str]
+    #: SHA-256 of the PDF/A archive copy (scans, OCR) of the current version, beside the original's ``sha256``
+    archive_sha256: str | None = None
 
     @classmethod
     def of(cls, d: Document) -> DocumentOut:
