@@ -8,6 +8,7 @@ legitimately uses more of the CII vocabulary, so the engine does not apply them 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -139,9 +140,10 @@ def check_cii_strict(ctx: Ctx, root: etree._Element) -> None:
                 fail(contact_rule, location=ctx.xpath(p))
             if _count(p, f"{_RAM}URIUniversalCommunication") > 1:
                 fail(uri_rule, location=ctx.xpath(p))
-    referenced, tax_types, with_attributes = _ram_scan(root)
-    _structure(ctx, root, referenced, tax_types)
-    _attributes(ctx, root, with_attributes)
+    scan = _ram_scan(root)
+    _structure(ctx, root, scan.referenced, scan.trade_taxes)
+    _attributes(ctx, root, scan.with_attributes)
+    _quantities_and_category_codes(ctx, root, scan.unit_quantities)
 
 
 _NS = {"ram": RAM, "udt": UDT}
@@ -175,14 +177,19 @@ _CHECKED_ATTRIBUTES = frozenset(
 _RAM_LOCAL: dict[str, str] = {}
 
 
-def _ram_scan(
-    root: etree._Element,
-) -> tuple[list[tuple[etree._Element, str]], list[etree._Element], list[etree._Element]]:
-    """One pass over the ram: elements: (…ReferencedDocument elements, …TradeTax/TypeCode elements,
-    elements carrying one of the checked attributes) in document order."""
+class _Scan(NamedTuple):
+    referenced: list[tuple[etree._Element, str]]  # …ReferencedDocument elements and their local names
+    trade_taxes: list[tuple[etree._Element, str]]  # …TradeTax elements and their local names
+    with_attributes: list[etree._Element]  # elements carrying one of the checked attributes
+    unit_quantities: list[etree._Element]  # …Quantity elements with a unitCode
+
+
+def _ram_scan(root: etree._Element) -> _Scan:
+    """One pass over the ram: elements, collecting what the data type rules look at (document order)."""
     referenced: list[tuple[etree._Element, str]] = []
-    tax_types: list[etree._Element] = []
+    trade_taxes: list[tuple[etree._Element, str]] = []
     with_attributes: list[etree._Element] = []
+    unit_quantities: list[etree._Element] = []
     names = _RAM_LOCAL
     for el in root.iter():
         tag = el.tag
@@ -194,10 +201,13 @@ def _ram_scan(
         if name.endswith("ReferencedDocument"):
             referenced.append((el, name))
         elif name.endswith("TradeTax"):
-            tax_types.extend(el.iterchildren(f"{_RAM}TypeCode"))
-        if el.attrib and not _CHECKED_ATTRIBUTES.isdisjoint(el.keys()):
-            with_attributes.append(el)
-    return referenced, tax_types, with_attributes
+            trade_taxes.append((el, name))
+        if el.attrib:
+            if not _CHECKED_ATTRIBUTES.isdisjoint(el.keys()):
+                with_attributes.append(el)
+            if name.endswith("Quantity") and el.get("unitCode") is not None:
+                unit_quantities.append(el)
+    return _Scan(referenced, trade_taxes, with_attributes, unit_quantities)
 
 
 _NO_ATTR_IDS = etree.XPath(
@@ -211,7 +221,7 @@ def _structure(
     ctx: Ctx,
     root: etree._Element,
     referenced: list[tuple[etree._Element, str]],
-    tax_types: list[etree._Element],
+    trade_taxes: list[tuple[etree._Element, str]],
 ) -> None:
     fail = ctx.fail
     for el in root.iter(*_STRUCTURE_TAGS):
@@ -257,12 +267,102 @@ def _structure(
                     fail(address_rule, location=ctx.xpath(child))
     for el, name in referenced:
         _referenced_document(ctx, el, name)
-    for tc in tax_types:
-        if (tc.text or "").strip() != "VAT":
-            fail("CII-DT-037", location=ctx.xpath(tc))
+    for tax, tax_name in trade_taxes:
+        _trade_tax(ctx, tax, tax_name)
     for el in root.iter(f"{_UDT}DateTimeString"):
         if el.get("format") == "102" and not _DATE_102.match(el.text or ""):
             fail("CII-DT-097", location=ctx.xpath(el))
+
+
+#: TradeTaxType children the EN 16931 binding does not use (CII-DT-038…067, 098)
+_TRADE_TAX_FORBIDDEN = {
+    "CalculatedRate": "CII-DT-038",
+    "CalculationSequenceNumeric": "CII-DT-039",
+    "BasisQuantity": "CII-DT-040",
+    "UnitBasisAmount": "CII-DT-042",
+    "LineTotalBasisAmount": "CII-DT-043",
+    "AllowanceChargeBasisAmount": "CII-DT-044",
+    "CurrencyCode": "CII-DT-049",
+    "Jurisdiction": "CII-DT-050",
+    "CustomsDutyIndicator": "CII-DT-051",
+    "TaxBasisAllowanceRate": "CII-DT-053",
+    "Type": "CII-DT-055",
+    "InformationAmount": "CII-DT-056",
+    "CategoryName": "CII-DT-057",
+    "SpecifiedTradeAccountingAccount": "CII-DT-060",
+    "ServiceSupplyTradeCountry": "CII-DT-061",
+    "BuyerRepayableTaxSpecifiedTradeAccountingAccount": "CII-DT-062",
+    "SellerPayableTaxSpecifiedTradeAccountingAccount": "CII-DT-063",
+    "SellerRefundableTaxSpecifiedTradeAccountingAccount": "CII-DT-064",
+    "BuyerDeductibleTaxSpecifiedTradeAccountingAccount": "CII-DT-065",
+    "BuyerNonDeductibleTaxSpecifiedTradeAccountingAccount": "CII-DT-066",
+    "PlaceApplicableTradeLocation": "CII-DT-067",
+}
+#: allowed only below ApplicableHeaderTradeSettlement
+_TRADE_TAX_HEADER_ONLY = {
+    "BasisAmount": "CII-DT-041",
+    "TaxPointDate": "CII-DT-054",
+    "DueDateTypeCode": "CII-DT-058",
+}
+#: allowed only in ApplicableTradeTax
+_TRADE_TAX_APPLICABLE_ONLY = {"ExemptionReasonCode": "CII-DT-052", "ExemptionReason": "CII-DT-098"}
+_HEADER_SETTLEMENT = f"{_RAM}ApplicableHeaderTradeSettlement"
+
+
+def _trade_tax(ctx: Ctx, tax: etree._Element, name: str) -> None:
+    fail = ctx.fail
+    in_header: bool | None = None
+    for child in tax:
+        tag = child.tag
+        if not isinstance(tag, str) or not tag.startswith(_RAM):
+            continue
+        child_name = tag[len(_RAM) :]
+        if child_name == "TypeCode":
+            if (child.text or "").strip() != "VAT":
+                fail("CII-DT-037", location=ctx.xpath(child))
+            continue
+        rule = _TRADE_TAX_FORBIDDEN.get(child_name)
+        if rule is None and child_name in _TRADE_TAX_HEADER_ONLY:
+            if in_header is None:
+                in_header = any(a.tag == _HEADER_SETTLEMENT for a in tax.iterancestors())
+            rule = None if in_header else _TRADE_TAX_HEADER_ONLY[child_name]
+        elif rule is None and child_name in _TRADE_TAX_APPLICABLE_ONLY and name != "ApplicableTradeTax":
+            rule = _TRADE_TAX_APPLICABLE_ONLY[child_name]
+        elif rule is None and child_name == "RateApplicablePercent" and child.get("format") is not None:
+            rule = "CII-DT-059"
+        if rule is not None:
+            fail(rule, location=ctx.xpath(child))
+
+
+_LINE_CATEGORY_CODES = (
+    f"{_RSM}SupplyChainTradeTransaction/{_RAM}IncludedSupplyChainTradeLineItem/"
+    f"{_RAM}SpecifiedLineTradeSettlement/{_RAM}ApplicableTradeTax/{_RAM}CategoryCode"
+)
+_BILLED_QUANTITIES = (
+    f"{_RSM}SupplyChainTradeTransaction/{_RAM}IncludedSupplyChainTradeLineItem/"
+    f"{_RAM}SpecifiedLineTradeDelivery/{_RAM}BilledQuantity"
+)
+_CATEGORY_CODE_ATTRS = (
+    ("listID", "CII-DT-045"),
+    ("listAgencyID", "CII-DT-046"),
+    ("listVersionID", "CII-DT-047"),
+    ("listURI", "CII-DT-048"),
+)
+
+
+def _quantities_and_category_codes(
+    ctx: Ctx, root: etree._Element, unit_quantities: list[etree._Element]
+) -> None:
+    """CII-DT-033 (unitCode only when the line quantities carry one) and CII-DT-045…048 (line VAT category
+    code without list attributes)."""
+    if unit_quantities and not any(q.get("unitCode") is not None for q in root.iterfind(_BILLED_QUANTITIES)):
+        for quantity in unit_quantities:
+            ctx.fail("CII-DT-033", location=ctx.xpath(quantity))
+    for code in root.iterfind(_LINE_CATEGORY_CODES):
+        if code.attrib:
+            for attr, rule in _CATEGORY_CODE_ATTRS:
+                if code.get(attr) is not None:
+                    ctx.fail(rule, location=ctx.xpath(code))
 
 
 def _attributes(ctx: Ctx, root: etree._Element, with_attributes: list[etree._Element]) -> None:

@@ -58,6 +58,16 @@ CII_CASES = [
     ("CII-DT-088", _once(rb"(<ram:PostalTradeAddress>)", rb"\1<ram:StreetName>Hauptstr.</ram:StreetName>")),
     ("CII-DT-097", _once(rb'(<udt:DateTimeString format="102">)[0-9]{8}', rb"\g<1>20241301")),
     ("CII-DT-037", _once(rb"<ram:TypeCode>VAT</ram:TypeCode>", rb"<ram:TypeCode>GST</ram:TypeCode>")),
+    # the first trade tax is the line's ApplicableTradeTax (lines precede the header in CII)
+    (
+        "CII-DT-038",
+        _once(rb"(<ram:TypeCode>VAT</ram:TypeCode>)", rb"\1<ram:CalculatedRate>19</ram:CalculatedRate>"),
+    ),
+    (
+        "CII-DT-041",
+        _once(rb"(<ram:TypeCode>VAT</ram:TypeCode>)", rb"\1<ram:BasisAmount>1.00</ram:BasisAmount>"),
+    ),
+    ("CII-DT-045", _once(rb"<ram:CategoryCode>", rb'<ram:CategoryCode listID="UNCL5305">')),
     (
         "BR-DE-18-a",
         _once(
