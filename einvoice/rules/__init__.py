@@ -15,8 +15,9 @@ Validity policy (what ``valid`` means; a report is valid iff no finding is ``err
   German company receiving B2B e-invoices must accept any EN 16931 invoice (§ 14 UStG), so Aktenwerk
   accepts them. EXTENDED: sub lines (ParentLineID) are not summed and logistics service charges count as
   document charges, as the Factur-X specification defines; its extended allowance/charge code lists are
-  warnings.
-- **XRechnung 1.x/2.x**: readable, checked like XRechnung 3.0, plus the warning ``AW-OUTDATED-XRECHNUNG``.
+  warnings, and the CII-SR/CII-DT binding restrictions (which EXTENDED deliberately exceeds) are not applied.
+- **XRechnung 1.x/2.x**: readable, checked with EN 16931 and the BR-DE rules (not the PEPPOL rules that
+  XRechnung 3.0 integrated), plus the warning ``AW-OUTDATED-XRECHNUNG``.
 - **MINIMUM, BASIC WL**: not EN 16931 invoices → error ``AW-PROFILE-NOT-EN16931``.
 - **ZUGFeRD 1.0**: outdated, not EN 16931 → error ``AW-OUTDATED`` (content readable for display).
 - An unknown BT-24 → error ``AW-UNKNOWN-SPECIFICATION``; values that break their XML data type (dates,
