@@ -63,8 +63,15 @@ def quantized_length(length: int) -> int:
     return FIELD_NORMS[bisect_right(FIELD_NORMS, length) - 1]
 
 
+MAX_KEYWORD = 500  # characters of a keyword/facet value that are indexed (engines limit term length)
+
+
 def facet_values(doc: SearchDoc, facet: str) -> list[str]:
     """Display values a document contributes to a facet (shared by all engines' indexing code)."""
+    return [v[:MAX_KEYWORD] for v in _facet_values(doc, facet)]
+
+
+def _facet_values(doc: SearchDoc, facet: str) -> list[str]:
     if facet == "document_type":
         return [doc.document_type] if doc.document_type else []
     if facet == "department":
@@ -90,7 +97,8 @@ def keyword_values(doc: SearchDoc) -> dict[str, list[str]]:
         KEYWORD_FIELDS["asn"]: [doc.asn or ""],
     }
     result = {
-        k: list(dict.fromkeys(n for n in (normalize_keyword(v) for v in vs) if n)) for k, vs in out.items()
+        k: list(dict.fromkeys(n for n in (normalize_keyword(v[:MAX_KEYWORD]) for v in vs) if n))
+        for k, vs in out.items()
     }
     result[ACL] = list(dict.fromkeys(t for t in doc.acl if t))
     return result

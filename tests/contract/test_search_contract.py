@@ -337,3 +337,20 @@ def test_failed_rebuild_keeps_the_old_index(engine: SearchBackend) -> None:
     engine.refresh()
     assert engine.count() == len(corpus())
     assert idset(engine, "abgebrochen") == set()
+
+
+def test_absurd_metadata_is_indexed_not_fatal(make_engine: EngineFactory) -> None:
+    e = make_engine()
+    huge = "Z" * 70_000  # longer than any engine's maximum term length
+    e.index(
+        [
+            make_doc(
+                "big", title="Riesig", content="Inhalt " * 20_000, correspondent=huge, akte=huge, tags=[huge]
+            )
+        ]
+    )
+    e.commit()
+    res = e.search(SearchRequest(query="Riesig", principal_tokens=ALL))
+    assert [h.id for h in res.hits] == ["big"]
+    assert len(res.facets["akte"][0].value) == 500
+    assert e.get("big") is not None and e.get("big").akte == huge  # the stored DTO is complete
