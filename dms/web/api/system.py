@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from dms.auth import service as auth
 from dms.db.tables import ApiToken
 from dms.domain.principal import Principal
+from dms.errors import Unauthenticated
 from dms.web.api.schemas import LoginIn, MeOut, TokenIn, TokenOut, UserOut
 from dms.web.deps import (
     AUTHENTICATED_DEP,
@@ -56,7 +57,20 @@ def health(container: ContainerDep) -> JSONResponse:
 
 @router.post("/auth/login", dependencies=[public()], response_model=MeOut)
 def login(body: LoginIn, request: Request, response: Response, container: ContainerDep, uow: Uow) -> MeOut:
-    user = auth.authenticate(uow.session, body.username, body.password)
+    # the UI's failed-login limiter, shared: alternating API and form logins gains an attacker nothing
+    from dms.web.ui.routes.auth import limiter  # noqa: PLC0415
+
+    client, rate = request.client.host if request.client else "unknown", limiter(request)
+    wait = rate.retry_after(client, body.username)
+    if wait:
+        return JSONResponse({"detail": f"too many failed logins; retry in {wait} s"}, status_code=429,  # type: ignore[return-value]
+                            headers={"Retry-After": str(wait)})
+    try:
+        user = auth.authenticate(uow.session, body.username, body.password)
+    except Unauthenticated:
+        rate.failed(client, body.username)
+        raise
+    rate.succeeded(body.username)
     ws, plain = auth.create_session(uow.session, user, container.settings.session_hours)
     principal = auth.principal_of(uow.session, user)
     uow.commit()
