@@ -38,7 +38,8 @@ class _QueryFirstGroup(TyperGroup):
 
 app = typer.Typer(
     cls=_QueryFirstGroup,
-    help="Full-text search (as admin, or --as-user) and index health.",
+    help="Full-text search and index health. `aktenwerk search WORDS… [--json] [--as-user NAME]` searches "
+    "(as admin unless --as-user); `aktenwerk search check [--fix]` reports drift.",
     no_args_is_help=True,
 )
 
