@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -95,9 +96,17 @@ def cli(settings: Any, *args: str, timeout: float = 120) -> subprocess.Completed
 
 
 class ThrowawayPostgres:
-    """A private PostgreSQL 15 cluster in a temp dir on its own port (trust auth, fsync off)."""
+    """A private PostgreSQL 15 cluster in a temp dir on its own port (trust auth, fsync off).
+
+    PostgreSQL refuses to run as root: then the cluster lives in a fresh /tmp dir owned by ``postgres``
+    and the server runs as that user (``runuser``)."""
 
     def __init__(self, base: Path) -> None:
+        self.as_root = os.geteuid() == 0
+        if self.as_root:
+            base = Path(tempfile.mkdtemp(prefix="akw-pg-"))
+            shutil.chown(base, "postgres", "postgres")
+        self.base = base
         self.dir = base / "pgdata"
         self.sock = base / "pgsock"
         self.port = free_port()
@@ -107,21 +116,30 @@ class ThrowawayPostgres:
     def url(self) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
+    def _run(self, *cmd: str, check: bool = True) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if self.as_root else []
+        subprocess.run([*prefix, *cmd], check=check, capture_output=True)
+
     def init(self) -> ThrowawayPostgres:
-        self.sock.mkdir(parents=True, exist_ok=True)
-        subprocess.run([str(PG_BIN / "initdb"), "-D", str(self.dir), "-U", "postgres", "--auth=trust",
-                        "-E", "UTF8", "--no-sync"], check=True, capture_output=True)
+        self.base.mkdir(parents=True, exist_ok=True)
+        if self.as_root:
+            shutil.chown(self.base, "postgres", "postgres")
+        self._run(str(PG_BIN / "initdb"), "-D", str(self.dir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                  "--no-sync")
+        self._run("mkdir", "-p", str(self.sock))
         return self.start()
 
     def start(self) -> ThrowawayPostgres:
-        subprocess.run([str(PG_BIN / "pg_ctl"), "-D", str(self.dir), "-l", str(self.log), "-w", "-o",
-                        f"-p {self.port} -k {self.sock} -c fsync=off -c listen_addresses=127.0.0.1",
-                        "start"], check=True, capture_output=True)
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.dir), "-l", str(self.log), "-w", "-o",
+                  f"-p {self.port} -k {self.sock} -c fsync=off -c listen_addresses=127.0.0.1", "start")
         return self
 
     def stop(self) -> None:
-        subprocess.run([str(PG_BIN / "pg_ctl"), "-D", str(self.dir), "-m", "immediate", "-w", "stop"],
-                       check=False, capture_output=True)
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.dir), "-m", "immediate", "-w", "stop", check=False)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
 
 
 class ThrowawayRedis:
