@@ -18,7 +18,7 @@ from dms import audit
 from dms.db.tables import Akte, Document, DocumentText, DocumentVersion, SearchOutbox
 from dms.db.types import utcnow
 from dms.domain.principal import Principal
-from dms.errors import Gone, NotFound, PermissionDenied, Unavailable, ValidationFailed
+from dms.errors import Gone, NotFound, PermissionDenied, ValidationFailed
 from dms.retention_facts import FactsBuilder, active_holds, calculator, registry, today
 from dms.retention_settings import RetentionSettings
 from dms.retention_tables import (
@@ -711,10 +711,17 @@ def execute_disposal(
     }
 
 
+DELETE_REQUESTED = "disposal_requested"
+
+
 def delete_document(
     container: Container, settings: RetentionSettings, principal: Principal, document_id: int
 ) -> dict[str, Any]:
-    """``DELETE /documents/{id}``: only after retention ended and without hold — for admins too (GoBD)."""
+    """``DELETE /documents/{id}``: only after retention ended and without hold — for admins too (GoBD).
+
+    Allowed deletions open a one-item disposal request; a second records manager approves it
+    (``POST /disposals/{id}/approve``), which executes it. Nobody deletes a record alone.
+    """
     with container.uow(read_only=True) as uow:
         doc = _live_document(uow.session, document_id)
         if not principal.can_read_acl(t for t in doc.acl_tokens.split(" ") if t):
@@ -735,47 +742,19 @@ def delete_document(
             )
             uow.commit()
         raise DeletionBlocked(decision.reason)
-    # a one-item request (source "delete") makes the removal resumable and gives it a Löschprotokoll
+    # Deleting a record is a disposal: it opens a one-item request that a *second* records manager must
+    # approve (four-eyes), which then removes the content resumably and issues a Löschprotokoll.
     with container.uow() as uow:
-        s = uow.session
-        doc = _live_document(s, document_id)
-        now = utcnow()
-        row = DisposalRequestRow(
-            state=RequestState.APPROVED.value,
-            source="delete",
-            note=f"DELETE durch {principal.username}",
-            opened_by=principal.user_id,
-            opened_by_name=principal.username,
-            opened_at=now,
-            approved_by=principal.user_id,
-            approved_by_name=principal.username,
-            approved_at=now,
+        row = open_disposal(
+            uow.session, settings, principal, [document_id],
+            note=f"DELETE durch {principal.username}", source="delete",
         )
-        s.add(row)
-        s.flush()
-        s.add(
-            DisposalItemRow(
-                disposal_id=int(row.id or 0),
-                document_id=document_id,
-                sha256=doc.sha256,
-                class_id=a.class_id,
-                keep_until=a.keep_until,
-                document_date=doc.document_date,
-                title=doc.title[:500],
-            )
-        )
-        audit.record(s, principal, "retention.delete", "document", document_id, {"disposal_id": row.id})
+        audit.record(uow.session, principal, "retention.delete_requested", "document", document_id,
+                     {"disposal_id": row.id, "reason": decision.reason})
         uow.commit()
         rid = int(row.id or 0)
-    result = execute_disposal(container, settings, principal, rid)
-    if str(document_id) not in result["done"]:
-        with container.uow(read_only=True) as uow:
-            item = uow.session.execute(
-                select(DisposalItemRow).where(DisposalItemRow.disposal_id == rid)
-            ).scalar_one()
-        if item.state == ItemState.FAILED.value:
-            raise Unavailable(
-                f"deletion of document {document_id} started and will be completed: {item.detail}"
-            )
-        raise DeletionBlocked(item.detail or "the document could not be deleted")
-    return {"id": document_id, "status": DISPOSED, "reason": decision.reason, "disposal_id": rid}
+    return {
+        "id": document_id, "status": DELETE_REQUESTED, "disposal_id": rid, "reason": decision.reason,
+        "message": (f"Löschung beantragt (Aussonderungsantrag {rid}): ein zweiter Records Manager muss ihn "
+                    "freigeben (Vier-Augen-Prinzip), erst dann wird der Inhalt gelöscht."),
+    }

@@ -85,6 +85,15 @@ def test_retention_api_flow(client_as: Any, pdf_bytes: Callable[..., bytes]) -> 
     assert rm_a.post("/api/v1/disposals", json={"document_ids": [old]}).status_code == 410
     assert rm_a.get(f"/api/v1/documents/{young}/original").status_code == 200
 
+    # DELETE of an expired record is a disposal too: 202 with a request a second records manager approves
+    other = _upload(rm_a, pdf_bytes("Rechnung 2011"), document_date="2011-03-01", retention_class="ao147-belege")
+    r = rm_a.delete(f"/api/v1/documents/{other}")
+    assert r.status_code == 202 and r.json()["status"] == "disposal_requested"
+    assert rm_a.get(f"/api/v1/documents/{other}/original").status_code == 200  # nothing removed yet
+    assert rm_a.post(f"/api/v1/disposals/{r.json()['disposal_id']}/approve").status_code == 403
+    assert rm_b.post(f"/api/v1/disposals/{r.json()['disposal_id']}/approve").json()["completed"] is True
+    assert rm_a.get(f"/api/v1/documents/{other}/original").status_code == 410
+
 
 def test_fixity_and_classes_api(client_as: Any, container: Any, pdf_bytes: Callable[..., bytes]) -> None:
     rm = client_as("records_manager")

@@ -62,8 +62,21 @@ def test_hold_blocks_then_release_allows_delete(env: Env) -> None:
     with env.container.uow() as uow:
         release_hold(uow.session, env.users["rm2"], int(hold.id or 0), "Verfahren beendet")
         uow.commit()
-    out = delete_document(env.container, env.settings, env.users["admin"], doc)
-    assert out["status"] == "disposed"
+    # nobody deletes alone: an admin may not even open the request, a records manager opens it …
+    with pytest.raises(PermissionDenied):
+        delete_document(env.container, env.settings, env.users["admin"], doc)
+    out = delete_document(env.container, env.settings, env.users["rm1"], doc)
+    assert out["status"] == "disposal_requested"
+    with env.container.uow(read_only=True) as uow:
+        row = uow.session.get(Document, doc)
+        assert row is not None and not row.deleted  # nothing removed before the second approval
+    with env.container.uow() as uow:  # … the same person may not approve it …
+        with pytest.raises(PermissionDenied):
+            approve(uow.session, env.users["rm1"], out["disposal_id"])
+    with env.container.uow() as uow:  # … a second records manager approves, then it executes
+        approve(uow.session, env.users["rm2"], out["disposal_id"])
+        uow.commit()
+    execute_disposal(env.container, env.settings, env.users["rm2"], out["disposal_id"])
     with env.container.uow(read_only=True) as uow:
         cert = certificate_of(uow.session, out["disposal_id"])
     assert cert["items"][0]["record_id"] == str(doc) and cert["items"][0]["state"] == "destroyed"
@@ -87,7 +100,7 @@ def test_akte_and_query_holds(env: Env) -> None:
         uow.commit()
     with pytest.raises(DeletionBlocked, match="Prüfung RPA"):
         delete_document(env.container, env.settings, env.users["rm1"], a)
-    assert delete_document(env.container, env.settings, env.users["rm1"], b)["status"] == "disposed"
+    assert delete_document(env.container, env.settings, env.users["rm1"], b)["status"] == "disposal_requested"
 
 
 def test_event_trigger_from_recorded_event(env: Env) -> None:

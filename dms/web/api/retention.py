@@ -108,11 +108,12 @@ class OfferIn(BaseModel):
 
 
 # ---------------------------------------------------------------- documents
-@router.delete("/documents/{document_id}")
+@router.delete("/documents/{document_id}", status_code=202)
 def delete(
     document_id: int, principal: Annotated[Principal, require("documents:delete")], container: ContainerDep
 ) -> dict[str, Any]:
-    """Delete a document's content — refused with 409 and the reason while retention runs or a hold applies."""
+    """Request deletion: 409 with the reason while retention runs or a hold applies, else 202 with the
+    one-item disposal request a second records manager must approve (four-eyes)."""
     return delete_document(container, _settings(), principal, document_id)
 
 
