@@ -170,9 +170,10 @@ def verify_backup(src: Path) -> dict[str, Any]:
             raise IntegrityError(f"blob {digest} is missing or corrupt in the backup")
         if store.path_for(digest).stat().st_size != size:
             raise IntegrityError(f"blob {digest} has the wrong size")
-    extra = set(store.iter_digests()) - listed
+    expected = {store.path_for(d) for d in listed}  # any other file, wherever it sits, is foreign
+    extra = sorted(str(p.relative_to(src)) for p in (src / "store").rglob("*") if not p.is_dir() and p not in expected)
     if extra:
-        raise IntegrityError(f"backup store holds blobs not in the manifest: {sorted(extra)[:3]}")
+        raise IntegrityError(f"backup store holds files not in the manifest: {extra[:3]}")
     return manifest  # type: ignore[no-any-return]
 
 
@@ -255,7 +256,27 @@ def restore(settings: Settings, src: Path, progress: Progress | None = None) -> 
             store.put(source.get(digest))  # verified again on read, written atomically
     if progress:
         progress(f"store: {len(manifest['blobs'])} blobs")
+    _rebuild_index(settings, progress)
     return RestoreResult(total, len(manifest["blobs"]), result.rows)
+
+
+def _rebuild_index(settings: Settings, progress: Progress | None) -> None:
+    """The search index is not part of a backup: rebuild it from the restored database (reliability finding:
+    a restored installation found nothing until someone ran ``aktenwerk reindex``)."""
+    from dms.bootstrap import build_container
+    from dms.db.uow import RecordingDispatcher
+    from dms.search_index import reindex
+
+    container = build_container(settings, dispatcher=RecordingDispatcher())
+    try:
+        report = reindex(container)
+        if progress:
+            progress(f"search index rebuilt: {report.documents} documents")
+    except Exception as exc:  # the data is restored; the index can be rebuilt later
+        if progress:
+            progress(f"search index NOT rebuilt ({type(exc).__name__}: {exc}); run `aktenwerk reindex`")
+    finally:
+        container.close()
 
 
 def _all_revisions(url: str) -> set[str]:
