@@ -121,12 +121,12 @@ def verify_chain(conn: Connection, batch: int = 20000) -> VerifyResult:
     """Stream every row, recompute the chain; report the first broken row (by id)."""
     prev = GENESIS
     n = 0
-    expected_id = None
+    expected_id = 1  # ids are dense from 1 (appends take head.last_id + 1 under the head lock)
     sha = hashlib.sha256
     for part in _stream(conn, batch):
         for rid, prev_hash, rhash, canon in part:
-            if expected_id is not None and rid != expected_id:
-                return VerifyResult(False, n, prev, rid, f"row {expected_id} is missing (next row is {rid})")
+            if rid != expected_id:
+                return VerifyResult(False, n, prev, expected_id, f"row {expected_id} is missing (next row is {rid})")
             if prev_hash != prev:
                 return VerifyResult(False, n, prev, rid, f"row {rid}: prev_hash does not match the previous row")
             if sha(f"{prev}\x1e{canon}".encode()).hexdigest() != rhash:
@@ -134,7 +134,7 @@ def verify_chain(conn: Connection, batch: int = 20000) -> VerifyResult:
             prev = rhash
             n += 1
             expected_id = rid + 1
-    last_id = (expected_id or 1) - 1
+    last_id = expected_id - 1
     head = conn.exec_driver_sql("SELECT last_id, last_hash FROM audit_head WHERE id = 1").first()
     if head is not None and (int(head[0]) != last_id or head[1] != prev):
         return VerifyResult(

@@ -58,7 +58,14 @@ def test_deleted_row_is_named(container):
     _append(container, 6)
     _exec(container, "DELETE FROM audit_log WHERE id = 3")
     r = _verify(container)
-    assert not r.ok and r.broken_id == 4 and "row 3 is missing" in (r.reason or "")
+    assert not r.ok and r.broken_id == 3 and "row 3 is missing" in (r.reason or "")
+
+
+def test_deleted_first_row_is_named(container):
+    _append(container, 3)
+    _exec(container, "DELETE FROM audit_log WHERE id = 1")
+    r = _verify(container)
+    assert not r.ok and r.broken_id == 1 and "row 1 is missing" in (r.reason or "")
 
 
 def test_truncated_tail_is_detected(container):
