@@ -37,6 +37,8 @@ ERROR_STATUS: list[tuple[type[BaseException] | str, int]] = [
     # >>> registration: other contexts' error roots/subclasses, one line each >>>
     ("einvoice.errors:EinvoiceError", 422),
     ("search.errors:SearchError", 400),
+    ("search.errors:InvalidSearchRequest", 422),
+    ("search.errors:BackendUnavailable", 503),
     ("retention.errors:RetentionError", 409),
     # <<< registration <<<
 ]

@@ -149,3 +149,11 @@ def test_disposal_api_on_postgres(
         assert b.post(f"/api/v1/disposals/{disposal}/approve").json()["completed"] is True
         cert = b.get(f"/api/v1/disposals/{disposal}/certificate").json()
         assert cert["items"][0]["record_id"] == str(old) and verify(cert)
+
+
+def test_unknown_retention_class_is_refused_before_storing(client_as: Any, pdf_bytes: Callable[..., bytes]) -> None:
+    rm = client_as("records_manager")
+    r = rm.post("/api/v1/documents", files={"file": ("x.pdf", pdf_bytes("X"), "application/pdf")},
+                data={"retention_class": "no-such-class"})
+    assert r.status_code == 422 and "no-such-class" in r.json()["detail"] and "ao147-belege" in r.json()["detail"]
+    assert rm.get("/api/v1/documents").json()["total"] == 0

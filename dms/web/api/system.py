@@ -45,6 +45,9 @@ def health_report(container: Any) -> dict[str, Any]:
         checks["index"] = container.indexer.health()
     except Exception as exc:
         checks["index"] = f"error: {type(exc).__name__}"
+    from dms.retention_fixity import fixity_health_check  # noqa: PLC0415 - the records context's check
+
+    checks["fixity"] = fixity_health_check(container)  # last scheduled re-hash of the store
     ok = all(not v.startswith("error") for v in checks.values())
     return {"status": "ok" if ok else "degraded", "checks": checks}
 

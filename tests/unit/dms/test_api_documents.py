@@ -12,13 +12,13 @@ def _upload(c, data: bytes, name: str = "a.pdf", **form):
 def test_upload_returns_id_at_once_and_metadata(client_as, pdf_bytes):
     c = client_as("clerk", department="63")
     r = _upload(c, pdf_bytes(), title="Bauantrag", document_type="antrag", department="63",
-                document_date="2026-01-15", retention_class="bau-30", tags="bau, antrag")
+                document_date="2026-01-15", retention_class="ao147-briefe", tags="bau, antrag")
     assert r.status_code == 202
     body = r.json()
     assert set(body) >= {"id", "sha256", "status"}
     d = c.get(f"/api/v1/documents/{body['id']}").json()
     assert d["title"] == "Bauantrag" and d["document_date"] == "2026-01-15"
-    assert d["retention_class"] == "bau-30" and d["tags"] == ["antrag", "bau"]
+    assert d["retention_class"] == "ao147-briefe" and d["tags"] == ["antrag", "bau"]
     assert d["channel"] == "api" and d["uploader_id"] == c.user.id
     assert d["status"] == "ready" and d["failure_reason"] is None
 
@@ -219,7 +219,7 @@ def test_corrupted_original_is_not_delivered(client_as, container):
 def test_health_reports_components(client):
     r = client.get("/api/v1/health")
     assert r.status_code == 200
-    assert set(r.json()["checks"]) == {"db", "queue", "store", "index"}
+    assert set(r.json()["checks"]) == {"db", "queue", "store", "index", "fixity"}
 
 
 def test_login_session_cookie_and_logout(client, make_user):
