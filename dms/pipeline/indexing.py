@@ -94,7 +94,7 @@ def build_indexable(session: Any, doc: Document) -> IndexableDocument:
     )
 
 
-def drain_outbox(container: Container, batch: int = 200) -> int:
+def drain_outbox(container: Container, batch: int = 1000) -> int:
     """Send pending outbox rows to the indexer; returns how many rows were processed."""
     done = 0
     while True:
