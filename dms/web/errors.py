@@ -34,6 +34,7 @@ ERROR_STATUS: list[tuple[type[BaseException] | str, int]] = [
     (e.IntegrityError, 500),
     (OperationalError, 503),
     (PoolTimeout, 503),
+    (OverflowError, 422),  # e.g. an id beyond the database's integer range: bad input, not a crash
     # >>> registration: other contexts' error roots/subclasses, one line each >>>
     ("einvoice.errors:EinvoiceError", 422),
     ("search.errors:SearchError", 400),
@@ -46,6 +47,7 @@ ERROR_STATUS: list[tuple[type[BaseException] | str, int]] = [
 _MESSAGES = {
     OperationalError: "the database is unavailable; please retry shortly",
     PoolTimeout: "the database is overloaded; please retry shortly",
+    OverflowError: "a number in the request is out of range",
 }
 
 

@@ -1,0 +1,29 @@
+"""Acceptance findings on the E-Akte core and search interfaces (issues 2 and 4), each a regression test.
+
+Every bad input must get a clear 4xx with a message — never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+HUGE_ID = 10**25  # beyond any database integer column
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/documents/{id}"),
+        ("get", "/api/v1/documents/{id}/original"),
+        ("delete", "/api/v1/documents/{id}"),
+        ("get", "/api/v1/disposals/{id}/certificate"),
+        ("delete", "/api/v1/holds/{id}"),
+    ],
+)
+def test_out_of_range_id_is_a_clear_4xx(client_as: Any, method: str, path: str) -> None:
+    rm = client_as("records_manager", raise_server_exceptions=False)
+    r = getattr(rm, method)(path.format(id=HUGE_ID))
+    assert 400 <= r.status_code < 500, (r.status_code, r.text)
+    assert r.json()["detail"]
