@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pypdfium2
+
 from dms.ocr.config import OcrSettings
 from dms.ocr.engine import ocr_to_pdfa
 from dms.ocr.errors import OcrError
@@ -37,8 +39,6 @@ def _has_embedded_files(data: bytes) -> bool:
 
 def _text_on_every_page(data: bytes) -> bool:
     """True when every page of the PDF has a real text layer (cheap: pdfium text extraction only)."""
-    import pypdfium2
-
     try:
         doc = pypdfium2.PdfDocument(data)
     except Exception:  # unreadable here: let the OCR engine report the precise reason
@@ -75,10 +75,9 @@ class OcrStep:
         if ctx.mime_type == "application/pdf" and _has_embedded_files(ctx.data):
             ctx.warnings.append("ocr: PDF with embedded files (e-invoice?) kept as is, no archive copy")
             return False
-        if (ctx.mime_type == "application/pdf" and self.settings.mode == "skip"
-                and not self.settings.pdfa_for_text_pdfs and _text_on_every_page(ctx.data)):
-            return False  # born digital: already searchable, text extraction reads its text layer
-        return True
+        # born digital: already searchable (text extraction reads its text layer), no archive copy needed
+        return not (ctx.mime_type == "application/pdf" and self.settings.mode == "skip"
+                    and not self.settings.pdfa_for_text_pdfs and _text_on_every_page(ctx.data))
 
     def run(self, ctx: IngestContext) -> None:
         if not self.applies(ctx):

@@ -70,9 +70,8 @@ def test_hold_blocks_then_release_allows_delete(env: Env) -> None:
     with env.container.uow(read_only=True) as uow:
         row = uow.session.get(Document, doc)
         assert row is not None and not row.deleted  # nothing removed before the second approval
-    with env.container.uow() as uow:  # … the same person may not approve it …
-        with pytest.raises(PermissionDenied):
-            approve(uow.session, env.users["rm1"], out["disposal_id"])
+    with env.container.uow() as uow, pytest.raises(PermissionDenied):  # … the same person may not approve it …
+        approve(uow.session, env.users["rm1"], out["disposal_id"])
     with env.container.uow() as uow:  # … a second records manager approves, then it executes
         approve(uow.session, env.users["rm2"], out["disposal_id"])
         uow.commit()

@@ -83,8 +83,8 @@ def upload_document(
 ) -> UploadAccepted:
     container.dispatcher.check()  # 503 before storing anything if the queue is down
     if retention_class:  # 422 for a class that is not configured, before anything is stored
-        from dms.retention_service import validate_retention_class  # noqa: PLC0415
-        from dms.retention_settings import RetentionSettings  # noqa: PLC0415
+        from dms.retention_service import validate_retention_class
+        from dms.retention_settings import RetentionSettings
 
         validate_retention_class(RetentionSettings(), retention_class)
     blob, filename, mime = _store_upload(container, file)
