@@ -72,6 +72,8 @@ class Period:
         month_index = start.month - 1 + self.total_months
         year = start.year + month_index // 12
         month = month_index % 12 + 1
+        if year > date.max.year:  # a (mistyped) far-future date: kept beyond the calendar, never due
+            return date.max
         last_day = calendar.monthrange(year, month)[1]
         # keep "end of month" anchors at the end of month (31.12. + 6 m = 30.06.)
         day = (
