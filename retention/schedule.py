@@ -89,7 +89,9 @@ class Assessment:
 
     @property
     def disposable_from(self) -> date | None:
-        return self.keep_until + timedelta(days=1) if self.keep_until else None
+        if self.keep_until is None or self.keep_until == date.max:  # kept beyond the calendar
+            return None
+        return self.keep_until + timedelta(days=1)
 
     def _why(self) -> str:
         gov = self.governing

@@ -19,5 +19,7 @@ def test_far_future_document_date_never_breaks_the_plan(client_as: Any, pdf_byte
     r = rm.get("/api/v1/retention/plan", params={"as_of": "2030-01-01"})
     assert r.status_code == 200, r.text
     assert doc not in [int(i["record_id"]) for i in r.json()["items"]]
+    why = rm.get(f"/api/v1/documents/{doc}/retention")
+    assert why.status_code == 200 and why.json()["keep_until"] == "9999-12-31", why.text
     r = rm.delete(f"/api/v1/documents/{doc}")
     assert r.status_code == 409 and "31.12.9999" in r.json()["detail"], r.text
