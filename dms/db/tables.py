@@ -271,6 +271,8 @@ class AuditEntry(SQLModel, table=True):
     """Append-only, hash-chained audit row. ``at`` is an ISO-8601 UTC string (canonical, no round-trip drift)."""
 
     __tablename__ = "audit_log"
+    #: the audit trail of one object (document page, invoice trail) without scanning the whole log
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
     id: int | None = Field(default=None, primary_key=True)
     at: str = Field(sa_column=Column(String(40), nullable=False))
     actor_id: int | None = None
