@@ -11,7 +11,9 @@ from datetime import date
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import func, select
 
+from dms.db.tables import AuditEntry
 from dms.retention_facts import registry
 from dms.retention_service import (
     approve,
@@ -58,10 +60,29 @@ def _settings() -> RetentionSettings:
     return RetentionSettings()
 
 
+#: (container, day) -> (audit head id, rows). The plan depends only on the day and on the records, holds
+#: and events — every change to those appends an audit row, so an unchanged audit head means an unchanged
+#: plan and the page is served without recomputing the whole plan (2.5 s at 100,000 documents).
+_DUE_CACHE: dict[tuple[int, date], tuple[int, list[dict[str, Any]]]] = {}
+
+
 def retention_due(request: Request, user: Any, day: date) -> list[dict[str, Any]]:
     """Due documents on ``day`` (and due-but-held ones, flagged ``held``), with reasons."""
     with uow(request, read_only=True) as unit, user_errors():
+        head = int(unit.session.execute(select(func.max(AuditEntry.id))).scalar() or 0)
+        key = (id(container(request)), day)
+        cached = _DUE_CACHE.get(key)
+        if cached is not None and cached[0] == head:
+            return [dict(r) for r in cached[1]]
         plan, titles = compute_plan(unit.session, _settings(), day)
+    rows = _due_rows(plan, titles)
+    if len(_DUE_CACHE) > 32:
+        _DUE_CACHE.clear()
+    _DUE_CACHE[key] = (head, rows)
+    return [dict(r) for r in rows]
+
+
+def _due_rows(plan: Any, titles: dict[str, str]) -> list[dict[str, Any]]:
     rows = []
     for a, held in [(a, False) for a in plan.items] + [(a, True) for a in plan.blocked]:
         rows.append(

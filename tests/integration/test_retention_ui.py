@@ -42,6 +42,13 @@ def test_records_pages(wired: None, client_as: Any, pdf_bytes: Callable[..., byt
     doc = r.json()["id"]
     page = rm_a.get("/records/due", params={"as_of": "2026-11-26"})
     assert page.status_code == 200 and "Alter Brief" in page.text and "31.12.2016" in page.text
+    assert "badge-held" not in page.text
+    # the due list is cached per audit head: an audited change (a new hold) shows on the next view at once
+    hold = rm_a.post("/api/v1/holds", json={"document_id": doc, "reason": "Prüfung Rechnungsprüfungsamt"})
+    assert hold.status_code == 201
+    assert "badge-held" in rm_a.get("/records/due", params={"as_of": "2026-11-26"}).text
+    assert rm_a.delete(f"/api/v1/holds/{hold.json()['id']}").status_code == 200
+    assert "badge-held" not in rm_a.get("/records/due", params={"as_of": "2026-11-26"}).text
     assert rm_a.get("/records/holds").status_code == 200
     r = rm_a.post("/records/disposals", data={"document_ids": str(doc)}, follow_redirects=False)
     assert r.status_code in (302, 303), r.text
