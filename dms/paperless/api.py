@@ -328,19 +328,19 @@ def _file(container: Container, uow: Uow, principal: Principal, document_id: int
         "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox", "ETag": f'"{sha}"'})
 
 
-@router.get("/documents/{document_id}/download/")
+@router.get("/documents/{document_id}/download/", response_class=Response, responses={200: {"content": {"*/*": {}}, "description": "File bytes"}})
 def download(document_id: int, principal: Annotated[Principal, require_pl(READ)], container: ContainerDep,
              uow: Uow, original: bool = False) -> Response:
     return _file(container, uow, principal, document_id, original=original, inline=False)
 
 
-@router.get("/documents/{document_id}/preview/")
+@router.get("/documents/{document_id}/preview/", response_class=Response, responses={200: {"content": {"*/*": {}}, "description": "File bytes"}})
 def preview(document_id: int, principal: Annotated[Principal, require_pl(READ)], container: ContainerDep,
             uow: Uow, original: bool = False) -> Response:
     return _file(container, uow, principal, document_id, original=original, inline=True)
 
 
-@router.get("/documents/{document_id}/thumb/")
+@router.get("/documents/{document_id}/thumb/", response_class=Response, responses={200: {"content": {"*/*": {}}, "description": "File bytes"}})
 def thumb(document_id: int, principal: Annotated[Principal, require_pl(READ)], container: ContainerDep,
           session: ReadSession) -> Response:
     doc = _doc_or_404(session, principal, document_id)

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dms.bootstrap import Container, build_container
 from dms.settings import Settings, get_settings
-from dms.web.errors import install_error_handlers
+from dms.web.errors import document_error_responses, install_error_handlers
 
 #: multipart overhead allowed above the configured file size limit before a request is refused
 MULTIPART_SLACK = 1024 * 1024
@@ -90,4 +90,5 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes + MULTIPART_SLACK,
                        file_limit=settings.max_upload_bytes)
     _include_routers(app)
+    document_error_responses(app)
     return app

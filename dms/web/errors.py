@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import importlib
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from dms import errors as e
@@ -34,6 +35,8 @@ ERROR_STATUS: list[tuple[type[BaseException] | str, int]] = [
     (e.IntegrityError, 500),
     (OperationalError, 503),
     (PoolTimeout, 503),
+    (OverflowError, 422),  # reliability finding: ids/numbers beyond 64 bit crashed the DB driver (500)
+    (DataError, 422),  # PostgreSQL's counterpart (numeric value out of range, bad literal)
     (OverflowError, 422),  # e.g. an id beyond the database's integer range: bad input, not a crash
     # >>> registration: other contexts' error roots/subclasses, one line each >>>
     ("einvoice.errors:EinvoiceError", 422),
@@ -90,3 +93,36 @@ def install_error_handlers(app: FastAPI) -> None:
 
     for cls in table:
         app.add_exception_handler(cls, handler)  # type: ignore[arg-type]
+
+
+#: statuses any API route may answer through the table above (documented in the OpenAPI of every route)
+ERROR_RESPONSES: dict[int, str] = {
+    400: "Bad request", 401: "Not authenticated", 403: "Not allowed", 404: "Not found (or not visible to you)",
+    409: "Conflict with the current state", 410: "Gone (disposed)", 413: "Upload too large",
+    422: "Invalid input", 429: "Too many attempts", 503: "A required service is unavailable", 507: "Store full",
+}
+_ERROR_SCHEMA = {"type": "object", "properties": {"detail": {}}, "required": ["detail"]}
+
+
+def document_error_responses(app: FastAPI) -> None:
+    """Add the error statuses of the table to every operation of the OpenAPI (reliability finding: the
+    schema promised e.g. only ``204, 422`` for routes that rightly answer 404/409, so generated clients
+    and schemathesis could not rely on it)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()  # cached by FastAPI in app.openapi_schema; completed in place
+        for operations in schema.get("paths", {}).values():
+            for op in operations.values():
+                if isinstance(op, dict) and "responses" in op:
+                    invalid = op["responses"].get("422", {}).get("content", {}).get("application/json", {})
+                    if "schema" in invalid and invalid["schema"] is not _ERROR_SCHEMA:  # FastAPI's list form
+                        invalid["schema"] = {"anyOf": [invalid["schema"], _ERROR_SCHEMA]}  # or a domain message
+                    for status, text in ERROR_RESPONSES.items():
+                        op["responses"].setdefault(str(status), {
+                            "description": text, "content": {"application/json": {"schema": _ERROR_SCHEMA}}})
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
