@@ -89,7 +89,9 @@ def query_cmd(
             _fail(str(exc))
             return
     if as_json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        from dms.web.api.search import _with_int_ids
+
+        print(json.dumps(_with_int_ids(result.to_dict()), ensure_ascii=False, indent=2))
         return
     out = Console()
     if result.notice:

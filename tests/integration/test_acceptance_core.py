@@ -27,3 +27,17 @@ def test_out_of_range_id_is_a_clear_4xx(client_as: Any, method: str, path: str) 
     r = getattr(rm, method)(path.format(id=HUGE_ID))
     assert 400 <= r.status_code < 500, (r.status_code, r.text)
     assert r.json()["detail"]
+
+
+
+def test_search_hit_ids_are_the_document_ids(client_as: Any) -> None:
+    """``GET /api/v1/search`` hits carry the integer id the upload answered, and umlaut queries fold."""
+    clerk = client_as("clerk", department="63")
+    r = clerk.post("/api/v1/documents", files={"file": ("Größe.txt", "Straßenbeleuchtung am Mühlenweg".encode())},
+                   data={"title": "Straßenbeleuchtung", "department": "63"})
+    assert r.status_code in (201, 202), r.text
+    doc_id = r.json()["id"]
+    body = clerk.get("/api/v1/search", params={"q": "Muehlenweg", "page": 1, "page_size": 5}).json()
+    assert [h["id"] for h in body["hits"]] == [doc_id]
+    similar = clerk.get(f"/api/v1/search/similar/{doc_id}").json()
+    assert all(isinstance(h["id"], int) for h in similar["hits"])

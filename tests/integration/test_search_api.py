@@ -35,7 +35,7 @@ def test_upload_is_searchable_with_highlights_and_facets(client_as: Any) -> None
     body = search(clerk, "Hauptstrasse")
     assert body["total"] == 1
     hit = body["hits"][0]
-    assert hit["id"] == str(doc_id) and hit["title"] == "Bauantrag Neubau"
+    assert hit["id"] == doc_id and hit["title"] == "Bauantrag Neubau"
     assert hit["score"] > 0 and any("<mark>Hauptstraße</mark>" in h for h in hit["highlights"])
     assert {"value": "63", "count": 1} in body["facets"]["department"]
     assert {"value": "2026", "count": 1} in body["facets"]["year"]
@@ -56,7 +56,7 @@ def test_other_departments_documents_are_invisible(client_as: Any) -> None:
         tags="Energie",
     )
     seen = search(bau, "Baulast")
-    assert [h["id"] for h in seen["hits"]] == [str(mine)] and seen["total"] == 1
+    assert [h["id"] for h in seen["hits"]] == [mine] and seen["total"] == 1
     facet_values = {v["value"] for vs in seen["facets"].values() for v in vs}
     assert not facet_values & {"20", "Rechnung", "Energie"}
     none = search(bau, "Stromrechnung")
@@ -77,7 +77,7 @@ def test_metadata_change_is_reindexed(container: Any, client_as: Any) -> None:
     r = clerk.patch(f"/api/v1/documents/{doc_id}", json={"title": "Kanalsanierung Bahnhofstraße"})
     assert r.status_code == 200, r.text
     drain_outbox(container)  # the periodic outbox drain (beat, every outbox_interval_seconds)
-    assert [h["id"] for h in search(clerk, "Kanalsanierung")["hits"]] == [str(doc_id)]
+    assert [h["id"] for h in search(clerk, "Kanalsanierung")["hits"]] == [doc_id]
 
 
 def test_bad_parameters_are_clear_errors(client_as: Any) -> None:
@@ -115,7 +115,7 @@ def test_crash_between_commit_and_indexing_loses_nothing(container: Any, client_
     report = check(container)
     assert report.pending >= 1 and report.ok  # … but in flight, not lost
     assert drain_outbox(container) >= 1
-    assert [h["id"] for h in search(clerk, "Widerspruch")["hits"]] == [str(doc_id)]
+    assert [h["id"] for h in search(clerk, "Widerspruch")["hits"]] == [doc_id]
     assert check(container).ok
 
 

@@ -68,7 +68,7 @@ def test_cli_search_check_and_reindex(env: Any) -> None:
     a = upload(env, "Bauantrag für die Hauptstraße", title="Bauantrag", department="63")
     upload(env, "Stromrechnung Januar", title="Rechnung", department="20")
     out = json.loads(run("search", "Hauptstrasse", "--json"))
-    assert out["total"] == 1 and out["hits"][0]["id"] == str(a)
+    assert out["total"] == 1 and out["hits"][0]["id"] == a
     assert "Bauantrag" in run("search", "Bauantrag")
     assert json.loads(run("search", "Rechnung", "--json"))["total"] == 1  # admin sees every department
     assert json.loads(run("search", "Bauantrag", "--json", "--as-user", "kasse1"))["total"] == 0

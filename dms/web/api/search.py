@@ -39,7 +39,7 @@ def search(
 ) -> dict[str, Any]:
     wanted = [f.strip() for f in facets.split(",") if f.strip()] if facets is not None else None
     result = search_as(container, principal, q, page=page, page_size=page_size, sort=sort, facets=wanted)
-    return result.to_dict()
+    return _with_int_ids(result.to_dict())
 
 
 @router.get("/similar/{document_id}")
@@ -51,4 +51,13 @@ def similar(
 ) -> dict[str, Any]:
     """More like this: documents sharing the most distinctive words (empty if the source is not readable)."""
     backend = backend_of(container)
-    return backend.more_like_this(str(document_id), principal.tokens, limit=limit).to_dict()
+    return _with_int_ids(backend.more_like_this(str(document_id), principal.tokens, limit=limit).to_dict())
+
+
+def _with_int_ids(data: dict[str, Any]) -> dict[str, Any]:
+    """Hit ids as the integers ``POST /api/v1/documents`` and ``GET /api/v1/documents/{id}`` use (the
+    engines keep string ids)."""
+    for hit in data.get("hits", []):
+        if isinstance(hit.get("id"), str) and hit["id"].isdigit():
+            hit["id"] = int(hit["id"])
+    return data
