@@ -115,7 +115,17 @@ class _Maps:
 
 
 def source_key(url: str) -> str:
-    return url.strip().rstrip("/")[:300]
+    """The Paperless base URL as one key: no trailing ``/`` and no trailing ``/api`` (pypaperless adds it)."""
+    u = url.strip().rstrip("/")
+    if u.endswith("/api"):
+        u = u[: -len("/api")].rstrip("/")
+    return u[:300]
+
+
+def candidate_urls(url: str) -> list[str]:
+    """Base URLs to try: as given (normalised), then ``…/paperless`` (an Aktenwerk instance's bridge)."""
+    base = source_key(url)
+    return [base] if base.endswith("/paperless") else [base, f"{base}/paperless"]
 
 
 def _md5(data: bytes) -> str:
@@ -417,14 +427,22 @@ class PaperlessImporter:
         from pypaperless import Paperless
 
         started = time.perf_counter()
-        done = self._done_ids()
-        pl = Paperless(self.url, self.token)
-        try:
+        first_exc: Exception | None = None
+        for base in candidate_urls(self.url):
+            pl = Paperless(base, self.token)
             try:
                 await pl.initialize()
             except Exception as exc:
-                raise SourceUnavailable(f"cannot use the Paperless API at {self.url}: {type(exc).__name__} "
-                                        f"{exc} (check URL and token)") from exc
+                first_exc = first_exc or exc
+                await pl.close()
+                continue
+            self.report.source = base
+            break
+        else:
+            raise SourceUnavailable(f"cannot use the Paperless API at {self.url}: {type(first_exc).__name__} "
+                                    f"{first_exc} (check URL and token)") from first_exc
+        try:
+            done = self._done_ids()
             self.maps = await _load_maps(pl)
             self._register_labels()
             self._map_users()
