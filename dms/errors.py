@@ -50,6 +50,14 @@ class StorageFull(Unavailable):
     """The content store has no space left (nothing was stored)."""
 
 
+class DuplicateDocument(Conflict):
+    """The same bytes are already stored as a live document."""
+
+    def __init__(self, message: str, existing_id: int | None = None) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id
+
+
 class Frozen(Conflict):
     """The object is finalised or closed (zdA) and cannot be changed."""
 

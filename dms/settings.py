@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     es_url: str = "http://127.0.0.1:9200"
     scan_dir: Path | None = Field(default=None, description="Scan inbox; default `<data>/scan-inbox`.")
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
+    duplicate_uploads: Literal["refuse", "allow"] = Field(
+        default="refuse",
+        description="Upload/import of bytes already stored as a live document: `refuse` (409 naming the "
+        "document) or `allow` (a second document sharing the blob).",
+    )
     aktenzeichen_pattern: str = Field(
         default="{plan}-{year}/{seq:04d}",
         description="Python format string; fields plan, year, seq, dept.",

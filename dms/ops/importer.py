@@ -67,7 +67,7 @@ def import_paths(
                 new = svc.create_document(
                     uow.session, principal, blob, filename=f.name, mime_type=detect(head, f.name),
                     akte_id=akte_id, document_type=document_type, department=department, channel="import",
-                    enqueue=uow.enqueue,
+                    enqueue=uow.enqueue, refuse_duplicates=container.settings.duplicate_uploads == "refuse",
                 )
                 uow.commit()
             report.imported.append(new.id)

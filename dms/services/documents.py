@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy import text as sa_text
 from sqlmodel import Session
 
 from dms import audit
@@ -26,7 +27,7 @@ from dms.db.tables import (
 )
 from dms.db.types import utcnow
 from dms.domain.principal import Principal
-from dms.errors import Conflict, Frozen, Gone, NotFound, ValidationFailed
+from dms.errors import Conflict, DuplicateDocument, Frozen, Gone, NotFound, ValidationFailed
 from dms.services import access
 from dms.storage.ports import StoredBlob
 
@@ -135,8 +136,16 @@ def create_document(
     custom_fields: dict[str, Any] | None = None,
     channel: str = "upload",
     enqueue: Any = None,
+    refuse_duplicates: bool = False,
 ) -> NewDocument:
-    """Create a document for stored bytes. Same bytes again → a new document sharing the blob (see docs)."""
+    """Create a document for stored bytes.
+
+    Same bytes again: with ``refuse_duplicates`` (user intake: API, UI, bulk import — setting
+    ``duplicate_uploads``) a :class:`DuplicateDocument` naming the existing document; otherwise a new
+    document sharing the blob, listed in ``duplicate_of``. The check is serialised per content hash
+    (SQLite: the write transaction; PostgreSQL: a transaction-scoped advisory lock), so concurrent uploads
+    of one file leave exactly one document.
+    """
     if blob.size == 0:
         raise ValidationFailed("the file is empty (0 bytes)")
     if channel not in CHANNELS:
@@ -147,11 +156,20 @@ def create_document(
     fields = dict(custom_fields or {})
     check_custom_fields(session, document_type, fields, enforce_required=bool(fields))
     dept = (department or "").strip() or (akte.department if akte else None) or principal.department
+    if refuse_duplicates and session.get_bind().dialect.name == "postgresql":
+        session.execute(sa_text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(blob.sha256[:15], 16)})
     duplicates = list(
         session.execute(
             select(Document.id).where(Document.sha256 == blob.sha256, Document.deleted.is_(False)).order_by(Document.id).limit(20)  # type: ignore[attr-defined]
         ).scalars()
     )
+    if refuse_duplicates and duplicates:
+        existing = session.get(Document, duplicates[0])
+        if existing is not None and access.can_read(principal, existing):
+            raise DuplicateDocument(
+                f"this file is already stored as document {existing.id} ({existing.title!r}); "
+                "upload a new version of that document instead", existing.id)
+        raise DuplicateDocument("this file is already stored in Aktenwerk (in a document you may not read)")
     doc = Document(
         title=(title or "").strip()[:500] or filename,
         document_type=(document_type or None),

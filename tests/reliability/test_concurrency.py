@@ -131,14 +131,17 @@ def test_concurrent_approvals_one_wins_and_same_invoice_file_once(live):
     assert sorted(r.status_code for r in results) == [201] + [409] * 9, [r.text[:120] for r in results]
 
 
-def test_concurrent_uploads_of_the_same_bytes_share_one_blob(live, pdf_bytes):
+def test_concurrent_uploads_of_the_same_file_make_one_document(live, pdf_bytes):
     c, api = live
     _, token = _user(c, "clerk3", "clerk", department="63")
     data = pdf_bytes("Gleiche Datei")
     clients = [_client(api, token) for _ in range(16)]
     answers = _race(16, lambda i: clients[i].post("/api/v1/documents", files={"file": ("same.pdf", data, "application/pdf")}))
-    assert all(r.status_code == 202 for r in answers), [r.text[:200] for r in answers]
+    assert sorted(r.status_code for r in answers) == [202] + [409] * 15, [r.text[:200] for r in answers]
     sha = hashlib.sha256(data).hexdigest()
-    assert {r.json()["sha256"] for r in answers} == {sha}
+    winner = next(r.json() for r in answers if r.status_code == 202)
+    assert winner["sha256"] == sha
+    assert all(f"document {winner['id']}" in r.json()["detail"] for r in answers if r.status_code == 409)
+    assert clients[0].get("/api/v1/documents").json()["total"] == 1
     assert [d for d in c.store.iter_digests() if d == sha] == [sha] and c.store.verify(sha)
     assert list((c.store.root / ".tmp").glob("w-*")) == []  # every concurrent writer cleaned up

@@ -94,6 +94,7 @@ def upload_document(
         retention_class=retention_class, correspondent=correspondent,
         tags=[t.strip() for t in tags.split(",") if t.strip()] if tags else None,
         custom_fields=_custom_fields(custom_fields), channel=channel, enqueue=uow.enqueue,
+        refuse_duplicates=container.settings.duplicate_uploads == "refuse",
     )
     uow.commit()
     return UploadAccepted(id=new.id, sha256=new.sha256, size=blob.size, duplicate_of=new.duplicate_of)

@@ -73,11 +73,34 @@ def test_oversized_upload_413(make_settings, make_container, make_user):
         assert _upload(c, b"x" * 2000, "ok.txt").status_code == 202
 
 
-def test_duplicate_upload_creates_second_document_sharing_the_blob(client_as, pdf_bytes):
+def test_duplicate_upload_is_refused_naming_the_document(client_as, pdf_bytes):
     c = client_as("clerk", department="63")
     data = pdf_bytes("dup")
     a = _upload(c, data).json()
-    b = _upload(c, data).json()
+    r = _upload(c, data)
+    assert r.status_code == 409 and f"document {a['id']}" in r.json()["detail"]
+    assert c.get("/api/v1/documents").json()["total"] == 1
+    other = client_as("clerk", department="50")  # may not read it: told it exists, not what it is
+    r = _upload(other, data)
+    assert r.status_code == 409 and f"document {a['id']}" not in r.json()["detail"]
+
+
+def test_duplicate_upload_allowed_by_setting_shares_the_blob(make_settings, make_container, pdf_bytes):
+    from fastapi.testclient import TestClient
+
+    from dms.auth import service as auth
+    from dms.web.app import create_app
+
+    container = make_container(make_settings(duplicate_uploads="allow"))
+    with container.uow() as uow:
+        u = auth.create_user(uow.session, None, "dup", "clerk", department="63")
+        _, token = auth.create_token(uow.session, None, u.id)
+        uow.commit()
+    with TestClient(create_app(container.settings, container=container),
+                    headers={"Authorization": f"Bearer {token}"}) as c:
+        data = pdf_bytes("dup")
+        a = _upload(c, data).json()
+        b = _upload(c, data).json()
     assert a["id"] != b["id"] and a["sha256"] == b["sha256"]
     assert b["duplicate_of"] == [a["id"]]
 

@@ -235,6 +235,7 @@ def upload(request: Request, user: Any, filename: str, data: bytes, fields: dict
                 retention_class=fields.get("retention_class") or None,
                 channel="upload",
                 enqueue=unit.enqueue,
+                refuse_duplicates=container(request).settings.duplicate_uploads == "refuse",
             )
             unit.commit()
     return int(new.id)
