@@ -109,9 +109,12 @@ def user_create(
 ) -> None:
     """Create a user; with --token the API token is the LAST line of stdout."""
     from dms.auth import service as auth
+    from dms.invoices.suppliers import supplier_exists
     from dms.ops.context import cli_container
 
     with cli_container(_settings()) as c, c.uow() as uow:
+        if supplier is not None and not supplier_exists(uow.session, supplier):
+            _fail(f"supplier {supplier} does not exist (create it with 'aktenwerk supplier create NAME')")
         try:
             user = auth.create_user(uow.session, None, name, role, password=password, department=department,
                                     supplier_id=supplier, amount_limit=limit, groups=group or [])

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from dms.auth import service as auth
 from dms.db.tables import User, UserGroup
 from dms.domain.principal import Principal
+from dms.errors import ValidationFailed
+from dms.invoices.suppliers import supplier_exists
 from dms.web.api.schemas import TokenIn, TokenOut, UserIn, UserOut, UserUpdate
 from dms.web.deps import ReadSession, Uow, principal_cache, require
 
@@ -31,6 +33,8 @@ def list_users(principal: Annotated[Principal, require("users:read")], session: 
 
 @router.post("", status_code=201, response_model=UserOut)
 def create_user(body: UserIn, principal: Annotated[Principal, require("users:admin")], uow: Uow) -> UserOut:
+    if body.supplier_id is not None and not supplier_exists(uow.session, body.supplier_id):
+        raise ValidationFailed(f"supplier {body.supplier_id} does not exist")
     user = auth.create_user(uow.session, principal, body.username, body.role, password=body.password,
                             department=body.department, supplier_id=body.supplier_id, amount_limit=body.amount_limit,
                             groups=body.groups, display_name=body.display_name, email=body.email)
@@ -47,6 +51,8 @@ def get_user(user_id: int, principal: Annotated[Principal, require("users:read")
 @router.patch("/{user_id}", response_model=UserOut)
 def update_user(user_id: int, body: UserUpdate, principal: Annotated[Principal, require("users:admin")],
                 uow: Uow) -> UserOut:
+    if body.supplier_id is not None and not supplier_exists(uow.session, body.supplier_id):
+        raise ValidationFailed(f"supplier {body.supplier_id} does not exist")
     user = auth.update_user(uow.session, principal, user_id, **body.model_dump(exclude_unset=True))
     uow.commit()
     principal_cache.clear()

@@ -59,8 +59,10 @@ def test_user_create_token_is_last_line_and_works(cli_env):
     assert me["user"]["username"] == "erika" and me["user"]["department"] == "63"
     assert run("user", "create", "erika", "--role", "clerk").exit_code == 1  # duplicate
     assert run("user", "create", "x", "--role", "emperor").exit_code == 1
-    r = run("user", "create", "lieferant", "--role", "supplier", "--supplier", "7", "--limit", "1000.50")
-    assert r.exit_code == 0
+    assert run("user", "create", "lieferant", "--role", "supplier", "--supplier", "7").exit_code == 1  # no such supplier
+    sid = run("supplier", "create", "Lieferant GmbH").output.strip().splitlines()[-1]
+    r = run("user", "create", "lieferant", "--role", "supplier", "--supplier", sid, "--limit", "1000.50")
+    assert r.exit_code == 0, r.output
     t = run("user", "token", "lieferant")
     assert t.output.strip().splitlines()[-1].startswith("akw_")
 
