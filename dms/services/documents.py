@@ -35,7 +35,8 @@ CHANNELS = ("upload", "api", "scan", "email", "online_application", "import", "p
 INGEST_TASK = "dms.ingest"
 METADATA_FIELDS = ("title", "document_type", "correspondent", "tags", "document_date", "department",
                    "custom_fields", "retention_class", "asn")
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
+#: control characters, characters Windows refuses, and bidi overrides that disguise an extension ("\u202eexe.txt")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def sanitise_filename(name: str | None) -> str:

@@ -41,3 +41,24 @@ def test_search_hit_ids_are_the_document_ids(client_as: Any) -> None:
     assert [h["id"] for h in body["hits"]] == [doc_id]
     similar = clerk.get(f"/api/v1/search/similar/{doc_id}").json()
     assert all(isinstance(h["id"], int) for h in similar["hits"])
+
+
+@pytest.mark.parametrize(
+    ("field", "size"),
+    [("title", 501), ("department", 65), ("document_type", 65), ("correspondent", 301), ("channel", 33)],
+)
+def test_over_long_upload_fields_are_refused_not_truncated(client_as: Any, field: str, size: int) -> None:
+    clerk = client_as("clerk", department="63", raise_server_exceptions=False)
+    r = clerk.post("/api/v1/documents", files={"file": ("v.txt", b"Vermerk")}, data={field: "x" * size})
+    assert r.status_code == 422, r.text
+    assert clerk.get("/api/v1/documents").json()["total"] == 0  # nothing stored
+    r = clerk.post("/api/v1/documents", files={"file": ("v.txt", b"Vermerk")}, data={"title": "T" * 500})
+    assert r.status_code == 202 and clerk.get(f"/api/v1/documents/{r.json()['id']}").json()["title"] == "T" * 500
+
+
+def test_bidi_override_is_removed_from_file_names(client_as: Any) -> None:
+    clerk = client_as("clerk", department="63")
+    r = clerk.post("/api/v1/documents", files={"file": ("rechnung\u202egpj.exe", b"MZ\x90\x00")})
+    assert r.status_code == 202, r.text
+    name = clerk.get(f"/api/v1/documents/{r.json()['id']}").json()["filename"]
+    assert "\u202e" not in name and name.endswith(".exe")

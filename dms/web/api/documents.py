@@ -69,17 +69,18 @@ def upload_document(
     container: ContainerDep,
     uow: Uow,
     file: Annotated[UploadFile, File(description="The document file")],
-    title: Annotated[str | None, Form()] = None,
+    title: Annotated[str | None, Form(max_length=500)] = None,
     akte_id: Annotated[int | None, Form()] = None,
     vorgang_id: Annotated[int | None, Form()] = None,
-    document_type: Annotated[str | None, Form()] = None,
-    department: Annotated[str | None, Form()] = None,
-    document_date: Annotated[str | None, Form()] = None,
-    retention_class: Annotated[str | None, Form()] = None,
-    correspondent: Annotated[str | None, Form()] = None,
+    # column widths: longer values are refused (422), never truncated or left to the database (500)
+    document_type: Annotated[str | None, Form(max_length=64)] = None,
+    department: Annotated[str | None, Form(max_length=64)] = None,
+    document_date: Annotated[str | None, Form(max_length=32)] = None,
+    retention_class: Annotated[str | None, Form(max_length=64)] = None,
+    correspondent: Annotated[str | None, Form(max_length=300)] = None,
     tags: Annotated[str | None, Form(description="Comma-separated")] = None,
     custom_fields: Annotated[str | None, Form(description="JSON object")] = None,
-    channel: Annotated[str, Form()] = "api",
+    channel: Annotated[str, Form(max_length=32)] = "api",
 ) -> UploadAccepted:
     container.dispatcher.check()  # 503 before storing anything if the queue is down
     if retention_class:  # 422 for a class that is not configured, before anything is stored

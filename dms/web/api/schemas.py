@@ -91,15 +91,15 @@ class DocumentList(BaseModel):
 
 class MetadataUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str | None = None
-    document_type: str | None = None
-    correspondent: str | None = None
+    title: str | None = Field(default=None, max_length=500)
+    document_type: str | None = Field(default=None, max_length=64)
+    correspondent: str | None = Field(default=None, max_length=300)
     tags: list[str] | None = None
     document_date: date | None = None
-    department: str | None = None
+    department: str | None = Field(default=None, max_length=64)
     custom_fields: dict[str, Any] | None = None
-    retention_class: str | None = None
-    asn: str | None = None
+    retention_class: str | None = Field(default=None, max_length=64)
+    asn: str | None = Field(default=None, max_length=64)
 
 
 class VersionOut(BaseModel):
