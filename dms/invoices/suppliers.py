@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
@@ -15,6 +16,8 @@ from dms.invoices.tables import Supplier, SupplierIban
 from einvoice.domain.terms import TermsError, normalize_bic, normalize_iban
 
 MASTER_DATA_ROLES = frozenset({"admin", "finance"})
+#: USt-IdNr. / VAT id as written on invoices (BT-31): country prefix + 2–20 letters, digits or + * . -
+_VAT_ID = re.compile(r"^[A-Z]{2}[0-9A-Z+*.\-]{2,20}$")
 
 
 def _norm_vat(vat_id: str | None) -> str | None:
@@ -38,6 +41,8 @@ def create_supplier(
     if not name or len(name) > 300:
         raise ValidationFailed("Lieferantenname fehlt oder ist länger als 300 Zeichen.")
     vat = _norm_vat(vat_id)
+    if vat is not None and not _VAT_ID.match(vat):
+        raise ValidationFailed(f"USt-IdNr. {vat_id!r} ist ungültig (erwartet z. B. DE123456789).")
     if vat is not None and session.execute(select(Supplier.id).where(Supplier.vat_id == vat)).first():
         raise Conflict(f"Ein Lieferant mit USt-IdNr. {vat} existiert bereits.")
     normalized: list[str] = []

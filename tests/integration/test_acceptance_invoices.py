@@ -2,7 +2,7 @@
 
 ``aktenwerk supplier create`` prints the id last; ``user create --role supplier --supplier ID`` links only
 an existing supplier (a typo'd id is refused with a sentence, not stored as a dangling link); the users API
-refuses the same with 422; finance limits must be numbers."""
+refuses the same with 422; finance limits must be numbers; a VAT id must look like one."""
 
 from __future__ import annotations
 
@@ -51,6 +51,9 @@ def test_cli_links_supplier_users_only_to_existing_suppliers(run: Callable[..., 
         r = run("user", "create", f"f{abs(hash(bad))}", "--role", "finance", "--limit", bad, "--token")
         assert r.exit_code != 0 and "limit" in r.output, (bad, r.output)
     assert run("supplier", "create", "Kaputt", "--iban", "DE00123").exit_code != 0
+    bad_vat = run("supplier", "create", "Kaputt", "--vat-id", "garbage!!")
+    assert bad_vat.exit_code != 0 and "USt-IdNr" in bad_vat.output
+    assert "Kaputt" not in run("supplier", "list").stdout
 
 
 def test_users_api_refuses_unknown_supplier(client_as: Any, container: Any) -> None:
