@@ -312,7 +312,14 @@ from dms.cli_paperless import import_paperless; app.command("import-paperless")(
 
 
 def main() -> None:
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover
         sys.exit(130)
+    except (OperationalError, ProgrammingError) as exc:  # a sentence instead of a traceback
+        first = str(exc.orig if exc.orig is not None else exc).splitlines()[0]
+        console.print(f"[red]error:[/red] the database is not ready ({first}); run `aktenwerk init` first "
+                      "or check AKTENWERK_DATA_DIR / AKTENWERK_DATABASE_URL")
+        sys.exit(1)

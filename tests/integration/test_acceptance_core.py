@@ -62,3 +62,22 @@ def test_bidi_override_is_removed_from_file_names(client_as: Any) -> None:
     assert r.status_code == 202, r.text
     name = clerk.get(f"/api/v1/documents/{r.json()['id']}").json()["filename"]
     assert "\u202e" not in name and name.endswith(".exe")
+
+
+def test_cli_on_an_uninitialised_data_dir_says_so(tmp_path: Any, monkeypatch: Any, capsys: Any) -> None:
+    """``aktenwerk … `` before ``aktenwerk init``: exit 1 with a sentence, not a traceback."""
+    from dms import cli
+    from dms.settings import get_settings
+
+    monkeypatch.setenv("AKTENWERK_DATA_DIR", str(tmp_path / "fresh"))
+    monkeypatch.delenv("AKTENWERK_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    monkeypatch.setattr("sys.argv", ["aktenwerk", "user", "create", "anna", "--role", "clerk", "--token"])
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main()
+    finally:
+        get_settings.cache_clear()
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "aktenwerk init" in err and "Traceback" not in err
