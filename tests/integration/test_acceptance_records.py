@@ -23,3 +23,28 @@ def test_far_future_document_date_never_breaks_the_plan(client_as: Any, pdf_byte
     assert why.status_code == 200 and why.json()["keep_until"] == "9999-12-31", why.text
     r = rm.delete(f"/api/v1/documents/{doc}")
     assert r.status_code == 409 and "31.12.9999" in r.json()["detail"], r.text
+
+
+def test_unknown_retention_class_is_refused_everywhere_it_can_be_assigned(client_as: Any) -> None:
+    """File-plan node, Akte, document type and metadata edit refuse an unconfigured class id (422) like the
+    upload does — a typo would otherwise leave the record "undetermined" forever, silently."""
+    admin = client_as("admin", raise_server_exceptions=False)
+    r = admin.post("/api/v1/fileplan", json={"code": "63.09", "title": "Bauaufsicht", "retention_class": "nope"})
+    assert r.status_code == 422 and "nope" in r.text, r.text
+    node = admin.post("/api/v1/fileplan", json={"code": "63.09", "title": "Bauaufsicht",
+                                                 "retention_class": "ao147-briefe"})
+    assert node.status_code == 201, node.text
+    node_id = node.json()["id"]
+    assert admin.patch(f"/api/v1/fileplan/{node_id}", json={"retention_class": "nope"}).status_code == 422
+    r = admin.post("/api/v1/akten", json={"fileplan_node_id": node_id, "title": "Kita", "retention_class": "nope"})
+    assert r.status_code == 422, r.text
+    r = admin.post("/api/v1/akten", json={"fileplan_node_id": node_id, "title": "K" * 301})
+    assert r.status_code == 422, r.text  # the column holds 300 characters: refused, not a database error
+    assert admin.get("/api/v1/akten").json() == []
+    r = admin.post("/api/v1/document-types", json={"name": "Bescheid", "retention_class": "nope"})
+    assert r.status_code == 422, r.text
+    doc = _upload(admin, b"%PDF-1.4 Bescheid", title="Bescheid")
+    r = admin.patch(f"/api/v1/documents/{doc}", json={"retention_class": "nope"})
+    assert r.status_code == 422, r.text
+    r = admin.patch(f"/api/v1/documents/{doc}", json={"retention_class": "ao147-briefe"})
+    assert r.status_code == 200 and r.json()["retention_class"] == "ao147-briefe", r.text

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from dms.db.tables import (
     Akte,
@@ -23,6 +23,26 @@ from dms.db.tables import (
     Vorgang,
 )
 from dms.services.access import acl_of
+
+
+def _known_retention_class(value: str | None) -> str | None:
+    """Refuse (422) a retention class id that is not configured, before anything is stored."""
+    if value:
+        from dms.errors import ValidationFailed  # noqa: PLC0415
+        from dms.retention_service import validate_retention_class  # noqa: PLC0415
+        from dms.retention_settings import RetentionSettings  # noqa: PLC0415
+
+        try:
+            validate_retention_class(RetentionSettings(), value)
+        except ValidationFailed as exc:
+            raise ValueError(str(exc)) from exc
+    return value
+
+
+#: a configured retention class id (column width 64)
+RetentionClassId = Annotated[str | None, Field(max_length=64), AfterValidator(_known_retention_class)]
+Title = Annotated[str, Field(min_length=1, max_length=300)]
+Department = Annotated[str | None, Field(max_length=64)]
 
 
 class Created(BaseModel):
@@ -98,7 +118,7 @@ class MetadataUpdate(BaseModel):
     document_date: date | None = None
     department: str | None = Field(default=None, max_length=64)
     custom_fields: dict[str, Any] | None = None
-    retention_class: str | None = Field(default=None, max_length=64)
+    retention_class: RetentionClassId = None
     asn: str | None = Field(default=None, max_length=64)
 
 
@@ -159,22 +179,22 @@ class TextOut(BaseModel):
 
 class NodeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    code: str
-    title: str
+    code: str = Field(max_length=64)
+    title: Title
     parent_id: int | None = None
-    retention_class: str | None = None
-    archive_value: str | None = None
-    department: str | None = None
+    retention_class: RetentionClassId = None
+    archive_value: str | None = Field(default=None, max_length=32)
+    department: Department = None
 
 
 class NodeUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    code: str | None = None
-    title: str | None = None
+    code: str | None = Field(default=None, max_length=64)
+    title: Title | None = None
     parent_id: int | None = None
-    retention_class: str | None = None
-    archive_value: str | None = None
-    department: str | None = None
+    retention_class: RetentionClassId = None
+    archive_value: str | None = Field(default=None, max_length=32)
+    department: Department = None
     deprecated: bool | None = None
 
 
@@ -204,17 +224,17 @@ class NodeOut(BaseModel):
 class AkteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     fileplan_node_id: int
-    title: str
-    department: str | None = None
+    title: Title
+    department: Department = None
     year: int | None = None
-    retention_class: str | None = None
+    retention_class: RetentionClassId = None
 
 
 class AkteUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str | None = None
-    department: str | None = None
-    retention_class: str | None = None
+    title: Title | None = None
+    department: Department = None
+    retention_class: RetentionClassId = None
 
 
 class AkteOut(BaseModel):
@@ -237,7 +257,7 @@ class AkteOut(BaseModel):
 
 
 class VorgangIn(BaseModel):
-    title: str
+    title: Title
 
 
 class VorgangOut(BaseModel):
@@ -265,7 +285,7 @@ class DocumentTypeIn(BaseModel):
     name: str
     title: str = ""
     fields: list[FieldDef] = Field(default_factory=list)
-    retention_class: str | None = None
+    retention_class: RetentionClassId = None
 
 
 class DocumentTypeOut(BaseModel):
