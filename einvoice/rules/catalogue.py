@@ -667,6 +667,11 @@ _AW = {
         "Further findings of the same rules were not listed (at most 200 per rule); number not listed per rule:",
         "Weitere Befunde derselben Regeln wurden nicht einzeln aufgeführt (höchstens 200 je Regel); nicht aufgeführt je Regel:",
     ),
+    "AW-XSD": (
+        "error",
+        "The document violates the XML Schema of its syntax (UBL 2.1 / UN/CEFACT CII): unknown, repeated or misplaced element.",
+        "Das Dokument verletzt das XML-Schema seiner Syntax (UBL 2.1 / UN/CEFACT CII): unbekanntes, wiederholtes oder falsch platziertes Element.",
+    ),
     "AW-LEITWEG-ID": (
         "warning",
         "The buyer reference (BT-10) has the form of a Leitweg-ID, but its check digits (ISO/IEC 7064 Mod 97-10) are wrong; the invoice may be routed to the wrong office.",

@@ -13,6 +13,7 @@ from einvoice.syntax.parsed import ParsedInvoice
 from einvoice.syntax.pdf import PdfInvoice, extract, is_pdf
 from einvoice.validation.pdfcheck import pdf_findings
 from einvoice.validation.report import ValidationReport
+from einvoice.validation.schema import schema_findings
 
 __all__ = ["fatal_report", "validate", "validate_parsed"]
 
@@ -26,7 +27,7 @@ def validate_parsed(parsed: ParsedInvoice, path: str | None = None) -> Validatio
         syntax=parsed.syntax,
         specification=parsed.specification,
         profile=parsed.profile,
-        findings=check(parsed),
+        findings=schema_findings(parsed) + check(parsed),
         parsed=parsed,
     )
 

@@ -122,3 +122,41 @@ def test_validate_api_refuses_empty_and_oversized_uploads(client_as: Any) -> Non
     assert empty.json()["detail"] and empty.json()["valid"] is False
     big = c.post(url, files={"file": ("gross.xml", b"<a>" + b"x" * (LIMIT + 10) + b"</a>", "application/xml")})
     assert big.status_code == 413, big.text[:200]
+
+
+@pytest.mark.parametrize(
+    ("name", "mutate"),
+    [
+        ("repeated-invoice-number", _sub(r"(<cbc:ID>[^<]*</cbc:ID>)", r"\1<cbc:ID>X-2</cbc:ID>")),
+        ("unknown-element", _sub(r"(<cbc:IssueDate>)", r"<cbc:Foo>1</cbc:Foo>\1")),
+        ("misplaced-element", _sub(r"(<cbc:DocumentCurrencyCode>[^<]*</cbc:DocumentCurrencyCode>)(.*?)"
+                                   r"(<cbc:BuyerReference>[^<]*</cbc:BuyerReference>)", r"\3\2\1")),
+    ],
+)
+def test_schema_violations_are_rejected_like_kosit(name: str, mutate: Callable[[str], str]) -> None:
+    """KoSIT checks the XML Schema before any rule: a schema-invalid document is rejected (AW-XSD)."""
+    report = validate(mutate(UBL.read_text(encoding="utf-8")).encode(), f"{name}.xml")
+    xsd = [f for f in report.findings if f.rule == "AW-XSD"]
+    assert not report.valid and xsd and xsd[0].severity == "error" and xsd[0].location, name
+
+
+def test_documented_xsd_invalid_corpus_file_is_rejected() -> None:
+    path = CORPUS_DIR / "invalid" / "mustang" / "invalidXRSchemav2.xml"
+    if not path.is_file():
+        pytest.skip("corpus file not available")
+    report = validate(path.read_bytes(), path.name)
+    assert not report.valid and "AW-XSD" in {f.rule for f in report.findings}
+
+
+def test_schema_check_keeps_attachments_intact() -> None:
+    text = UBL.read_text(encoding="utf-8")
+    blob = "JVBERi0xLjQK" * 20
+    with_attachment = text.replace(
+        "</cbc:BuyerReference>",
+        "</cbc:BuyerReference><cac:AdditionalDocumentReference><cbc:ID>A1</cbc:ID><cac:Attachment>"
+        f'<cbc:EmbeddedDocumentBinaryObject mimeCode="application/pdf" filename="a.pdf">{blob}'
+        "</cbc:EmbeddedDocumentBinaryObject></cac:Attachment></cac:AdditionalDocumentReference>", 1)
+    report = validate(with_attachment.encode(), "a.xml")
+    assert report.valid, [f.rule for f in report.findings if f.severity == "error"]
+    el = report.parsed.root.find(".//{*}EmbeddedDocumentBinaryObject")
+    assert el is not None and el.text == blob

@@ -108,7 +108,8 @@ def test_cii_tree_rule(rule: str, mutate: Callable[[bytes], bytes]) -> None:
                 rb"(<cbc:ID>[^<]*</cbc:ID>)", rb"\1<cbc:UUID>0f8fad5b-d9cb-469f-a165-70867728950e</cbc:UUID>"
             ),
         ),
-        ("UBL-CR-563", _once(rb"(<cac:Item>)", rb"\1<cbc:PackQuantity unitCode='C62'>1</cbc:PackQuantity>")),
+        ("UBL-CR-563", _once(rb"(<cac:Item>\s*(?:<cbc:Description>[^<]*</cbc:Description>\s*)*)",  # schema order
+                             rb"\1<cbc:PackQuantity unitCode='C62'>1</cbc:PackQuantity>")),
         ("UBL-CR-679", _once(rb"(<cac:ClassifiedTaxCategory>\s*<cbc:ID)", rb"\1 schemeID='UNCL5305'")),
     ],
     ids=["UBL-CR-005", "UBL-CR-563", "UBL-CR-679"],

