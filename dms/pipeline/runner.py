@@ -33,6 +33,9 @@ def _fail(container: Container, document_id: int, reason: str) -> Outcome:
         doc.processed_at = utcnow()
         doc.updated_at = utcnow()
         uow.session.add(doc)
+        # a failed document stays findable by its metadata (and `search check` agrees with `reindex`)
+        uow.session.add(SearchOutbox(document_id=document_id, op="upsert"))
+        uow.enqueue("dms.drain_outbox")
         audit.record(uow.session, None, "document.failed", "document", document_id, {"reason": reason[:500]})
         uow.commit()
     return "failed"

@@ -81,3 +81,19 @@ def test_cli_on_an_uninitialised_data_dir_says_so(tmp_path: Any, monkeypatch: An
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
     assert "aktenwerk init" in err and "Traceback" not in err
+
+
+def test_a_failed_document_is_indexed_by_its_metadata_so_search_check_finds_no_drift(
+    client_as: Any, container: Any
+) -> None:
+    from dms.search_index import check
+
+    clerk = client_as("clerk", department="63")
+    r = clerk.post("/api/v1/documents", files={"file": ("kaputt.pdf", b"%PDF-1.4 kein echtes PDF")},
+                   data={"title": "Kaputter Bauplan", "department": "63"})
+    assert r.status_code in (201, 202), r.text
+    doc_id = r.json()["id"]
+    assert clerk.get(f"/api/v1/documents/{doc_id}").json()["status"] == "failed"
+    assert [h["id"] for h in clerk.get("/api/v1/search", params={"q": "Bauplan"}).json()["hits"]] == [doc_id]
+    report = check(container)
+    assert report.ok, report.to_dict()
