@@ -12,6 +12,7 @@ Documents go through the normal ingest pipeline (queued after commit) like any u
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import hashlib
 import os
@@ -462,6 +463,17 @@ class PaperlessImporter:
         return self.report
 
 
+def run_sync(coro: Any) -> Any:
+    """Run a coroutine to completion from synchronous code — also when this thread already runs an event
+    loop (a host application, a notebook, Playwright's sync API): then on a fresh loop in its own thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperless-import") as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def import_paperless(container: Container, url: str, token: str, actor: Principal, **kwargs: Any) -> ImportReport:
     """Synchronous entry point (CLI, bench)."""
-    return asyncio.run(PaperlessImporter(container, url, token, actor, **kwargs).run())
+    return run_sync(PaperlessImporter(container, url, token, actor, **kwargs).run())  # type: ignore[no-any-return]

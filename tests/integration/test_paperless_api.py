@@ -4,7 +4,6 @@ labels, notes, PATCH — and a user sees only what Aktenwerk lets them read."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +13,7 @@ import pytest
 from pypaperless import Paperless
 from pypaperless.exceptions import InitializationError
 
+from dms.paperless.importer import run_sync
 from dms.paperless.mapping import PAPERLESS_VERSION
 from dms.paperless.server import serve_in_thread
 
@@ -30,7 +30,9 @@ def base_url(app: Any) -> Iterator[str]:
 
 
 def run(coro: Any) -> Any:
-    return asyncio.run(coro)
+    # a session-scoped Playwright browser on the same xdist worker keeps an event loop running in this
+    # thread: run_sync then uses a thread of its own
+    return run_sync(coro)
 
 
 def upload(c: Any, data: bytes, name: str, **form: str) -> int:
