@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 
 from dms.paperless.importer import run_sync
 
@@ -20,4 +21,6 @@ def test_run_sync_inside_a_running_loop() -> None:
     async def host() -> int:
         return run_sync(_answer())  # what a host app / Playwright's sync API would do
 
-    assert asyncio.run(host()) == 42
+    # the host loop runs in a thread of its own: this test's thread may already run one (Playwright)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(asyncio.run, host()).result() == 42
