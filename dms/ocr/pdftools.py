@@ -63,10 +63,10 @@ def open_checked(path: Path) -> pikepdf.Pdf:
     return pdf
 
 
-def page_texts(path: Path) -> list[str]:
-    """Text of each page (text layer, not OCR)."""
+def page_texts(source: Path | bytes) -> list[str]:
+    """Text of each page (text layer, not OCR) of a PDF file or of PDF bytes."""
     try:
-        doc = pypdfium2.PdfDocument(path)
+        doc = pypdfium2.PdfDocument(source)
     except pypdfium2.PdfiumError as exc:
         raise CorruptInputError(f"cannot read PDF: {exc}") from exc
     try:

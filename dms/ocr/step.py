@@ -14,8 +14,6 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pypdfium2
-
 from dms.ocr.config import OcrSettings
 from dms.ocr.engine import ocr_to_pdfa
 from dms.ocr.errors import OcrError
@@ -37,27 +35,13 @@ def _has_embedded_files(data: bytes) -> bool:
     return b"/EmbeddedFiles" in data or b"/AF " in data or b"/AF[" in data
 
 
-def _text_on_every_page(data: bytes) -> bool:
-    """True when every page of the PDF has a real text layer (cheap: pdfium text extraction only)."""
+def _text_on_every_page(source: Path | bytes) -> bool:
+    """True when every page of the PDF has a real text layer (pdfium text extraction only, no OCR)."""
     try:
-        doc = pypdfium2.PdfDocument(data)
-    except Exception:  # unreadable here: let the OCR engine report the precise reason
+        texts = page_texts(source)
+    except OcrError:  # unreadable here: the OCR engine reports the precise reason
         return False
-    try:
-        if len(doc) == 0:
-            return False
-        for page in doc:
-            textpage = page.get_textpage()
-            text = textpage.get_text_range()
-            textpage.close()
-            page.close()
-            if len("".join(text.split())) < MIN_TEXT_CHARS:
-                return False
-        return True
-    except Exception:
-        return False
-    finally:
-        doc.close()
+    return bool(texts) and all(len("".join(t.split())) >= MIN_TEXT_CHARS for t in texts)
 
 
 class OcrStep:
@@ -120,13 +104,7 @@ class OcrStep:
 
     @staticmethod
     def _born_digital(ctx: IngestContext, src: Path) -> bool:
-        if ctx.mime_type != "application/pdf":
-            return False
-        try:
-            texts = page_texts(src)
-        except OcrError:
-            return False
-        return bool(texts) and all(len("".join(t.split())) >= MIN_TEXT_CHARS for t in texts)
+        return ctx.mime_type == "application/pdf" and _text_on_every_page(src)
 
     def _record_skip(self, ctx: IngestContext, reason: str) -> None:
         with self.container.uow() as uow:
