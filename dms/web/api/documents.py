@@ -13,6 +13,7 @@ from sqlalchemy import select
 from dms.db.tables import DocumentText
 from dms.domain.principal import Principal
 from dms.errors import IntegrityError, NotFound, ValidationFailed
+from dms.ocr.tables import DocumentArchive  # the scan station's record of the PDF/A copy
 from dms.pipeline.detect import detect, extension_mismatch
 from dms.services import documents as svc
 from dms.storage.local import LocalBlobStore
@@ -117,8 +118,6 @@ def list_documents(
 @router.get("/{document_id}", response_model=DocumentOut)
 def get_document(document_id: int, principal: Annotated[Principal, require("documents:read")],
                  session: ReadSession) -> DocumentOut:
-    from dms.ocr.tables import DocumentArchive  # the scan station's record of the PDF/A copy
-
     doc = svc.get_document(session, principal, document_id)
     out = DocumentOut.of(doc)
     # two columns, no ORM entity: this route is the hottest read of the API
