@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms import audit
 from dms.auth.secrets import (
@@ -25,7 +25,7 @@ from dms.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 
 def principal_of(session: Session, user: User) -> Principal:
     groups = tuple(
-        sorted(session.execute(select(UserGroup.group_name).where(UserGroup.user_id == user.id)).scalars())
+        sorted(session.execute(select(col(UserGroup.group_name)).where(col(UserGroup.user_id) == user.id)).scalars())
     )
     return Principal(
         user_id=int(user.id or 0),
@@ -77,7 +77,7 @@ def create_user(
         raise ValidationFailed(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
     if role == "supplier" and supplier_id is None:
         pass  # allowed: the supplier record may be linked later
-    if session.execute(select(User.id).where(User.username == username)).first():
+    if session.execute(select(col(User.id)).where(col(User.username) == username)).first():
         raise Conflict(f"user {username!r} already exists")
     user = User(
         username=username,
@@ -108,7 +108,7 @@ def get_user(session: Session, user_id: int) -> User:
 
 
 def get_user_by_name(session: Session, username: str) -> User:
-    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    user: User | None = session.execute(select(User).where(col(User.username) == username)).scalar_one_or_none()
     if user is None:
         raise NotFound(f"user {username!r} not found")
     return user
@@ -116,24 +116,39 @@ def get_user_by_name(session: Session, username: str) -> User:
 
 def update_user(session: Session, actor: Principal, user_id: int, **changes: object) -> User:
     user = get_user(session, user_id)
+    if actor is not None and actor.user_id == user_id and (
+        changes.get("active") is False or (changes.get("role") not in (None, user.role))
+    ):
+        raise ValidationFailed("you cannot deactivate yourself or change your own role (ask another admin)")
     applied: dict[str, object] = {}
     for key, value in changes.items():
         if value is None:
             continue
         if key == "role":
             _check_role(str(value))
+        if key == "supplier_id":  # "" clears the link
+            user.supplier_id = int(value) if value != "" else None  # type: ignore[call-overload]
+            applied[key] = user.supplier_id
+            continue
+        if key == "department":  # "" clears the unit
+            dept = str(value).strip()
+            if len(dept) > 64:
+                raise ValidationFailed("department must have at most 64 characters")
+            user.department = dept or None
+            applied[key] = user.department
+            continue
         if key == "password":
             if len(str(value)) < MIN_PASSWORD_LENGTH:
                 raise ValidationFailed(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
             user.password_hash = hash_password(str(value))
             applied["password"] = "changed"  # noqa: S105 - audit note, not a secret
             continue
-        if key == "amount_limit":
+        if key == "amount_limit":  # "" clears the limit
             setattr(user, key, parse_amount(value))  # type: ignore[arg-type]
             applied[key] = str(user.amount_limit)
             continue
         if key == "groups":
-            for row in session.execute(select(UserGroup).where(UserGroup.user_id == user_id)).scalars():
+            for row in session.execute(select(UserGroup).where(col(UserGroup.user_id) == user_id)).scalars():
                 session.delete(row)
             session.flush()
             for g in value:  # type: ignore[attr-defined]
@@ -146,7 +161,62 @@ def update_user(session: Session, actor: Principal, user_id: int, **changes: obj
         applied[key] = value
     session.add(user)
     audit.record(session, actor, "user.update", "user", user_id, applied)
+    if changes.get("active") is False:
+        # a deactivated user is refused at once anyway (every session/token check reads ``active``);
+        # ending the sessions too means a later reactivation does not revive an old browser login
+        revoke_sessions(session, actor, user_id)
     return user
+
+
+def list_tokens(session: Session, user_id: int) -> list[ApiToken]:
+    get_user(session, user_id)
+    return list(
+        session.execute(
+            select(ApiToken).where(col(ApiToken.user_id) == user_id).order_by(col(ApiToken.id))
+        ).scalars()
+    )
+
+
+def revoke_tokens(session: Session, actor: Principal, user_id: int) -> int:
+    """Revoke every API token of a user; returns how many were still valid."""
+    get_user(session, user_id)
+    rows = list(
+        session.execute(
+            select(ApiToken).where(col(ApiToken.user_id) == user_id, col(ApiToken.revoked).is_(False))
+        ).scalars()
+    )
+    for row in rows:
+        row.revoked = True
+        session.add(row)
+    audit.record(session, actor, "token.revoke_all", "user", user_id, {"count": len(rows)})
+    return len(rows)
+
+
+def active_session_count(session: Session, user_id: int) -> int:
+    return len(
+        session.execute(
+            select(col(WebSession.id)).where(
+                col(WebSession.user_id) == user_id,
+                col(WebSession.revoked).is_(False),
+                col(WebSession.expires_at) > utcnow(),
+            )
+        ).all()
+    )
+
+
+def revoke_sessions(session: Session, actor: Principal | None, user_id: int) -> int:
+    """End every open browser session of a user (the next request of that browser is signed out)."""
+    get_user(session, user_id)
+    rows = list(
+        session.execute(
+            select(WebSession).where(col(WebSession.user_id) == user_id, col(WebSession.revoked).is_(False))
+        ).scalars()
+    )
+    for row in rows:
+        row.revoked = True
+        session.add(row)
+    audit.record(session, actor, "session.revoke_all", "user", user_id, {"count": len(rows)})
+    return len(rows)
 
 
 def create_token(
@@ -179,9 +249,9 @@ def revoke_token(session: Session, actor: Principal, token_id: int, *, owner_id:
 
 def user_for_token(session: Session, token: str) -> User:
     row = session.execute(
-        select(ApiToken.revoked, ApiToken.expires_at, User)
-        .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
-        .where(ApiToken.token_hash == token_hash(token))
+        select(col(ApiToken.revoked), col(ApiToken.expires_at), User)
+        .join(User, col(User.id) == col(ApiToken.user_id))
+        .where(col(ApiToken.token_hash) == token_hash(token))
     ).first()
     if row is None or row[0] or (row[1] is not None and row[1] < utcnow()):
         raise Unauthenticated("invalid or expired API token")
@@ -192,7 +262,7 @@ def user_for_token(session: Session, token: str) -> User:
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
-    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    user: User | None = session.execute(select(User).where(col(User.username) == username)).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password)
     if not user or not ok or not user.active:
         raise Unauthenticated("wrong username or password")
@@ -215,7 +285,7 @@ def create_session(session: Session, user: User, hours: int) -> tuple[WebSession
 
 def session_for_cookie(session: Session, cookie: str) -> tuple[WebSession, User]:
     row = session.execute(
-        select(WebSession).where(WebSession.session_hash == token_hash(cookie))
+        select(WebSession).where(col(WebSession.session_hash) == token_hash(cookie))
     ).scalar_one_or_none()
     if row is None or row.revoked or row.expires_at < utcnow():
         raise Unauthenticated("session expired; please log in again")
@@ -227,7 +297,7 @@ def session_for_cookie(session: Session, cookie: str) -> tuple[WebSession, User]
 
 def end_session(session: Session, cookie: str) -> None:
     row = session.execute(
-        select(WebSession).where(WebSession.session_hash == token_hash(cookie))
+        select(WebSession).where(col(WebSession.session_hash) == token_hash(cookie))
     ).scalar_one_or_none()
     if row is not None:
         row.revoked = True

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms import audit
 from dms.domain.principal import Principal
@@ -98,6 +98,82 @@ def create_rule(session: Session, actor: Principal, data: dict[str, Any]) -> Rou
     return rule
 
 
+RULE_FIELDS = ("priority", "leitweg_id", "buyer_reference", "order_reference_prefix", "supplier_id",
+               "department", "assignee_id")
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    """Normalise editable rule fields: blank text → None, numbers parsed, refusals as sentences."""
+    out: dict[str, Any] = {}
+    for key, raw in data.items():
+        if key not in RULE_FIELDS:
+            raise ValidationFailed(f"Unbekanntes Feld einer Routing-Regel: {key!r}.")
+        value = (raw.strip() or None) if isinstance(raw, str) else raw
+        if key in {"priority", "supplier_id", "assignee_id"} and value is not None:
+            try:
+                value = int(value)
+            except (TypeError, ValueError) as exc:
+                raise ValidationFailed(f"{key} muss eine ganze Zahl sein, nicht {raw!r}.") from exc
+            if value < 0 or value > 2_000_000_000:
+                raise ValidationFailed(f"{key} liegt außerhalb des erlaubten Bereichs.")
+        out[key] = value
+    return out
+
+
+def get_rule(session: Session, rule_id: int) -> RoutingRule:
+    rule = session.get(RoutingRule, rule_id)
+    if rule is None:
+        raise NotFound(f"Routing-Regel {rule_id} nicht gefunden.")
+    return rule
+
+
+def update_rule(session: Session, actor: Principal, rule_id: int, data: dict[str, Any]) -> RoutingRule:
+    """Change a rule's criteria, unit, responsible clerk or priority (audited with before/after)."""
+    _admin(actor)
+    rule = get_rule(session, rule_id)
+    changes = _clean(data)
+    before = {k: getattr(rule, k) for k in changes}
+    for key, value in changes.items():
+        if key == "priority" and value is None:
+            continue
+        setattr(rule, key, value)
+    if not (rule.department or "").strip():
+        raise ValidationFailed("Eine Routing-Regel braucht eine Organisationseinheit (department).")
+    if _criteria(rule) == 0:
+        raise ValidationFailed(
+            "Eine Routing-Regel braucht mindestens ein Kriterium (Leitweg-ID, Bestellnummer, Lieferant)."
+        )
+    session.add(rule)
+    session.flush()
+    after = {k: getattr(rule, k) for k in changes}
+    audit.record(session, actor, "invoice.routing_rule.update", "routing_rule", rule_id,
+                 {"before": before, "after": after})
+    return rule
+
+
+def move_rule(session: Session, actor: Principal, rule_id: int, direction: int) -> list[RoutingRule]:
+    """Move a rule one place up (``-1``) or down (``+1``) in the priority order; priorities are renumbered
+    10, 20, 30 … so the order shown is the order of evaluation among equally specific rules."""
+    _admin(actor)
+    if direction not in (-1, 1):
+        raise ValidationFailed("direction must be -1 (up) or 1 (down)")
+    rules = list_rules(session)
+    index = next((i for i, r in enumerate(rules) if r.id == rule_id), None)
+    if index is None:
+        raise NotFound(f"Routing-Regel {rule_id} nicht gefunden.")
+    other = index + direction
+    if 0 <= other < len(rules):
+        rules[index], rules[other] = rules[other], rules[index]
+    before = {int(r.id or 0): r.priority for r in rules}
+    for pos, rule in enumerate(rules, start=1):
+        rule.priority = pos * 10
+        session.add(rule)
+    session.flush()
+    audit.record(session, actor, "invoice.routing_rule.reorder", "routing_rule", rule_id,
+                 {"direction": direction, "before": before, "after": {int(r.id or 0): r.priority for r in rules}})
+    return rules
+
+
 def delete_rule(session: Session, actor: Principal, rule_id: int) -> None:
     _admin(actor)
     rule = session.get(RoutingRule, rule_id)
@@ -108,7 +184,7 @@ def delete_rule(session: Session, actor: Principal, rule_id: int) -> None:
 
 
 def list_rules(session: Session) -> list[RoutingRule]:
-    return list(session.execute(select(RoutingRule).order_by(RoutingRule.priority, RoutingRule.id)).scalars())
+    return list(session.execute(select(RoutingRule).order_by(col(RoutingRule.priority), col(RoutingRule.id))).scalars())
 
 
 # ------------------------------------------------------------------------------- chains and deputies
@@ -149,7 +225,7 @@ def set_chain(
 
 
 def deputyships_for(session: Session, deputy_id: int) -> list[approval.Deputyship]:
-    rows = session.execute(select(Deputyship).where(Deputyship.deputy_id == deputy_id)).scalars()
+    rows = session.execute(select(Deputyship).where(col(Deputyship.deputy_id) == deputy_id)).scalars()
     return [approval.Deputyship(str(r.absent_id), str(r.deputy_id), r.start, r.end) for r in rows]
 
 

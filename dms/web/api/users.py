@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
 from sqlalchemy import select
+from sqlmodel import col
 
 from dms.auth import service as auth
 from dms.db.tables import User, UserGroup
@@ -18,16 +20,20 @@ from dms.web.deps import ReadSession, Uow, principal_cache, require
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
 
+class RevokedOut(BaseModel):
+    revoked: int
+
+
 def _groups(session: ReadSession, user_id: int) -> list[str]:
-    return sorted(session.execute(select(UserGroup.group_name).where(UserGroup.user_id == user_id)).scalars())
+    return sorted(session.execute(select(col(UserGroup.group_name)).where(col(UserGroup.user_id) == user_id)).scalars())
 
 
 @router.get("", response_model=list[UserOut])
 def list_users(principal: Annotated[Principal, require("users:read")], session: ReadSession,
                role: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[UserOut]:
-    q = select(User).order_by(User.id).limit(limit)
+    q = select(User).order_by(col(User.id)).limit(limit)
     if role:
-        q = q.where(User.role == role)
+        q = q.where(col(User.role) == role)
     return [UserOut.of(u, _groups(session, int(u.id or 0))) for u in session.execute(q).scalars()]
 
 
@@ -66,3 +72,37 @@ def create_token(user_id: int, body: TokenIn, principal: Annotated[Principal, re
     uow.commit()
     principal_cache.clear()
     return TokenOut.of(row, plain)
+
+
+@router.get("/{user_id}/tokens", response_model=list[TokenOut])
+def list_tokens(user_id: int, principal: Annotated[Principal, require("users:admin")],
+                session: ReadSession) -> list[TokenOut]:
+    return [TokenOut.of(t) for t in auth.list_tokens(session, user_id)]
+
+
+@router.delete("/{user_id}/tokens/{token_id}", status_code=204)
+def revoke_token(user_id: int, token_id: int, principal: Annotated[Principal, require("users:admin")],
+                 uow: Uow) -> None:
+    """Revoke one API token of the user; effective with the next request (the token cache is cleared)."""
+    auth.revoke_token(uow.session, principal, token_id, owner_id=user_id)
+    uow.commit()
+    principal_cache.clear()
+
+
+@router.delete("/{user_id}/tokens", response_model=RevokedOut)
+def revoke_tokens(user_id: int, principal: Annotated[Principal, require("users:admin")], uow: Uow) -> RevokedOut:
+    """Revoke every API token of the user."""
+    count = auth.revoke_tokens(uow.session, principal, user_id)
+    uow.commit()
+    principal_cache.clear()
+    return RevokedOut(revoked=count)
+
+
+@router.delete("/{user_id}/sessions", response_model=RevokedOut)
+def revoke_sessions(user_id: int, principal: Annotated[Principal, require("users:admin")],
+                    uow: Uow) -> RevokedOut:
+    """End every browser session of the user (they must sign in again)."""
+    count = auth.revoke_sessions(uow.session, principal, user_id)
+    uow.commit()
+    principal_cache.clear()
+    return RevokedOut(revoked=count)

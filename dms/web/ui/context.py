@@ -181,6 +181,7 @@ HoldKeeper = Annotated[Any, Depends(require_permission("retention:holds"))]
 Disposer = Annotated[Any, Depends(require_permission("retention:dispose"))]
 UserAdmin = Annotated[Any, Depends(require_permission("users:admin"))]
 FileplanWriter = Annotated[Any, Depends(require_permission("fileplan:write"))]
+InvoiceAdmin = Annotated[Any, Depends(require_permission("invoices:admin"))]
 
 
 def user_message(request: Request, exc: backend.UserError) -> str:

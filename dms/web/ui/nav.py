@@ -55,6 +55,8 @@ NAVIGATION: Final[tuple[NavItem, ...]] = (
     NavItem("records_disposals", "/records/disposals", "records"),
     NavItem("records_archive", "/records/archive", "records"),
     NavItem("admin_users", "/admin/users", "admin"),
+    NavItem("admin_departments", "/admin/departments", "admin"),
+    NavItem("admin_limits", "/admin/limits", "admin"),
     NavItem("admin_fileplan", "/admin/fileplan", "admin"),
     NavItem("admin_retention", "/admin/retention-classes", "admin"),
     NavItem("admin_routing", "/admin/routing", "admin"),

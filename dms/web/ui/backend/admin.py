@@ -11,10 +11,15 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from dms.auth import service as auth
-from dms.db.tables import User
+from dms.db.tables import FilePlanNode, User
+from dms.invoices import routing
+from dms.invoices.suppliers import supplier_exists
+from dms.invoices.tables import ApprovalChainConfig, RoutingRule
 from dms.services import fileplan as fileplan_svc
 from dms.web.api.system import health_report
-from dms.web.ui.backend.base import UserError, container, uow, user_errors
+from dms.web.deps import principal_cache
+from dms.web.ui.backend.base import NotFound, UserError, container, uow, user_errors
+from einvoice.domain import approval
 
 MAX_FILEPLAN_ROWS = 20_000
 FILEPLAN_COLUMNS = ("code", "title", "parent_code", "retention_class", "department")
@@ -25,6 +30,7 @@ def users(request: Request, user: Any) -> list[dict[str, Any]]:
         rows = list(unit.session.execute(select(User).order_by(col(User.id)).limit(1000)).scalars())
         return [
             {
+                "id": u.id,
                 "username": u.username,
                 "role": u.role,
                 "department": u.department,
@@ -58,7 +64,8 @@ def fileplan(request: Request, user: Any) -> list[dict[str, Any]]:
     with uow(request, read_only=True) as unit:
         nodes = fileplan_svc.list_nodes(unit.session)
         return [
-            {"code": n.code, "title": n.title, "retention_class": n.retention_class, "department": n.department}
+            {"id": n.id, "code": n.code, "title": n.title, "retention_class": n.retention_class,
+             "department": n.department, "deprecated": n.deprecated}
             for n in nodes[:5000]
         ]
 
@@ -124,3 +131,277 @@ def health(request: Request, user: Any) -> dict[str, Any]:
         for name, value in report["checks"].items()
     ]
     return {"ok": report["status"] == "ok", "components": components}
+
+
+# ------------------------------------------------------------------------------------- user editor
+def _supplier_id(session: Any, value: str | None) -> int | None:
+    if value is None or value == "":
+        return None
+    if not str(value).isdigit():
+        raise UserError("admin.supplier_invalid", str(value))
+    if not supplier_exists(session, int(value)):
+        raise UserError("admin.supplier_unknown", str(value))
+    return int(value)
+
+
+def user_detail(request: Request, user: Any, user_id: int) -> dict[str, Any]:
+    """One user with their API tokens and the number of open browser sessions."""
+    with uow(request, read_only=True) as unit, user_errors():
+        u = auth.get_user(unit.session, user_id)
+        tokens = [
+            {"id": t.id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at,
+             "expires_at": t.expires_at, "revoked": t.revoked}
+            for t in auth.list_tokens(unit.session, user_id)
+        ]
+        return {
+            "id": u.id, "username": u.username, "role": u.role, "department": u.department,
+            "amount_limit": u.amount_limit, "supplier_id": u.supplier_id, "active": u.active,
+            "tokens": tokens, "sessions": auth.active_session_count(unit.session, user_id),
+            "is_self": int(user.user_id) == user_id,
+        }
+
+
+def update_user(request: Request, user: Any, user_id: int, fields: dict[str, Any]) -> None:
+    """Role, department, amount limit, supplier link, active flag, new password (through the auth service).
+
+    Sessions are resolved from the database on every request, so role and active changes apply to the
+    user's very next request; the bearer-token cache of this process is cleared as the API does."""
+    with uow(request) as unit, user_errors():
+        supplier = _supplier_id(unit.session, fields.get("supplier_id"))
+        changes: dict[str, Any] = {
+            "role": fields["role"],
+            "department": fields.get("department") or "",
+            "amount_limit": fields.get("amount_limit") or "",
+            "supplier_id": supplier if supplier is not None else "",
+            "active": bool(fields["active"]),
+        }
+        if fields.get("password"):
+            changes["password"] = fields["password"]
+        auth.update_user(unit.session, user, user_id, **changes)
+        unit.commit()
+    principal_cache.clear()
+
+
+def revoke_token(request: Request, user: Any, user_id: int, token_id: int) -> None:
+    with uow(request) as unit, user_errors():
+        auth.revoke_token(unit.session, user, token_id, owner_id=user_id)
+        unit.commit()
+    principal_cache.clear()
+
+
+def revoke_tokens(request: Request, user: Any, user_id: int) -> int:
+    with uow(request) as unit, user_errors():
+        count = auth.revoke_tokens(unit.session, user, user_id)
+        unit.commit()
+    principal_cache.clear()
+    return count
+
+
+def revoke_sessions(request: Request, user: Any, user_id: int) -> int:
+    with uow(request) as unit, user_errors():
+        count = auth.revoke_sessions(unit.session, user, user_id)
+        unit.commit()
+    principal_cache.clear()
+    return count
+
+
+def amount_limits(request: Request, user: Any) -> list[dict[str, Any]]:
+    """Users who can take a limit-checked approval step (finance), with their limits."""
+    with uow(request, read_only=True) as unit:
+        rows = unit.session.execute(
+            select(User).where(col(User.role).in_(("finance", "admin"))).order_by(col(User.username))
+        ).scalars()
+        return [
+            {"id": u.id, "username": u.username, "role": u.role, "department": u.department,
+             "amount_limit": u.amount_limit, "active": u.active}
+            for u in rows
+        ]
+
+
+def set_amount_limit(request: Request, user: Any, user_id: int, value: str) -> None:
+    with uow(request) as unit, user_errors():
+        auth.update_user(unit.session, user, user_id, amount_limit=value or "")
+        unit.commit()
+    principal_cache.clear()
+
+
+# ---------------------------------------------------------------------------------- file plan entry
+def fileplan_node(request: Request, user: Any, node_id: int) -> dict[str, Any]:
+    with uow(request, read_only=True) as unit, user_errors():
+        n = fileplan_svc.get_node(unit.session, node_id)
+        history = [
+            {"version": v.version, "title": v.title, "retention_class": v.retention_class,
+             "department": v.department, "deprecated": v.deprecated, "changed_at": v.changed_at}
+            for v in fileplan_svc.node_history(unit.session, node_id)
+        ]
+        parent = fileplan_svc.get_node(unit.session, n.parent_id).code if n.parent_id else ""
+        return {"id": n.id, "code": n.code, "title": n.title, "parent_code": parent,
+                "retention_class": n.retention_class, "department": n.department,
+                "deprecated": n.deprecated, "version": n.version, "history": history[::-1]}
+
+
+def update_fileplan_node(request: Request, user: Any, node_id: int, fields: dict[str, Any]) -> None:
+    """Rename, reclassify, move or deprecate a node (a new version; the file-plan service audits it)."""
+    from dms.retention_service import validate_retention_class  # noqa: PLC0415 - retention is optional here
+    from dms.retention_settings import RetentionSettings  # noqa: PLC0415
+
+    title = str(fields.get("title") or "").strip()
+    if not title:
+        raise UserError("admin.title_required")
+    with uow(request) as unit, user_errors():
+        parent_id = None
+        if fields.get("parent_code"):
+            parent = unit.session.execute(
+                select(FilePlanNode).where(col(FilePlanNode.code) == fields["parent_code"])
+            ).scalar_one_or_none()
+            if parent is None:
+                raise UserError("admin.csv_parent", str(fields["parent_code"]))
+            parent_id = parent.id
+        retention_class = fields.get("retention_class") or None
+        validate_retention_class(RetentionSettings(), retention_class)
+        fileplan_svc.update_node(unit.session, user, node_id, {
+            "title": title, "parent_id": parent_id, "retention_class": retention_class,
+            "department": fields.get("department") or None, "deprecated": bool(fields.get("deprecated")),
+        })
+        unit.commit()
+
+
+# ------------------------------------------------------------------------------------ routing rules
+_RULE_CRITERIA = (("leitweg_id", "Leitweg-ID (BT-10)"), ("buyer_reference", "Käuferreferenz"),
+                  ("order_reference_prefix", "Bestellreferenz (BT-13)"), ("supplier_id", "Lieferant"))
+
+
+def _rule_dict(r: RoutingRule, names: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": r.id, "priority": r.priority, "leitweg_id": r.leitweg_id or "",
+        "buyer_reference": r.buyer_reference or "", "order_reference_prefix": r.order_reference_prefix or "",
+        "supplier_id": r.supplier_id, "department": r.department, "assignee_id": r.assignee_id,
+        "assignee": names.get(r.assignee_id or 0, ""),
+        "criteria": [(label, getattr(r, attr)) for attr, label in _RULE_CRITERIA if getattr(r, attr)],
+    }
+
+
+def _names(session: Any) -> dict[int, str]:
+    return {int(i): n for i, n in session.execute(select(col(User.id), col(User.username)))}
+
+
+def rules(request: Request, user: Any) -> list[dict[str, Any]]:
+    with uow(request, read_only=True) as unit:
+        names = _names(unit.session)
+        return [_rule_dict(r, names) for r in routing.list_rules(unit.session)]
+
+
+def rule(request: Request, user: Any, rule_id: int) -> dict[str, Any]:
+    with uow(request, read_only=True) as unit, user_errors():
+        return _rule_dict(routing.get_rule(unit.session, rule_id), _names(unit.session))
+
+
+def _assignee(session: Any, name: str | None) -> int | None:
+    if not name:
+        return None
+    found = session.execute(select(col(User.id)).where(col(User.username) == name)).scalar_one_or_none()
+    if found is None:
+        raise UserError("admin.assignee_unknown", name)
+    return int(found)
+
+
+def _rule_data(session: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    data = {k: (fields.get(k) or "").strip() or None
+            for k in ("leitweg_id", "buyer_reference", "order_reference_prefix", "department")}
+    data["supplier_id"] = _supplier_id(session, (fields.get("supplier_id") or "").strip() or None)
+    data["assignee_id"] = _assignee(session, (fields.get("assignee") or "").strip() or None)
+    priority = (fields.get("priority") or "").strip()
+    if priority:
+        if not priority.isdigit():
+            raise UserError("admin.priority_invalid", priority)
+        data["priority"] = int(priority)
+    return data
+
+
+def create_rule(request: Request, user: Any, fields: dict[str, Any]) -> int:
+    with uow(request) as unit, user_errors():
+        data = _rule_data(unit.session, fields)
+        data.setdefault("priority", 100)
+        row = routing.create_rule(unit.session, user, data)
+        unit.commit()
+        return int(row.id or 0)
+
+
+def update_rule(request: Request, user: Any, rule_id: int, fields: dict[str, Any]) -> None:
+    with uow(request) as unit, user_errors():
+        routing.update_rule(unit.session, user, rule_id, _rule_data(unit.session, fields))
+        unit.commit()
+
+
+def move_rule(request: Request, user: Any, rule_id: int, direction: int) -> None:
+    with uow(request) as unit, user_errors():
+        routing.move_rule(unit.session, user, rule_id, direction)
+        unit.commit()
+
+
+def delete_rule(request: Request, user: Any, rule_id: int) -> None:
+    with uow(request) as unit, user_errors():
+        routing.delete_rule(unit.session, user, rule_id)
+        unit.commit()
+
+
+# ------------------------------------------------------------------------ departments and chains
+STEPS: tuple[str, ...] = tuple(s.value for s in approval.Step)
+
+
+def departments(request: Request, user: Any) -> list[dict[str, Any]]:
+    """Every organisation unit in use (users, file plan, routing rules, approval chains) with counts."""
+    with uow(request, read_only=True) as unit:
+        s = unit.session
+        found: dict[str, dict[str, Any]] = {}
+
+        def entry(code: str | None) -> dict[str, Any] | None:
+            if not code:
+                return None
+            return found.setdefault(code, {"code": code, "users": 0, "nodes": 0, "rules": 0, "chain": False})
+
+        for (dept,) in s.execute(select(col(User.department))):
+            if (e := entry(dept)) is not None:
+                e["users"] += 1
+        for (dept,) in s.execute(select(col(FilePlanNode.department))):
+            if (e := entry(dept)) is not None:
+                e["nodes"] += 1
+        for (dept,) in s.execute(select(col(RoutingRule.department))):
+            if (e := entry(dept)) is not None:
+                e["rules"] += 1
+        for (dept,) in s.execute(select(col(ApprovalChainConfig.department))):
+            if dept != routing.DEFAULT_CHAIN_KEY and (e := entry(dept)) is not None:
+                e["chain"] = True
+        return sorted(found.values(), key=lambda e: e["code"])
+
+
+def department(request: Request, user: Any, code: str) -> dict[str, Any]:
+    """One unit: its members, routing rules and approval chain (its own or the default one)."""
+    with uow(request, read_only=True) as unit:
+        s = unit.session
+        members = [
+            {"id": u.id, "username": u.username, "role": u.role, "amount_limit": u.amount_limit, "active": u.active}
+            for u in s.execute(select(User).where(col(User.department) == code).order_by(col(User.username))).scalars()
+        ]
+        own = s.get(ApprovalChainConfig, code)
+        policy = routing.load_policy(s)
+        chain = policy.chains.get(code, policy.default)
+        steps = {r.step.value: {"roles": sorted(r.roles), "department_bound": r.department_bound,
+                                "limit_checked": r.limit_checked} for r in chain.rules}
+        names = _names(s)
+        rules_ = [_rule_dict(r, names) for r in routing.list_rules(s) if r.department == code]
+    if not members and not rules_ and own is None and code != routing.DEFAULT_CHAIN_KEY and not _department_known(
+        request, code
+    ):
+        raise NotFound(code)
+    return {"code": code, "members": members, "own_chain": own is not None, "steps": steps, "rules": rules_}
+
+
+def _department_known(request: Request, code: str) -> bool:
+    return any(d["code"] == code for d in departments(request, None))
+
+
+def set_department_chain(request: Request, user: Any, code: str, steps: list[dict[str, Any]]) -> None:
+    with uow(request) as unit, user_errors():
+        routing.set_chain(unit.session, user, code, steps)
+        unit.commit()
