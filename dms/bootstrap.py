@@ -27,6 +27,7 @@ TABLE_MODULES: list[str] = [
     "dms.retention_tables",
     "dms.ocr.tables",  # scan station: archive copies, inbox files (issue 7)
     "dms.paperless.tables",  # Paperless bridge: label ids, notes, tasks, import map (issue 9)
+    "dms.web.ui.tables",  # web UI: saved searches (issue 8)
     # <<< registration <<<
 ]
 
@@ -46,6 +47,7 @@ PERIODIC_TASKS: dict[str, tuple[str, float]] = {
     "invoice-reminders": ("invoices.send_reminders", 3600.0),
     "retention-fixity": ("retention.fixity_check", 86400.0),
     "retention-resume-disposals": ("retention.resume_disposals", 900.0),
+    "retention-refresh-plan": ("retention.refresh_plan", 900.0),  # stored plan behind /records/due
     "scan-inbox": ("ocr.scan_inbox", 30.0),  # scan station (issue 7)
     # <<< registration <<<
 }

@@ -123,3 +123,38 @@ class ArchiveHandover(SQLModel, table=True):
     created_by: int | None = None
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     disposal_id: int | None = None
+
+
+class RetentionPlanRun(SQLModel, table=True):
+    """One stored computation of the disposal plan (``/records/due`` pages through its items).
+
+    ``audit_head`` is the last audit row id when the computation started: every change that can move a
+    retention date (metadata, holds, events, file plan, disposals) appends an audit row, so a run whose
+    head is behind the log's head may be stale and is recomputed in the background."""
+
+    __tablename__ = "retention_plan_runs"
+    id: int | None = Field(default=None, primary_key=True)
+    as_of: date = Field(index=True)
+    computed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    audit_head: int = 0
+    due: int = 0
+    held: int = 0
+    seconds: float = 0.0
+    counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class RetentionPlanItem(SQLModel, table=True):
+    """A due (or due-but-held) document of a stored plan run, in plan order (``position``)."""
+
+    __tablename__ = "retention_plan_items"
+    __table_args__ = (Index("ix_retention_plan_items_run_position", "run_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int
+    position: int
+    document_id: int
+    title: str = Field(default="", sa_column=Column(String(500), nullable=False))
+    held: bool = False
+    class_id: str = Field(default="", sa_column=Column(String(64), nullable=False))
+    keep_until: date | None = None
+    action: str = Field(default="review", sa_column=Column(String(32), nullable=False))
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))

@@ -151,3 +151,34 @@ def test_akte_page_filing_and_zda(ui_env, ui, make_ui_user) -> None:
     assert "festgeschrieben" in ui.http.get(f"/documents/{doc_id}").text  # no metadata form any more
     late = _upload(ui, "nachtrag.pdf", text_pdf("Nachtrag"), akte_id=str(akte_id))
     assert late.status_code == 422 and "closed" in late.json()["results"][0]["error"]
+
+
+def test_saved_searches_live_in_the_database_and_old_json_files_are_imported_once(ui, ui_env, make_ui_user) -> None:
+    import json
+
+    from sqlalchemy import select
+
+    from dms.web.ui.tables import SavedSearch
+
+    uid = make_ui_user("sb", "clerk", department="63")
+    other = make_ui_user("sb2", "clerk", department="63")
+    folder = ui_env["settings"].data_path / "ui" / "saved-searches"
+    folder.mkdir(parents=True)
+    (folder / f"{uid}.json").write_text(json.dumps([{"name": "Neu", "query": "q=neu"},
+                                                    {"name": "Alt", "query": "q=alt"}]), encoding="utf-8")
+    (folder / f"{other}.json").write_text("kaputt", encoding="utf-8")
+    ui.login("sb")
+    page = ui.http.get("/search")
+    assert page.text.index("q=neu") < page.text.index("q=alt")  # order kept: newest first
+    assert not folder.exists() and (folder.parent / "saved-searches.imported" / f"{uid}.json.imported").exists()
+    r = ui.post_form("/search/saved", {"name": "Alt", "query_string": "q=alt&sort=date_desc"}, page="/search")
+    assert r.status_code == 303
+    for i in range(55):
+        ui.post_form("/search/saved", {"name": f"S{i}", "query_string": f"q=s{i}"}, page="/search")
+    with ui_env["app"].state.container.uow(read_only=True) as unit:
+        rows = unit.session.execute(select(SavedSearch.user_id, SavedSearch.name)).all()
+    assert len(rows) == 50 and {u for u, _ in rows} == {uid}  # capped; the broken file imported nothing
+    page = ui.http.get("/search")
+    assert "q=s54" in page.text and "q=s4\"" not in page.text
+    blank = ui.post_form("/search/saved", {"name": "  ", "query_string": "q=x"}, page="/search")
+    assert blank.status_code == 422 and "braucht einen Namen" in blank.text

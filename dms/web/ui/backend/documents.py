@@ -5,19 +5,19 @@ from __future__ import annotations
 import io
 import json
 import mimetypes
-import os
-import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
 from fastapi import Request, Response
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from dms.db.tables import Akte, AuditEntry, Document, FilePlanNode
+from dms.db.types import utcnow
 from dms.retention_service import retention_info
 from dms.retention_settings import RetentionSettings
 from dms.services import access
@@ -25,6 +25,7 @@ from dms.services import documents as svc
 from dms.services import fileplan as fileplan_svc
 from dms.web.permissions import role_has
 from dms.web.ui.backend.base import NotFound, UserError, container, settings, uow, user_errors
+from dms.web.ui.tables import SavedSearch
 
 PREVIEW_WIDTH = 900
 MAX_PREVIEW_PAGES = 500
@@ -287,26 +288,86 @@ def close_akte(request: Request, user: Any, akte_id: int) -> None:
 
 
 # ------------------------------------------------------------------ saved searches (per-user UI preference)
-def _saved_path(request: Request, user: Any) -> Path:
-    base = Path(settings(request).data_path) / "ui" / "saved-searches"
-    return base / f"{int(user.user_id)}.json"
+MAX_SAVED = 50
+SAVED_DIR = Path("ui") / "saved-searches"  # session 1 kept them as JSON files: imported once, then renamed
+
+
+def import_saved_search_files(session: Any, data_path: Path) -> int:
+    """One-time import of ``<data>/ui/saved-searches/<user id>.json`` into ``ui_saved_searches``.
+
+    Each imported file is renamed to ``*.json.imported`` and the directory to ``saved-searches.imported``
+    when done, so the import runs once; names a user already has in the table are kept as they are.
+    Returns the number of searches imported."""
+    folder = data_path / SAVED_DIR
+    if not folder.is_dir():
+        return 0
+    imported = 0
+    now = utcnow()
+    for path in sorted(folder.glob("*.json")):
+        if not path.stem.isdigit():
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = []
+        user_id = int(path.stem)
+        have = set(session.execute(select(col(SavedSearch.name)).where(col(SavedSearch.user_id) == user_id)).scalars())
+        items = [d for d in data if isinstance(d, dict) and isinstance(d.get("name"), str)
+                 and isinstance(d.get("query"), str)] if isinstance(data, list) else []
+        for pos, item in enumerate(items[:MAX_SAVED]):
+            name = item["name"][:100]
+            if name in have:
+                continue
+            have.add(name)
+            session.add(SavedSearch(user_id=user_id, name=name, query=item["query"][:2000],
+                                    created_at=now - timedelta(seconds=pos)))
+            imported += 1
+        session.flush()
+        path.rename(path.with_name(path.name + ".imported"))
+    if not any(folder.glob("*.json")):
+        folder.rename(folder.with_name(folder.name + ".imported"))
+    return imported
+
+
+def _import_files_once(request: Request) -> None:
+    data_path = Path(settings(request).data_path)
+    if not (data_path / SAVED_DIR).is_dir():
+        return
+    with uow(request) as unit:
+        try:
+            import_saved_search_files(unit.session, data_path)
+            unit.commit()
+        except (IntegrityError, OSError):  # a concurrent request imported them first
+            unit.session.rollback()
 
 
 def saved_searches(request: Request, user: Any) -> list[dict[str, str]]:
-    try:
-        data = json.loads(_saved_path(request, user).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    return [s for s in data if isinstance(s, dict) and "name" in s and "query" in s][:50]
+    """This user's saved searches, newest first (at most 50)."""
+    _import_files_once(request)
+    with uow(request, read_only=True) as unit:
+        rows = unit.session.execute(
+            select(col(SavedSearch.name), col(SavedSearch.query))
+            .where(col(SavedSearch.user_id) == int(user.user_id))
+            .order_by(col(SavedSearch.created_at).desc(), col(SavedSearch.id).desc())
+            .limit(MAX_SAVED)
+        ).all()
+    return [{"name": name, "query": query} for name, query in rows]
 
 
 def save_search(request: Request, user: Any, name: str, query_string: str) -> None:
-    """Keep a named search for this user (atomic replace; newest first; at most 50)."""
-    items = [s for s in saved_searches(request, user) if s["name"] != name]
-    items.insert(0, {"name": name[:100], "query": query_string[:2000]})
-    path = _saved_path(request, user)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".saved-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(items[:50], fh, ensure_ascii=False)
-    os.replace(tmp, path)
+    """Keep a named search for this user (same name replaces; newest first; at most 50 kept)."""
+    _import_files_once(request)
+    user_id = int(user.user_id)
+    name = name.strip()[:100]
+    if not name:
+        raise UserError("search.name_required")
+    with uow(request) as unit:
+        s = unit.session
+        s.execute(delete(SavedSearch).where(col(SavedSearch.user_id) == user_id, col(SavedSearch.name) == name))
+        s.add(SavedSearch(user_id=user_id, name=name, query=query_string[:2000]))
+        s.flush()
+        keep = select(col(SavedSearch.id)).where(col(SavedSearch.user_id) == user_id).order_by(
+            col(SavedSearch.created_at).desc(), col(SavedSearch.id).desc()).limit(MAX_SAVED)
+        s.execute(delete(SavedSearch).where(col(SavedSearch.user_id) == user_id,
+                                            col(SavedSearch.id).not_in(keep.scalar_subquery())))
+        unit.commit()
