@@ -16,8 +16,6 @@ from einvoice.syntax.namespaces import CAC, CBC
 __all__ = ["RULES"]
 
 _ZERO = Decimal(0)
-#: elements without any child node except comments (PEPPOL-EN16931-R008), evaluated in C
-_EMPTY = etree.XPath("//*[not(node()[not(self::comment())])]")
 _SLACK = Decimal("0.02")
 _TAX_TOTAL = f"{{{CAC}}}TaxTotal"
 _TAX_SUBTOTAL = f"{{{CAC}}}TaxSubtotal"
@@ -34,6 +32,20 @@ def _dec(text: str | None) -> Decimal | None:
         return Decimal(text.strip()) if text and text.strip() else None
     except InvalidOperation:
         return None
+
+
+def _first_empty(root: etree._Element) -> etree._Element | None:
+    """The first element (document order, ``root`` included) without any child node except comments.
+
+    Same answer as the XPath ``//*[not(node()[not(self::comment())])][1]`` (PEPPOL-EN16931-R008) on a
+    standalone document, about ten times faster in lxml than libxml2's predicate evaluation.
+    """
+    for el in root.iter(etree.Element):
+        if el.text is not None:  # a text node (also an empty CDATA section) is a child
+            continue
+        if len(el) == 0 or all(c.tag is etree.Comment and c.tail is None for c in el):
+            return el
+    return None
 
 
 def peppol_model(ctx: Ctx) -> None:
@@ -114,9 +126,9 @@ def peppol_ubl_tree(ctx: Ctx) -> None:
     root = ctx.root
     if root is None or ctx.syntax == "CII":
         return
-    empty = _EMPTY(root)
-    if empty:
-        ctx.fail("PEPPOL-EN16931-R008", location=ctx.xpath(empty[0]))
+    empty = _first_empty(root)
+    if empty is not None:
+        ctx.fail("PEPPOL-EN16931-R008", location=ctx.xpath(empty))
     for ind in root.iter(_CHARGE_INDICATOR):
         value = (ind.text or "").strip()
         if value not in {"true", "false"}:

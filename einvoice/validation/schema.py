@@ -59,17 +59,39 @@ def schema_findings(parsed: ParsedInvoice) -> list[Finding]:
     schema = _schema(parsed.syntax)
     if schema is None:
         return []
-    # attachments (base64, often hundreds of KB) are checked by AW-DATATYPE; blank them while validating
-    blobs = [(el, el.text) for el in parsed.root.iter(*_BINARY) if el.text and len(el.text) > 64]
+    # attachments (base64, often hundreds of KB) are checked by AW-DATATYPE; they are left out while
+    # validating. A childless binary object is swapped for an empty stand-in with the same tag, attributes,
+    # tail and line (moving nodes copies no text: setting 400 KB of text back costs more than validating).
+    blobs = []
+    for el in parsed.root.iter(*_BINARY):
+        text = el.text
+        if text and len(text) > 64:
+            blobs.append((el, text))
+    swapped: list[tuple[etree._Element, etree._Element]] = []
+    blanked: list[tuple[etree._Element, str]] = []
     try:
-        for el, _ in blobs:
-            el.text = ""
+        for el, text in blobs:
+            parent = el.getparent()
+            if parent is not None and len(el) == 0:
+                stub = etree.Element(el.tag, el.attrib)
+                tail = el.tail
+                parent.replace(el, stub)
+                swapped.append((el, stub))
+                stub.tail = tail
+                stub.sourceline = el.sourceline
+            else:  # children (not an attachment as written) or the root: blank the text itself
+                el.text = ""
+                blanked.append((el, text))
         with _lock:
             if schema.validate(parsed.root):
                 return []
             entries = list(schema.error_log)[:MAX_SCHEMA_FINDINGS]
     finally:
-        for el, text in blobs:
+        for el, stub in reversed(swapped):
+            stub_parent = stub.getparent()
+            if stub_parent is not None:
+                stub_parent.replace(stub, el)
+        for el, text in blanked:
             el.text = text
     spec = RULES["AW-XSD"]
     out = []

@@ -1,0 +1,117 @@
+"""The throughput shortcuts give the same answers as the straightforward implementations they replace."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from einvoice.reading import parse
+from einvoice.rules.peppol import _first_empty
+from einvoice.services import validate
+from einvoice.validation.schema import schema_findings
+from einvoice.xmlsafe import safe_parser
+from tests.unit.einvoice.corpus_expectations import corpus_files
+
+UBL = [p for p in corpus_files("xrechnung-ubl") if "01.01a" in p.name]
+CII = [p for p in corpus_files("xrechnung-cii") if "01.01a" in p.name]
+
+pytestmark = pytest.mark.skipif(not (UBL and CII), reason="e-invoice corpus not available")
+
+#: the definition of PEPPOL-EN16931-R008 that ``_first_empty`` implements without libxml2's XPath engine
+_EMPTY_XPATH = etree.XPath("//*[not(node()[not(self::comment())])]")
+
+_BLOB = "JVBERi0xLjQK" * 40
+
+
+def _ubl_with_attachment(blob: str, attributes: str = 'mimeCode="application/pdf" filename="a.pdf"') -> bytes:
+    text = UBL[0].read_text(encoding="utf-8")
+    return text.replace(
+        "</cbc:BuyerReference>",
+        "</cbc:BuyerReference>\n<cac:AdditionalDocumentReference><cbc:ID>A1</cbc:ID><cac:Attachment>"
+        f"<cbc:EmbeddedDocumentBinaryObject {attributes}>{blob}</cbc:EmbeddedDocumentBinaryObject>"
+        "<!-- after the blob --></cac:Attachment></cac:AdditionalDocumentReference>",
+        1,
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        b"<a><b/></a>",
+        b"<a><b></b></a>",
+        b"<a><b><![CDATA[]]></b></a>",
+        b"<a><b><!--x--></b></a>",
+        b"<a><b><!--x--><!--y--></b></a>",
+        b"<a><b><!--x-->t</b></a>",
+        b"<a><b><?pi x?></b></a>",
+        b"<a><b> </b></a>",
+        b"<a><b>&#32;</b></a>",
+        b"<a>t<b>x</b></a>",
+        b"<a><b>x</b><c><!--c--></c><d/></a>",
+        b"<a/>",
+        b"<!--top--><a>x</a><!--end-->",
+        b"<a><b><c/></b></a>",
+        b"<a><b><!--x--><c>1</c></b></a>",
+        b"<a xmlns='urn:x'><b a='1'/></a>",
+        b"<a><b><![CDATA[]]><!--c--></b></a>",
+    ],
+)
+def test_first_empty_element_agrees_with_the_r008_xpath(xml: bytes) -> None:
+    root = etree.fromstring(xml, safe_parser())
+    expected = _EMPTY_XPATH(root)
+    found = _first_empty(root)
+    assert found is (expected[0] if expected else None)
+
+
+def test_first_empty_element_agrees_with_the_r008_xpath_on_the_corpus() -> None:
+    files = corpus_files("xrechnung-ubl") + corpus_files("en16931-ubl") + corpus_files("invalid/kosit-valconf")
+    checked = 0
+    for path in files:
+        if path.suffix.lower() != ".xml":
+            continue
+        try:
+            root = etree.fromstring(path.read_bytes(), safe_parser())
+        except etree.XMLSyntaxError:
+            continue
+        expected = _EMPTY_XPATH(root)
+        assert _first_empty(root) is (expected[0] if expected else None), path
+        checked += 1
+    assert checked > 50
+
+
+def test_schema_check_leaves_the_tree_byte_identical() -> None:
+    parsed = parse(_ubl_with_attachment(_BLOB), "a.xml")
+    before = etree.tostring(parsed.root)
+    blob_el = parsed.root.find(".//{*}EmbeddedDocumentBinaryObject")
+    assert schema_findings(parsed) == []
+    assert etree.tostring(parsed.root) == before
+    # the very element objects the model's locations point to are back in place
+    assert parsed.root.find(".//{*}EmbeddedDocumentBinaryObject") is blob_el
+    assert blob_el is not None and blob_el.text == _BLOB and blob_el.tail is None
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        'mimeCode="application/pdf" filename="a.pdf" foo="x"',  # attribute the schema does not allow
+        'filename="a.pdf"',  # mimeCode is required by the UBL schema
+    ],
+)
+def test_schema_errors_on_a_large_attachment_read_like_on_a_small_one(attributes: str) -> None:
+    """The stand-in used for a large attachment carries tag, attributes and line of the original."""
+    small = validate(_ubl_with_attachment("QUJD", attributes), "a.xml")
+    large = validate(_ubl_with_attachment(_BLOB, attributes), "a.xml")
+    xsd_small = [f for f in small.findings if f.rule == "AW-XSD"]
+    xsd_large = [f for f in large.findings if f.rule == "AW-XSD"]
+    assert xsd_small and xsd_large == xsd_small
+    assert "EmbeddedDocumentBinaryObject" in (xsd_large[0].location or "")
+
+
+def test_schema_check_still_sees_children_of_a_large_attachment() -> None:
+    """A binary object with element content is not swapped out: the schema error stays."""
+    xml = _ubl_with_attachment(_BLOB + "<cbc:Note>x</cbc:Note>")
+    report = validate(xml, "a.xml")
+    assert "AW-XSD" in {f.rule for f in report.findings}
+    assert report.parsed is not None
+    el = report.parsed.root.find(".//{*}EmbeddedDocumentBinaryObject")
+    assert el is not None and el.text == _BLOB and len(el) == 1
