@@ -15,7 +15,9 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Container
 from pathlib import Path
+from typing import Any
 
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repo, not bench/ (bench/search.py shadows `search`)
 
@@ -59,7 +61,7 @@ def hostile() -> dict[str, object]:
         client = TestClient(create_app(settings, container=container), headers={"Authorization": f"Bearer {token}"},
                             raise_server_exceptions=False)
 
-        def count(r, ok_codes=range(400, 500)) -> None:
+        def count(r: Any, ok_codes: Container[int] = range(400, 500)) -> None:
             nonlocal tried, refused, server_errors
             tried += 1
             refused += r.status_code in ok_codes

@@ -154,13 +154,14 @@ def user_token(
 def user_list() -> None:
     """List users."""
     from sqlalchemy import select
+    from sqlmodel import col
 
     from dms.db.tables import User
     from dms.ops.context import cli_container
 
     table = Table("id", "username", "role", "department", "supplier", "limit", "active")
     with cli_container(_settings()) as c, c.uow(read_only=True) as uow:
-        for u in uow.session.execute(select(User).order_by(User.id)).scalars():
+        for u in uow.session.execute(select(User).order_by(col(User.id))).scalars():
             table.add_row(str(u.id), u.username, u.role, u.department or "", str(u.supplier_id or ""),
                           str(u.amount_limit or ""), "yes" if u.active else "no")
     Console().print(table)
@@ -259,9 +260,10 @@ def fileplan_import(path: Annotated[Path, typer.Argument(help="CSV with columns 
     print(f"file plan: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged")
 
 
+# >>> backup / restore / store (reliability) >>>
 @app.command()
 def backup(dest: Annotated[Path, typer.Argument(help="Empty or new folder")]) -> None:
-    """Back up database + content store with a manifest of hashes."""
+    """Back up database + content store with a manifest of hashes, signed with the backup key (HMAC-SHA256)."""
     from dms.ops.backup import backup as run
 
     try:
@@ -273,16 +275,51 @@ def backup(dest: Annotated[Path, typer.Argument(help="Empty or new folder")]) ->
 
 
 @app.command()
-def restore(src: Annotated[Path, typer.Argument(help="Backup folder")]) -> None:
-    """Restore a backup into an empty installation; refuses a tampered backup."""
+def restore(
+    src: Annotated[Path, typer.Argument(help="Backup folder")],
+    key_file: Annotated[Path | None, typer.Option(
+        help="File with the backup key of the installation that made the backup "
+             "(default AKTENWERK_BACKUP_KEY, else <data>/backup.key)")] = None,
+) -> None:
+    """Restore a backup into an empty installation; refuses an unsigned, tampered or wrongly-keyed backup."""
     from dms.ops.backup import restore as run
 
     try:
-        r = run(_settings(), src, progress=console.print)
+        r = run(_settings(), src, progress=console.print, key_file=key_file)
     except DmsError as exc:
         _fail(str(exc))
         return
     print(f"restored {r.rows} rows and {r.blobs} blobs; audit chain intact ({r.audit_rows} rows)")
+
+
+store_app = typer.Typer(help="The content store (blobs).", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("sweep")
+def store_sweep(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report what would be quarantined")] = False,
+    grace: Annotated[float | None, typer.Option(
+        help="Seconds an unreferenced blob is left alone (default AKTENWERK_ORPHAN_GRACE_SECONDS)", min=0)] = None,
+) -> None:
+    """Quarantine blobs no row refers to (older than the grace period) into <store>/.orphaned/."""
+    from dms.ops.blobs import sweep_orphans
+    from dms.ops.context import cli_container
+
+    s = _settings()
+    with cli_container(s) as c:
+        try:
+            r = sweep_orphans(c, grace_seconds=s.orphan_grace_seconds if grace is None else grace, dry_run=dry_run)
+        except DmsError as exc:
+            _fail(str(exc))
+            return
+    verb = "would quarantine" if dry_run else "quarantined"
+    print(f"{r.stored} blobs, {r.referenced} referenced digests; {verb} {len(r.orphaned)} orphaned blob(s); "
+          f"{r.young} unreferenced but younger than the grace period; {r.kept} kept (in use again); "
+          f"{r.temp_removed} stale temp file(s) removed")
+    for digest in r.orphaned:
+        print(f"  {digest}")
+# <<< backup / restore / store <<<
 
 
 @app.command()

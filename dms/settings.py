@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SearchBackendName = Literal["tantivy", "elasticsearch", "memory"]
@@ -47,12 +47,18 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=8, gt=0)
     token_days: int = Field(default=365, gt=0)
     cookie_secure: bool = False
+    backup_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="HMAC-SHA256 key that signs backup manifests; default `<data>/backup.key` written by `init`.",
+    )
     # Worker / pipeline
     worker_concurrency: int = Field(default=2, ge=1)
     web_workers: int = Field(default=1, ge=1, le=64)
     stuck_after_seconds: int = Field(default=300, ge=1, description="Recovery sweep re-enqueues after this.")
     max_processing_attempts: int = Field(default=5, ge=1)
     sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    orphan_sweep_interval_seconds: float = Field(default=3600.0, gt=0, description="Beat runs the orphan-blob sweep.")
+    orphan_grace_seconds: float = Field(default=3600.0, gt=0, description="Unreferenced blobs younger than this stay.")
     outbox_interval_seconds: float = Field(default=2.0, gt=0)
     broker_polling_interval: float = Field(default=0.02, gt=0)
     ingest_debug_delay: float = Field(default=0.0, ge=0, description="Fault injection for tests only.")
@@ -96,6 +102,10 @@ class Settings(BaseSettings):
     @property
     def secret_file(self) -> Path:
         return self.data_path / "secret.key"
+
+    @property
+    def backup_key_file(self) -> Path:
+        return self.data_path / "backup.key"
 
     def effective_secret(self) -> str:
         """The signing secret: explicit setting, else the file written by ``init`` (read lazily)."""

@@ -3,11 +3,14 @@
 Layout of a backup folder::
 
     manifest.json          format, created, source dialect, Alembic revisions, per-file SHA-256 + row counts
+    manifest.sig           HMAC-SHA256 of the exact bytes of manifest.json (+ the id of the key)
     db/<table>.jsonl       one JSON object per row, in primary-key order
     store/ab/cd/<sha256>   every blob (named by its own hash)
 
-``restore`` verifies every hash before touching anything and refuses a tampered backup; it restores only
-into an empty database (fresh ``init`` or new PostgreSQL database) and verifies the audit chain after.
+The manifest is signed with the installation's backup key (``AKTENWERK_BACKUP_KEY`` or ``<data>/backup.key``,
+written by ``init``; never logged, never part of the backup). ``restore`` checks the signature and then every
+hash before touching the target, and refuses an unsigned, tampered or wrongly-keyed backup; it restores only
+into an empty database (fresh data dir or new PostgreSQL database) and verifies the audit chain after.
 """
 # ruff: noqa: PLC0415  -- heavy or cyclic imports are loaded lazily
 
@@ -15,8 +18,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,8 +42,99 @@ from dms.settings import Settings
 from dms.storage.local import LocalBlobStore
 from dms.storage.ports import valid_digest
 
-FORMAT = "aktenwerk-backup/1"
+FORMAT = "aktenwerk-backup/2"
+SIGNATURE = "manifest.sig"
+SIG_ALG = "HMAC-SHA256"
+MIN_KEY_CHARS = 32
 Progress = Callable[[str], None]
+
+
+# ------------------------------------------------------------------------------------------ backup key
+def generate_backup_key() -> str:
+    return secrets.token_hex(32)
+
+
+def write_key_file(path: Path, key: str) -> None:
+    """Write a key file readable by the owner only (created with mode 0600, never world-readable)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+
+
+def ensure_backup_key(settings: Settings) -> bool:
+    """Create ``<data>/backup.key`` unless the key is configured or the file exists. True if created."""
+    if settings.backup_key.get_secret_value() or settings.backup_key_file.exists():
+        return False
+    try:
+        write_key_file(settings.backup_key_file, generate_backup_key())
+    except FileExistsError:  # another process was faster
+        return False
+    return True
+
+
+def _check_key(key: str, origin: str) -> bytes:
+    key = key.strip()
+    if len(key) < MIN_KEY_CHARS:
+        raise ValidationFailed(f"the backup key from {origin} is too short ({len(key)} characters, at least "
+                               f"{MIN_KEY_CHARS}); generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`")
+    return key.encode()
+
+
+def load_backup_key(settings: Settings, key_file: Path | None = None) -> bytes:
+    """The backup key: ``key_file`` if given, else ``AKTENWERK_BACKUP_KEY``, else ``<data>/backup.key``."""
+    if key_file is not None:
+        try:
+            return _check_key(Path(key_file).read_text(), f"key file {key_file}")
+        except OSError as exc:
+            raise ValidationFailed(f"cannot read the backup key file {key_file}: {exc.strerror or exc}") from exc
+    configured = settings.backup_key.get_secret_value()
+    if configured:
+        return _check_key(configured, "AKTENWERK_BACKUP_KEY")
+    try:
+        return _check_key(settings.backup_key_file.read_text(), str(settings.backup_key_file))
+    except FileNotFoundError:
+        raise ValidationFailed(
+            f"no backup key: {settings.backup_key_file} does not exist and AKTENWERK_BACKUP_KEY is not set; "
+            "pass --key-file with a copy of the backup.key of the installation that made the backup"
+        ) from None
+    except OSError as exc:
+        raise ValidationFailed(f"cannot read the backup key file {settings.backup_key_file}: {exc.strerror or exc}") from exc
+
+
+def key_id(key: bytes) -> str:
+    """A public fingerprint of the key (names it in messages without revealing it)."""
+    return hmac.new(key, b"aktenwerk-backup-key-id", hashlib.sha256).hexdigest()[:16]
+
+
+def _mac(key: bytes, manifest_bytes: bytes) -> str:
+    return hmac.new(key, b"aktenwerk-backup-manifest\0" + manifest_bytes, hashlib.sha256).hexdigest()
+
+
+def sign_manifest(key: bytes, manifest_bytes: bytes) -> dict[str, str]:
+    return {"alg": SIG_ALG, "key_id": key_id(key), "hmac": _mac(key, manifest_bytes)}
+
+
+def check_signature(src: Path, manifest_bytes: bytes, key: bytes) -> None:
+    """Raise IntegrityError unless ``manifest.sig`` is a valid HMAC of the manifest under ``key``."""
+    sig_path = src / SIGNATURE
+    if not sig_path.is_file():
+        raise IntegrityError(f"backup {src} is not signed (no {SIGNATURE}): refusing to restore it; "
+                             "only backups written by `aktenwerk backup` with a backup key can be restored")
+    try:
+        sig = json.loads(sig_path.read_text())
+        alg, kid, mac = sig["alg"], sig["key_id"], sig["hmac"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IntegrityError(f"the signature file {SIGNATURE} of backup {src} is unreadable: refusing to restore it") from exc
+    if alg != SIG_ALG or not isinstance(mac, str) or not isinstance(kid, str):
+        raise IntegrityError(f"backup {src} has an unknown signature ({str(alg)[:40]!r}): refusing to restore it")
+    if not hmac.compare_digest(kid, key_id(key)):
+        raise IntegrityError(
+            f"backup {src} was signed with a different backup key (key id {kid[:16]}, the given key has id "
+            f"{key_id(key)}): pass the key it was made with (--key-file or AKTENWERK_BACKUP_KEY)")
+    if not hmac.compare_digest(mac, _mac(key, manifest_bytes)):
+        raise IntegrityError(f"the manifest of backup {src} was modified after it was signed (signature mismatch): "
+                             "refusing to restore it")
 
 
 def _sha256_file(path: Path) -> str:
@@ -96,6 +192,9 @@ def backup(settings: Settings, dest: Path, progress: Progress | None = None) -> 
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
         raise Conflict(f"backup destination {dest} is not empty")
+    if ensure_backup_key(settings) and progress:  # an installation from before signed backups
+        progress(f"created the backup key {settings.backup_key_file}; keep a copy apart from the backups")
+    key = load_backup_key(settings)
     (dest / "db").mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.db_url, immediate=False, pool=False)
     manifest: dict[str, Any] = {"format": FORMAT, "created": datetime.now(UTC).isoformat(),
@@ -142,21 +241,32 @@ def backup(settings: Settings, dest: Path, progress: Progress | None = None) -> 
         manifest["blobs"][digest] = src.stat().st_size
     if progress:
         progress(f"store: {len(manifest['blobs'])} blobs")
-    tmp = dest / "manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True))
-    os.replace(tmp, dest / "manifest.json")
+    raw = json.dumps(manifest, indent=1, sort_keys=True).encode()
+    for name, content in ((SIGNATURE, json.dumps(sign_manifest(key, raw)).encode()), ("manifest.json", raw)):
+        tmp = dest / f"{name}.tmp"
+        tmp.write_bytes(content)
+        os.replace(tmp, dest / name)  # manifest.json last: its presence marks a complete backup
+    if progress:
+        progress(f"manifest signed ({SIG_ALG}, key id {key_id(key)})")
     return BackupResult(dest, len(manifest["tables"]), total_rows, len(manifest["blobs"]))
 
 
-def verify_backup(src: Path) -> dict[str, Any]:
-    """Check every hash of a backup folder; raise IntegrityError naming the first problem."""
+def verify_backup(src: Path, key: bytes) -> dict[str, Any]:
+    """Check the manifest's signature, then every hash of a backup folder; raise IntegrityError naming the
+    first problem. Reads only."""
     src = Path(src)
     try:
-        manifest = json.loads((src / "manifest.json").read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise IntegrityError(f"{src} has no readable manifest.json: {exc}") from exc
-    if manifest.get("format") != FORMAT:
-        raise IntegrityError(f"unknown backup format {manifest.get('format')!r}")
+        raw = (src / "manifest.json").read_bytes()
+    except OSError as exc:
+        raise IntegrityError(f"{src} has no readable manifest.json ({exc.strerror or exc}): is it a backup folder?") from exc
+    check_signature(src, raw, key)
+    try:
+        manifest = json.loads(raw)
+    except ValueError as exc:
+        raise IntegrityError(f"the manifest of {src} is not JSON: {exc}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        fmt = manifest.get("format") if isinstance(manifest, dict) else None
+        raise IntegrityError(f"unknown backup format {fmt!r} (this Aktenwerk reads {FORMAT})")
     for name, info in manifest["tables"].items():
         path = src / "db" / f"{name}.jsonl"
         if not path.is_file():
@@ -174,7 +284,7 @@ def verify_backup(src: Path) -> dict[str, Any]:
     extra = sorted(str(p.relative_to(src)) for p in (src / "store").rglob("*") if not p.is_dir() and p not in expected)
     if extra:
         raise IntegrityError(f"backup store holds files not in the manifest: {extra[:3]}")
-    return manifest  # type: ignore[no-any-return]
+    return manifest
 
 
 @dataclass
@@ -184,15 +294,24 @@ class RestoreResult:
     audit_rows: int
 
 
-def restore(settings: Settings, src: Path, progress: Progress | None = None) -> RestoreResult:
+def restore(settings: Settings, src: Path, progress: Progress | None = None, *,
+            key_file: Path | None = None) -> RestoreResult:
+    """Restore ``src`` into the empty installation of ``settings``. The backup key comes from ``key_file``,
+    else the settings/data dir of the target; nothing of the target is touched unless the signature and
+    every hash check out."""
     src = Path(src)
-    manifest = verify_backup(src)
+    key = load_backup_key(settings, key_file)
+    manifest = verify_backup(src, key)
     known = migrate.head_revisions(settings.db_url) | _all_revisions(settings.db_url)
     unknown = set(manifest.get("revisions", [])) - known
     if unknown:
         raise ValidationFailed(f"backup was made by a newer Aktenwerk (revisions {sorted(unknown)}); upgrade first")
     from dms.ops.setup import ensure_dirs
 
+    _refuse_non_empty_target(settings)  # before anything of the target is written
+    if not settings.backup_key.get_secret_value() and not settings.backup_key_file.exists():
+        # the restored installation signs its next backups with the same key
+        write_key_file(settings.backup_key_file, key.decode())
     ensure_dirs(settings)
     migrate.upgrade(settings.db_url)
     tables = {t.name: t for t in _tables()}
@@ -258,6 +377,27 @@ def restore(settings: Settings, src: Path, progress: Progress | None = None) -> 
         progress(f"store: {len(manifest['blobs'])} blobs")
     _rebuild_index(settings, progress)
     return RestoreResult(total, len(manifest["blobs"]), result.rows)
+
+
+def _refuse_non_empty_target(settings: Settings) -> None:
+    """Read-only check that the target database holds no users or documents (a missing SQLite file or a
+    database without tables is empty)."""
+    from sqlalchemy import inspect
+
+    if settings.is_sqlite:
+        path = settings.db_url.split(":///", 1)[-1]
+        if path in {"", ":memory:"} or not Path(path).exists():
+            return
+    engine = make_engine(settings.db_url, immediate=False, pool=False)
+    try:
+        with engine.connect() as conn:
+            existing = set(inspect(conn).get_table_names())
+            for name in ("users", "documents"):
+                if name in existing and conn.exec_driver_sql(f"SELECT 1 FROM {name} LIMIT 1").first():  # noqa: S608
+                    raise Conflict("restore target is not empty (it has users or documents); "
+                                   "use a fresh data dir/database")
+    finally:
+        engine.dispose()
 
 
 def _rebuild_index(settings: Settings, progress: Progress | None) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from dms.auth import service as auth
 from dms.bootstrap import Container
@@ -50,9 +51,11 @@ def import_paths(
         if username:
             user = auth.get_user_by_name(uow.session, username)
         else:
-            user = uow.session.execute(select(User).where(User.role == "admin").order_by(User.id).limit(1)).scalar_one_or_none()
-            if user is None:
+            admin = uow.session.execute(
+                select(User).where(col(User.role) == "admin").order_by(col(User.id)).limit(1)).scalar_one_or_none()
+            if admin is None:
                 raise NotFound("no admin user: run `aktenwerk init` first or pass --user")
+            user = admin
         principal = auth.principal_of(uow.session, user)
     for f in files:
         try:

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from dms.auth import service as auth
 from dms.auth.secrets import generate_password
@@ -32,6 +33,9 @@ def ensure_dirs(settings: Settings) -> None:
     if not settings.secret_key and not settings.secret_file.exists():
         settings.secret_file.write_text(secrets.token_urlsafe(48) + "\n")
         os.chmod(settings.secret_file, 0o600)
+    from dms.ops.backup import ensure_backup_key
+
+    ensure_backup_key(settings)  # signs backup manifests (HMAC-SHA256)
 
 
 def initialise(settings: Settings, admin_username: str = "admin", admin_password: str | None = None) -> InitResult:
@@ -40,7 +44,7 @@ def initialise(settings: Settings, admin_username: str = "admin", admin_password
     container = build_container(settings, dispatcher=RecordingDispatcher(), pool=False)
     try:
         with container.uow() as uow:
-            existing = uow.session.execute(select(User).where(User.role == "admin").limit(1)).scalar_one_or_none()
+            existing = uow.session.execute(select(User).where(col(User.role) == "admin").limit(1)).scalar_one_or_none()
             if existing is not None:
                 return InitResult(str(settings.data_path), _safe_url(settings.db_url), existing.username, None)
             password = admin_password or generate_password()

@@ -1,4 +1,8 @@
-"""Local filesystem adapter: ``<root>/ab/cd/abcd…`` fan-out, temp file + fsync + atomic rename."""
+"""Local filesystem adapter: ``<root>/ab/cd/abcd…`` fan-out, temp file + fsync + atomic rename.
+
+Writing bytes that are already stored touches the existing file (mtime = now): the orphan sweep only
+quarantines blobs whose mtime is older than its grace period.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +38,7 @@ class LocalBlobStore:
     def put(self, data: bytes, *, durable: bool = True) -> StoredBlob:
         digest = hashlib.sha256(data).hexdigest()
         final = self.path_for(digest)
-        if final.exists():
+        if _touch(final):
             return StoredBlob(digest, len(data), created=False)
         self.ensure()
         fd, tmp = tempfile.mkstemp(dir=self._tmp, prefix="w-")
@@ -67,7 +71,7 @@ class LocalBlobStore:
                 f.flush()
                 os.fsync(f.fileno())
             digest = h.hexdigest()
-            if self.path_for(digest).exists():
+            if _touch(self.path_for(digest)):
                 os.unlink(tmp)
                 return StoredBlob(digest, size, created=False)
             return self._commit(Path(tmp), digest, size)
@@ -146,6 +150,21 @@ class LocalBlobStore:
         except OSError as exc:
             return f"error: {exc}"
         return "ok"
+
+
+def _touch(final: Path) -> bool:
+    """True if the blob exists; its mtime is set to now so that the orphan sweep's grace period starts again.
+
+    This closes the race "orphan sweep vs an identical upload": a writer that finds the bytes already
+    stored either touches the file before the sweep moves it (the sweep sees the fresh mtime on the moved
+    file and puts it back) or finds it gone and writes it anew (see ``dms.ops.blobs.sweep_orphans``)."""
+    try:
+        os.utime(final)
+    except FileNotFoundError:
+        return False
+    except PermissionError:  # not the owner (e.g. a store restored by another user): best effort
+        return final.is_file()
+    return True
 
 
 def _raise_if_full(exc: BaseException) -> None:

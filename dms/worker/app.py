@@ -24,6 +24,7 @@ def create_celery(settings: Settings) -> Celery:
     schedule = {
         "recovery-sweep": {"task": "dms.recovery_sweep", "schedule": settings.sweep_interval_seconds},
         "drain-outbox": {"task": "dms.drain_outbox", "schedule": settings.outbox_interval_seconds},
+        "orphan-blob-sweep": {"task": "dms.orphan_sweep", "schedule": settings.orphan_sweep_interval_seconds},
     }
     for name, (task, interval) in PERIODIC_TASKS.items():
         schedule[name] = {"task": task, "schedule": interval}

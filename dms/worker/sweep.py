@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select, update
+from sqlmodel import col
 
 from dms.db.tables import Document
 from dms.db.types import utcnow
@@ -24,15 +25,15 @@ def stuck_documents(container: Container, older_than_seconds: float | None = Non
     cutoff, unclaimed_cutoff = now - timedelta(seconds=age), now - timedelta(seconds=age * 4)
     with container.uow(read_only=True) as uow:
         q = (
-            select(Document.id)
-            .where(Document.status == "processing", Document.deleted.is_(False))  # type: ignore[attr-defined]
+            select(col(Document.id))
+            .where(col(Document.status) == "processing", col(Document.deleted).is_(False))
             .where(
                 or_(
-                    Document.processing_started_at < cutoff,  # type: ignore[operator]
-                    Document.processing_started_at.is_(None) & (Document.updated_at < unclaimed_cutoff),  # type: ignore[union-attr]
+                    col(Document.processing_started_at) < cutoff,
+                    col(Document.processing_started_at).is_(None) & (col(Document.updated_at) < unclaimed_cutoff),
                 )
             )
-            .order_by(Document.id)
+            .order_by(col(Document.id))
             .limit(limit)
         )
         return [int(i) for i in uow.session.execute(q).scalars()]
@@ -44,10 +45,11 @@ def release_orphaned_claims(container: Container) -> list[int]:
     The claims are released and the documents re-enqueued (their message died with the worker)."""
     with container.uow() as uow:
         ids = [int(i) for i in uow.session.execute(
-            select(Document.id).where(Document.status == "processing", Document.processing_started_at.is_not(None))  # type: ignore[union-attr]
+            select(col(Document.id)).where(col(Document.status) == "processing",
+                                           col(Document.processing_started_at).is_not(None))
         ).scalars()]
         if ids:
-            uow.session.execute(update(Document).where(Document.id.in_(ids)).values(processing_started_at=None))  # type: ignore[union-attr]
+            uow.session.execute(update(Document).where(col(Document.id).in_(ids)).values(processing_started_at=None))
         uow.commit()
     for doc_id in ids:
         container.dispatcher.send("dms.ingest", [doc_id])
@@ -73,7 +75,7 @@ def recovery_sweep(container: Container, older_than_seconds: float | None = None
         with container.uow() as uow:
             uow.session.execute(
                 update(Document)
-                .where(Document.id.in_(sent), Document.processing_started_at.is_(None))  # type: ignore[union-attr]
+                .where(col(Document.id).in_(sent), col(Document.processing_started_at).is_(None))
                 .values(updated_at=utcnow())
             )
             uow.commit()

@@ -32,6 +32,10 @@ def run_job(container: Container, task: str, args: list[Any]) -> Any:
         return drain_outbox(container)
     if task == "dms.recovery_sweep":
         return recovery_sweep(container)
+    if task == "dms.orphan_sweep":
+        from dms.ops.blobs import sweep_orphans
+
+        return sweep_orphans(container)
     registered = app.tasks.get(task)
     if registered is None:
         raise LookupError(f"unknown task {task}")
@@ -65,6 +69,14 @@ def recovery_sweep_task() -> int:
     return len(recovery_sweep(container))
 
 
+@app.task(name="dms.orphan_sweep", acks_late=True)
+def orphan_sweep_task() -> int:
+    """Quarantine blobs no row refers to (older than ``AKTENWERK_ORPHAN_GRACE_SECONDS``); beat runs it hourly."""
+    from dms.ops.blobs import sweep_orphans
+
+    return len(sweep_orphans(get_container()).orphaned)
+
+
 @signals.worker_process_init.connect
 def _child_init(**_: Any) -> None:
     reset_container()
@@ -84,7 +96,7 @@ def _on_worker_ready(**_: Any) -> None:
             recovery_sweep(container)
         from dms.ops.blobs import sweep_orphans
 
-        sweep_orphans(container)  # blobs of uploads killed before their commit (older than an hour)
+        sweep_orphans(container)  # blobs of uploads killed before their commit (older than the grace period)
         reset_container()  # the pool children build their own
     except Exception:
         log.exception("startup recovery sweep failed")

@@ -105,7 +105,7 @@ def test_sqlite_backup_restores_into_postgres(make_settings, make_container, pg_
         doc_id = c.post("/api/v1/documents", files={"file": ("a.pdf", pdf_bytes("wandern"))}).json()["id"]
         c.patch(f"/api/v1/documents/{doc_id}", json={"title": "Umzug", "tags": ["x"]})
     backup(src.settings, tmp_path / "bk")
-    result = restore(pg_settings, tmp_path / "bk")
+    result = restore(pg_settings, tmp_path / "bk", key_file=src.settings.backup_key_file)
     assert result.audit_rows > 0
     dst = make_container(pg_settings)
     with _client(dst, role="auditor", department="01") as c:  # sequences were reset: new ids do not clash
@@ -120,9 +120,10 @@ def test_postgres_backup_restores_into_sqlite(pg_container, make_settings, pdf_b
     with _client(pg_container) as c:
         doc_id = c.post("/api/v1/documents", files={"file": ("b.pdf", pdf_bytes("zurück"))}).json()["id"]
     backup(pg_container.settings, tmp_path / "pgbk")
-    assert verify_backup(tmp_path / "pgbk")["dialect"] == "postgresql"
+    key_file = pg_container.settings.backup_key_file
+    assert verify_backup(tmp_path / "pgbk", key_file.read_text().strip().encode())["dialect"] == "postgresql"
     target = make_settings()
-    restore(target, tmp_path / "pgbk")
+    restore(target, tmp_path / "pgbk", key_file=key_file)
     with _client(make_container_for(target), role="auditor", department="01") as c:
         assert c.get(f"/api/v1/documents/{doc_id}").json()["status"] == "ready"
 

@@ -114,7 +114,8 @@ def test_backup_restore_roundtrip_and_tamper(cli_env, tmp_path, pdf_bytes, monke
     # restore into a fresh installation
     monkeypatch.setenv("AKTENWERK_DATA_DIR", str(tmp_path / "restored"))
     get_settings.cache_clear()
-    r = run("restore", str(dest))
+    key = ["--key-file", str(cli_env / "backup.key")]  # the source installation's backup key
+    r = run("restore", str(dest), *key)
     assert r.exit_code == 0, r.output
     assert "audit chain intact" in r.output
     assert run("audit", "verify").exit_code == 0
@@ -127,7 +128,7 @@ def test_backup_restore_roundtrip_and_tamper(cli_env, tmp_path, pdf_bytes, monke
         doc = uow.session.exec(select(Document)).one()
     assert c.store.get(doc.sha256) == original
     c.close()
-    assert run("restore", str(dest)).exit_code == 1  # target not empty any more
+    assert run("restore", str(dest), *key).exit_code == 1  # target not empty any more
 
     # tampering with a blob or a table file is refused before anything is written
     monkeypatch.setenv("AKTENWERK_DATA_DIR", str(tmp_path / "second"))
@@ -135,7 +136,7 @@ def test_backup_restore_roundtrip_and_tamper(cli_env, tmp_path, pdf_bytes, monke
     blob = next(p for p in (dest / "store").rglob("*") if p.is_file())
     blob.chmod(0o644)
     blob.write_bytes(blob.read_bytes() + b"x")
-    r = run("restore", str(dest))
+    r = run("restore", str(dest), *key)
     assert r.exit_code == 1 and "corrupt" in r.output
     assert not (tmp_path / "second" / "aktenwerk.sqlite3").exists()
 
@@ -148,7 +149,7 @@ def test_backup_table_edit_refused(cli_env, tmp_path, monkeypatch):
     users.write_text(users.read_text().replace('"admin"', '"mallory"'))
     monkeypatch.setenv("AKTENWERK_DATA_DIR", str(tmp_path / "r"))
     get_settings.cache_clear()
-    r = run("restore", str(dest))
+    r = run("restore", str(dest), "--key-file", str(cli_env / "backup.key"))
     assert r.exit_code == 1 and "users.jsonl" in r.output
 
 
