@@ -8,7 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Text, cast, null, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms.db.tables import Akte, Document, DocumentMetadataVersion, DocumentType, FilePlanNode
 from dms.errors import ValidationFailed
@@ -100,8 +100,8 @@ class FactsBuilder:
         for start in range(0, len(doc_ids), 500):
             chunk = doc_ids[start : start + 500]
             rows = self.session.execute(
-                select(DocumentMetadataVersion.document_id, DocumentMetadataVersion.data).where(
-                    DocumentMetadataVersion.document_id.in_(chunk)  # type: ignore[attr-defined]
+                select(col(DocumentMetadataVersion.document_id), col(DocumentMetadataVersion.data)).where(
+                    col(DocumentMetadataVersion.document_id).in_(chunk)
                 )
             )
             for doc_id, snapshot in rows:
@@ -211,7 +211,7 @@ def active_holds(session: Session, resolve_query: object = None) -> HoldIndex:
     """All active holds. Query holds are resolved by ``resolve_query(text) -> set[str]`` when given;
     unresolved query holds block every record (fail closed)."""
     holds = []
-    for row in session.execute(select(RetentionHold).where(RetentionHold.released_at.is_(None))).scalars():  # type: ignore[union-attr]
+    for row in session.execute(select(RetentionHold).where(col(RetentionHold.released_at).is_(None))).scalars():
         hold = hold_of(row)
         if hold.scope is HoldScope.QUERY and callable(resolve_query):
             members = resolve_query(hold.target)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms import audit
 from dms.db.tables import Document, DocumentVersion
@@ -40,10 +40,10 @@ def fixity_targets(session: Session) -> list[FixityTarget]:
     """One target per distinct stored original of a live document (de-duplicated blobs are checked once)."""
     seen: dict[str, FixityTarget] = {}
     rows = session.execute(
-        select(DocumentVersion.sha256, DocumentVersion.document_id)
-        .join(Document, Document.id == DocumentVersion.document_id)  # type: ignore[arg-type]
-        .where(Document.deleted.is_(False))
-        .order_by(DocumentVersion.id)  # type: ignore[attr-defined, arg-type]
+        select(col(DocumentVersion.sha256), col(DocumentVersion.document_id))
+        .join(Document, col(Document.id) == col(DocumentVersion.document_id))
+        .where(col(Document.deleted).is_(False))
+        .order_by(col(DocumentVersion.id))
     )
     for sha, doc_id in rows:
         if sha not in seen:
@@ -109,7 +109,7 @@ def run_fixity(
 
 def fixity_health(session: Session) -> dict[str, Any]:
     """Summary of the last fixity run for ``GET /health``: ``ok``, ``failed`` or ``never run``."""
-    run = session.execute(select(FixityRun).order_by(FixityRun.id.desc()).limit(1)).scalar_one_or_none()  # type: ignore[union-attr]
+    run = session.execute(select(FixityRun).order_by(col(FixityRun.id).desc()).limit(1)).scalar_one_or_none()
     if run is None:
         return {"status": "never run"}
     problems = run.problems or {}

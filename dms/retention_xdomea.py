@@ -12,7 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms import audit
 from dms.db.tables import Akte, Document
@@ -167,7 +167,7 @@ def create_offer(
 
 def _load(session: Session, process_id: str) -> tuple[ArchiveHandover, AussonderungProcess]:
     row = session.execute(
-        select(ArchiveHandover).where(ArchiveHandover.process_id == process_id)
+        select(ArchiveHandover).where(col(ArchiveHandover.process_id) == process_id)
     ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"no archive hand-over with process id {process_id}")
@@ -267,7 +267,7 @@ def build_transfer(
 
 
 def list_handovers(session: Session) -> list[dict[str, Any]]:
-    rows = session.execute(select(ArchiveHandover).order_by(ArchiveHandover.id.desc())).scalars()  # type: ignore[union-attr]
+    rows = session.execute(select(ArchiveHandover).order_by(col(ArchiveHandover.id).desc())).scalars()
     return [
         {
             "id": r.id,

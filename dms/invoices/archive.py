@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms.db.tables import Akte, Document, FilePlanNode
 from dms.domain.principal import SYSTEM
@@ -28,7 +28,7 @@ Enqueue = Callable[..., None] | None
 def finance_akte(session: Session, settings: InvoiceSettings, pattern: str, year: int) -> Akte:
     """The open finance Akte ``Eingangsrechnungen <year>`` (file-plan node and Akte created on first use)."""
     node = session.execute(
-        select(FilePlanNode).where(FilePlanNode.code == settings.fileplan_code)
+        select(FilePlanNode).where(col(FilePlanNode.code) == settings.fileplan_code)
     ).scalar_one_or_none()
     if node is None:
         node = fileplan.create_node(
@@ -44,12 +44,12 @@ def finance_akte(session: Session, settings: InvoiceSettings, pattern: str, year
         session.execute(
             select(Akte)
             .where(
-                Akte.fileplan_node_id == node.id,
-                Akte.year == year,
-                Akte.title == title,
-                Akte.status == "open",
+                col(Akte.fileplan_node_id) == node.id,
+                col(Akte.year) == year,
+                col(Akte.title) == title,
+                col(Akte.status) == "open",
             )
-            .order_by(Akte.id)
+            .order_by(col(Akte.id))
         )
         .scalars()
         .first()

@@ -19,6 +19,7 @@ from email.utils import parseaddr
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from dms.bootstrap import Container
 from dms.domain.principal import Principal
@@ -108,9 +109,9 @@ def _sender_principal(container: Container, sender: str) -> Principal:
         with container.uow(read_only=True) as uow:
             supplier_id = (
                 uow.session.execute(
-                    select(Supplier.id).where(
-                        func.lower(Supplier.email) == address, Supplier.active.is_(True)
-                    )  # type: ignore[attr-defined]
+                    select(col(Supplier.id)).where(
+                        func.lower(col(Supplier.email)) == address, col(Supplier.active).is_(True)
+                    )
                 )
                 .scalars()
                 .first()

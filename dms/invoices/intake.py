@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms import audit
 from dms.db.types import utcnow
@@ -144,12 +144,12 @@ def submit_invoice(
         if len(idempotency_key) > 200:
             raise ValidationFailed("Idempotency-Key ist länger als 200 Zeichen.")
         idem = f"{principal.user_id}:{idempotency_key}"
-        earlier = session.execute(select(Invoice).where(Invoice.idempotency_key == idem)).scalar_one_or_none()
+        earlier = session.execute(select(Invoice).where(col(Invoice.idempotency_key) == idem)).scalar_one_or_none()
         if earlier is not None:
             if earlier.sha256 != sha:
                 raise Conflict("Dieser Idempotency-Key wurde bereits für eine andere Datei verwendet.")
             return IntakeResult(earlier, dict(earlier.validation), created=False)
-    existing = session.execute(select(Invoice).where(Invoice.file_key == sha)).scalar_one_or_none()
+    existing = session.execute(select(Invoice).where(col(Invoice.file_key) == sha)).scalar_one_or_none()
     if existing is not None:
         raise DuplicateInvoice(
             f"Diese Datei wurde bereits als Rechnung {existing.id} empfangen.", existing_id=existing.id
@@ -229,7 +229,7 @@ def _accept(
         else f"v{(row.seller_vat_id or row.seller_name or '?')[:150]}"
     )
     dedupe = f"{supplier_part}|{(row.invoice_number or '').strip()}|{row.amount_due}"
-    other = session.execute(select(Invoice.id).where(Invoice.dedupe_key == dedupe)).scalar_one_or_none()
+    other = session.execute(select(col(Invoice.id)).where(col(Invoice.dedupe_key) == dedupe)).scalar_one_or_none()
     if other is not None:
         raise DuplicateInvoice(
             f"Rechnung {row.invoice_number} dieses Lieferanten über {row.amount_due} wurde bereits als "

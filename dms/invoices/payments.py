@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms import audit
 from dms.db.types import utcnow
@@ -196,13 +196,13 @@ def get_run(session: Session, principal: Principal, run_id: int) -> PaymentRun:
 
 def list_runs(session: Session, principal: Principal, *, limit: int = 200) -> list[PaymentRun]:
     _require(principal, READ_ROLES, "Die Liste der Zahlungsläufe")
-    return list(session.execute(select(PaymentRun).order_by(PaymentRun.id.desc()).limit(limit)).scalars())  # type: ignore[union-attr]
+    return list(session.execute(select(PaymentRun).order_by(col(PaymentRun.id).desc()).limit(limit)).scalars())
 
 
 def run_items(session: Session, run_id: int) -> list[PaymentRunItem]:
     return list(
         session.execute(
-            select(PaymentRunItem).where(PaymentRunItem.run_id == run_id).order_by(PaymentRunItem.invoice_id)
+            select(PaymentRunItem).where(col(PaymentRunItem.run_id) == run_id).order_by(col(PaymentRunItem.invoice_id))
         ).scalars()
     )
 

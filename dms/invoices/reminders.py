@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms import audit
 from dms.auth.service import principal_of
@@ -96,12 +96,12 @@ def due_reminders(
     now = now or utcnow()
     today = local_today(now)
     users = list(
-        session.execute(select(User).where(User.active.is_(True), User.email.is_not(None))).scalars()  # type: ignore[attr-defined,union-attr]
+        session.execute(select(User).where(col(User.active).is_(True), col(User.email).is_not(None))).scalars()
     )
     result = []
     open_invoices = list(
         session.execute(
-            select(Invoice).where(Invoice.status.in_([STATUS_IN_APPROVAL, STATUS_HELD, STATUS_APPROVED]))  # type: ignore[attr-defined]
+            select(Invoice).where(col(Invoice.status).in_([STATUS_IN_APPROVAL, STATUS_HELD, STATUS_APPROVED]))
         ).scalars()
     )
     approvers = _approvers(session, users)
@@ -111,8 +111,8 @@ def due_reminders(
     for start in range(0, len(ids), 500):
         for d in session.execute(
             select(InvoiceDecision)
-            .where(InvoiceDecision.invoice_id.in_(ids[start : start + 500]))  # type: ignore[attr-defined]
-            .order_by(InvoiceDecision.seq)
+            .where(col(InvoiceDecision.invoice_id).in_(ids[start : start + 500]))
+            .order_by(col(InvoiceDecision.seq))
         ).scalars():
             rows_by_invoice.setdefault(d.invoice_id, []).append(d)
     for inv in open_invoices:

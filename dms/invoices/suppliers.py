@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms import audit
 from dms.db.types import utcnow
@@ -43,7 +43,7 @@ def create_supplier(
     vat = _norm_vat(vat_id)
     if vat is not None and not _VAT_ID.match(vat):
         raise ValidationFailed(f"USt-IdNr. {vat_id!r} ist ungültig (erwartet z. B. DE123456789).")
-    if vat is not None and session.execute(select(Supplier.id).where(Supplier.vat_id == vat)).first():
+    if vat is not None and session.execute(select(col(Supplier.id)).where(col(Supplier.vat_id) == vat)).first():
         raise Conflict(f"Ein Lieferant mit USt-IdNr. {vat} existiert bereits.")
     normalized: list[str] = []
     for raw in ibans:
@@ -92,7 +92,7 @@ def supplier_exists(session: Session, supplier_id: int) -> bool:
 
 def known_ibans(session: Session, supplier_id: int) -> set[str]:
     return set(
-        session.execute(select(SupplierIban.iban).where(SupplierIban.supplier_id == supplier_id)).scalars()
+        session.execute(select(col(SupplierIban.iban)).where(col(SupplierIban.supplier_id) == supplier_id)).scalars()
     )
 
 
@@ -112,9 +112,9 @@ def add_known_iban(
         bic = normalize_bic(bic) if bic else None
     except TermsError as exc:
         raise ValidationFailed(str(exc)) from exc
-    existing = session.execute(
-        select(SupplierIban).where(SupplierIban.supplier_id == supplier_id, SupplierIban.iban == iban)
-    ).scalar_one_or_none()
+    existing = session.scalars(
+        select(SupplierIban).where(col(SupplierIban.supplier_id) == supplier_id, col(SupplierIban.iban) == iban)
+    ).one_or_none()
     if existing is not None:
         return existing
     row = SupplierIban(
@@ -137,14 +137,14 @@ def match_supplier(session: Session, vat_id: str | None, name: str | None) -> Su
     """Find the supplier record of an invoice's seller: by VAT id (BT-31), else by exact name (BT-27)."""
     vat = _norm_vat(vat_id)
     if vat:
-        found = session.execute(select(Supplier).where(Supplier.vat_id == vat)).scalars().first()
+        found = session.scalars(select(Supplier).where(col(Supplier.vat_id) == vat)).first()
         if found is not None:
             return found
     if name and name.strip():
         rows = list(
-            session.execute(
-                select(Supplier).where(func.lower(Supplier.name) == " ".join(name.split()).lower()).limit(2)
-            ).scalars()
+            session.scalars(
+                select(Supplier).where(func.lower(col(Supplier.name)) == " ".join(name.split()).lower()).limit(2)
+            )
         )
         if len(rows) == 1:
             return rows[0]
@@ -152,4 +152,4 @@ def match_supplier(session: Session, vat_id: str | None, name: str | None) -> Su
 
 
 def list_suppliers(session: Session, *, limit: int = 200, offset: int = 0) -> list[Supplier]:
-    return list(session.execute(select(Supplier).order_by(Supplier.id).limit(limit).offset(offset)).scalars())
+    return list(session.execute(select(Supplier).order_by(col(Supplier.id)).limit(limit).offset(offset)).scalars())

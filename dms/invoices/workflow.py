@@ -10,20 +10,21 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms import audit
 from dms.db.types import utcnow
 from dms.domain.principal import Principal
 from dms.errors import NotFound, PermissionDenied, ValidationFailed
-from dms.invoices import routing, suppliers
+from dms.invoices import intake, routing, suppliers
 from dms.invoices.errors import DecisionConflict, DecisionRefused
-from dms.invoices.intake import STATUS_HELD, STATUS_IN_APPROVAL, local_today
+from dms.invoices.intake import STATUS_HELD, local_today
 from dms.invoices.tables import Invoice, InvoiceDecision
 from einvoice.domain import approval
 from einvoice.domain.terms import payee_name_check, urgency_key
 
 READ_ALL = frozenset({"admin", "finance", "auditor", "records_manager"})
+STATUS_IN_APPROVAL = intake.STATUS_IN_APPROVAL  # exported: callers read the workflow statuses here
 STATUS_APPROVED = "approved"
 STATUS_RETURNED = "returned"
 _CONFLICT_CODES = {approval.RefusalCode.WRONG_STEP, approval.RefusalCode.NOT_OPEN}
@@ -55,8 +56,8 @@ def decisions_of(session: Session, invoice_id: int) -> list[InvoiceDecision]:
     return list(
         session.execute(
             select(InvoiceDecision)
-            .where(InvoiceDecision.invoice_id == invoice_id)
-            .order_by(InvoiceDecision.seq)
+            .where(col(InvoiceDecision.invoice_id) == invoice_id)
+            .order_by(col(InvoiceDecision.seq))
         ).scalars()
     )
 
@@ -128,7 +129,7 @@ def decide(
         raise ValidationFailed("Kommentar ist länger als 4000 Zeichen.")
     inv = session.execute(
         select(Invoice)
-        .where(Invoice.id == invoice_id)
+        .where(col(Invoice.id) == invoice_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
@@ -175,9 +176,9 @@ def decide(
     values: dict[str, Any] = {"version": inv.version + 1, "status": new_status, "updated_at": at}
     if new_status == STATUS_RETURNED:
         values["dedupe_key"] = None  # the supplier may send a corrected invoice with the same number
-    changed = session.execute(
+    changed = session.exec(
         update(Invoice)
-        .where(Invoice.id == invoice_id, Invoice.version == inv.version)
+        .where(col(Invoice.id) == invoice_id, col(Invoice.version) == inv.version)
         .values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -229,9 +230,9 @@ def confirm_iban(session: Session, principal: Principal, invoice_id: int) -> Inv
     excluded from by separation of duties."""
     if principal.role not in {"finance", "admin"}:
         raise PermissionDenied("Nur Finanzen darf eine geänderte Bankverbindung bestätigen.")
-    inv = session.execute(
-        select(Invoice).where(Invoice.id == invoice_id).with_for_update()
-    ).scalar_one_or_none()
+    inv = session.scalars(
+        select(Invoice).where(col(Invoice.id) == invoice_id).with_for_update()
+    ).one_or_none()
     if inv is None:
         raise NotFound(f"Rechnung {invoice_id} nicht gefunden.")
     if inv.status != STATUS_HELD:
@@ -303,15 +304,15 @@ def worklist(
         raise ValidationFailed("view muss mine, all oder held sein.")
     today = today or local_today()
     statuses = [STATUS_HELD] if view == "held" else [STATUS_IN_APPROVAL]
-    query = select(Invoice).where(Invoice.status.in_(statuses))  # type: ignore[attr-defined]
+    query = select(Invoice).where(col(Invoice.status).in_(statuses))
     if principal.role == "supplier":
-        query = query.where(Invoice.supplier_id == principal.supplier_id)
+        query = query.where(col(Invoice.supplier_id) == principal.supplier_id)
     elif principal.role == "clerk":
         query = query.where(
             or_(
-                Invoice.assignee_id == principal.user_id,
-                Invoice.department.is_(None),  # type: ignore[union-attr]
-                Invoice.department == principal.department,
+                col(Invoice.assignee_id) == principal.user_id,
+                col(Invoice.department).is_(None),
+                col(Invoice.department) == principal.department,
             )
         )
     invoices = list(session.execute(query.limit(5000)).scalars())
@@ -323,7 +324,7 @@ def worklist(
     if invoices:
         ids = [i.id for i in invoices]
         for d in session.execute(
-            select(InvoiceDecision).where(InvoiceDecision.invoice_id.in_(ids)).order_by(InvoiceDecision.seq)  # type: ignore[attr-defined]
+            select(InvoiceDecision).where(col(InvoiceDecision.invoice_id).in_(ids)).order_by(col(InvoiceDecision.seq))
         ).scalars():
             rows_by_invoice.setdefault(d.invoice_id, []).append(d)
     items = []
@@ -350,15 +351,15 @@ def worklist(
 
 def recent_invoices(session: Session, principal: Principal, *, limit: int = 100) -> list[Invoice]:
     """Every invoice the principal may see, any status, newest first (a supplier's own list)."""
-    query = select(Invoice).order_by(Invoice.id.desc())  # type: ignore[union-attr]
+    query = select(Invoice).order_by(col(Invoice.id).desc())
     if principal.role == "supplier":
-        query = query.where(Invoice.supplier_id == principal.supplier_id)
+        query = query.where(col(Invoice.supplier_id) == principal.supplier_id)
     elif principal.role == "clerk":
         query = query.where(
             or_(
-                Invoice.assignee_id == principal.user_id,
-                Invoice.department.is_(None),  # type: ignore[union-attr]
-                Invoice.department == principal.department,
+                col(Invoice.assignee_id) == principal.user_id,
+                col(Invoice.department).is_(None),
+                col(Invoice.department) == principal.department,
             )
         )
     elif principal.role not in READ_ALL:
@@ -372,10 +373,10 @@ def late_payments(session: Session, principal: Principal, *, today: date | None 
         raise PermissionDenied("Die Verzugsliste ist der Finanzbuchhaltung vorbehalten.")
     today = today or local_today()
     unpaid = select(Invoice).where(
-        Invoice.status.in_([STATUS_HELD, STATUS_IN_APPROVAL, STATUS_APPROVED, "scheduled"]),  # type: ignore[attr-defined]
-        Invoice.due_date < today,  # type: ignore[operator]
+        col(Invoice.status).in_([STATUS_HELD, STATUS_IN_APPROVAL, STATUS_APPROVED, "scheduled"]),
+        col(Invoice.due_date) < today,
     )
-    late_paid = select(Invoice).where(Invoice.status == "paid", Invoice.paid_on > Invoice.due_date)  # type: ignore[operator]
+    late_paid = select(Invoice).where(col(Invoice.status) == "paid", col(Invoice.paid_on) > col(Invoice.due_date))
     result = list(session.execute(unpaid).scalars()) + list(session.execute(late_paid).scalars())
     result.sort(key=lambda i: (i.due_date or today, i.id))
     return result

@@ -13,6 +13,7 @@ import base64
 import binascii
 import io
 import zlib
+from collections.abc import Sequence
 
 import pikepdf
 
@@ -39,7 +40,7 @@ def _inflated_size(raw: bytes, budget: int) -> int:
     return total
 
 
-def _strip_ascii_filters(raw: bytes, names: list[object]) -> bytes | None:
+def _strip_ascii_filters(raw: bytes, names: Sequence[object]) -> bytes | None:
     """Undo leading ASCII85/ASCIIHex filters (they only shrink); None unless Flate comes next."""
     for name in names:
         if name == pikepdf.Name.FlateDecode:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms import audit
 from dms.db.tables import (
@@ -42,9 +42,9 @@ def _check_code(session: Session, code: str, exclude_id: int | None = None) -> s
     code = (code or "").strip()
     if not code or len(code) > 64 or not _CODE.match(code):
         raise ValidationFailed("file-plan code must be digits/letters separated by dots, e.g. 63.01.02")
-    q = select(FilePlanNode.id).where(FilePlanNode.code == code)
+    q = select(col(FilePlanNode.id)).where(col(FilePlanNode.code) == code)
     if exclude_id is not None:
-        q = q.where(FilePlanNode.id != exclude_id)
+        q = q.where(col(FilePlanNode.id) != exclude_id)
     if session.execute(q).first():
         raise Conflict(f"file-plan code {code} already exists")
     return code
@@ -103,28 +103,30 @@ def update_node(session: Session, principal: Principal, node_id: int, changes: d
 
 def node_history(session: Session, node_id: int) -> list[FilePlanNodeVersion]:
     get_node(session, node_id)
-    return list(session.execute(select(FilePlanNodeVersion).where(FilePlanNodeVersion.node_id == node_id)
-                                .order_by(FilePlanNodeVersion.version)).scalars())
+    return list(session.execute(select(FilePlanNodeVersion).where(col(FilePlanNodeVersion.node_id) == node_id)
+                                .order_by(col(FilePlanNodeVersion.version))).scalars())
 
 
 def list_nodes(session: Session, include_deprecated: bool = True) -> list[FilePlanNode]:
-    q = select(FilePlanNode).order_by(FilePlanNode.code)
+    q = select(FilePlanNode).order_by(col(FilePlanNode.code))
     if not include_deprecated:
-        q = q.where(FilePlanNode.deprecated.is_(False))  # type: ignore[attr-defined]
+        q = q.where(col(FilePlanNode.deprecated).is_(False))
     return list(session.execute(q).scalars())
 
 
 def _next_seq(session: Session, node_id: int, year: int) -> int:
     """Atomically take the next number: one UPSERT … RETURNING (row-locked on PostgreSQL; serial on SQLite)."""
     dialect = session.get_bind().dialect.name
+    keys = ["node_id", "year"]
+    bump = {"last_seq": col(AkteCounter.last_seq) + 1}
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        stmt = pg_insert(AkteCounter).values(node_id=node_id, year=year, last_seq=1).on_conflict_do_update(
+            index_elements=keys, set_=bump).returning(col(AkteCounter.last_seq))
     else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    stmt = upsert(AkteCounter).values(node_id=node_id, year=year, last_seq=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["node_id", "year"], set_={"last_seq": AkteCounter.last_seq + 1}
-    ).returning(AkteCounter.last_seq)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        stmt = sqlite_insert(AkteCounter).values(node_id=node_id, year=year, last_seq=1).on_conflict_do_update(
+            index_elements=keys, set_=bump).returning(col(AkteCounter.last_seq))
     return int(session.execute(stmt).scalar_one())
 
 
@@ -142,7 +144,7 @@ def create_akte(session: Session, principal: Principal, pattern: str, node_id: i
     dept = department or node.department or principal.department
     seq = _next_seq(session, int(node.id or 0), year)
     az = format_aktenzeichen(pattern, plan=node.code, year=year, seq=seq, dept=dept)
-    if session.execute(select(Akte.id).where(Akte.aktenzeichen == az)).first():
+    if session.execute(select(col(Akte.id)).where(col(Akte.aktenzeichen) == az)).first():
         raise Conflict(f"Aktenzeichen {az} already exists (check the pattern)")
     akte = Akte(aktenzeichen=az, title=title.strip(), fileplan_node_id=int(node.id or 0), department=dept,
                 year=year, seq=seq, retention_class=retention_class or node.retention_class,
@@ -162,7 +164,7 @@ def get_akte(session: Session, principal: Principal, akte_id: int) -> Akte:
 
 
 def list_akten(session: Session, principal: Principal, limit: int = 100, offset: int = 0) -> list[Akte]:
-    rows = session.execute(select(Akte).order_by(Akte.id.desc()).limit(limit * 5 if "*" not in principal.tokens else limit).offset(offset)).scalars()  # type: ignore[union-attr]
+    rows = session.execute(select(Akte).order_by(col(Akte.id).desc()).limit(limit * 5 if "*" not in principal.tokens else limit).offset(offset)).scalars()
     out = [a for a in rows if principal.can_read_acl(access.akte_acl(session, a))]
     return out[:limit]
 
@@ -192,16 +194,16 @@ def close_akte(session: Session, principal: Principal, akte_id: int) -> Akte:
     if akte.status != "open":
         raise Conflict(f"Akte {akte.aktenzeichen} is already closed")
     processing = session.execute(select(func.count()).select_from(Document).where(
-        Document.akte_id == akte_id, Document.status == "processing")).scalar_one()
+        col(Document.akte_id) == akte_id, col(Document.status) == "processing")).scalar_one()
     if processing:
         raise Conflict(f"Akte {akte.aktenzeichen} still has {processing} document(s) in processing")
     now = utcnow()
     akte.status, akte.closed_at, akte.closed_by = "closed", now, principal.user_id or None
     session.add(akte)
-    for v in session.execute(select(Vorgang).where(Vorgang.akte_id == akte_id, Vorgang.status == "open")).scalars():
+    for v in session.execute(select(Vorgang).where(col(Vorgang.akte_id) == akte_id, col(Vorgang.status) == "open")).scalars():
         v.status, v.closed_at = "closed", now
         session.add(v)
-    for d in session.execute(select(Document).where(Document.akte_id == akte_id, Document.finalised.is_(False))).scalars():  # type: ignore[attr-defined]
+    for d in session.execute(select(Document).where(col(Document.akte_id) == akte_id, col(Document.finalised).is_(False))).scalars():
         d.finalised, d.finalised_at = True, now
         session.add(d)
     audit.record(session, principal, "akte.close", "akte", akte_id, {"aktenzeichen": akte.aktenzeichen})
@@ -214,7 +216,7 @@ def create_vorgang(session: Session, principal: Principal, akte_id: int, title: 
         raise Frozen(f"Akte {akte.aktenzeichen} is closed (zdA)")
     if not (title or "").strip():
         raise ValidationFailed("title must not be empty")
-    n = (session.execute(select(func.max(Vorgang.number)).where(Vorgang.akte_id == akte_id)).scalar() or 0) + 1
+    n = (session.execute(select(func.max(col(Vorgang.number))).where(col(Vorgang.akte_id) == akte_id)).scalar() or 0) + 1
     v = Vorgang(akte_id=akte_id, number=n, title=title.strip(), created_by=principal.user_id or None)
     session.add(v)
     session.flush()
@@ -232,7 +234,7 @@ def get_vorgang(session: Session, principal: Principal, vorgang_id: int) -> Vorg
 
 def list_vorgaenge(session: Session, principal: Principal, akte_id: int) -> list[Vorgang]:
     get_akte(session, principal, akte_id)
-    return list(session.execute(select(Vorgang).where(Vorgang.akte_id == akte_id).order_by(Vorgang.number)).scalars())
+    return list(session.execute(select(Vorgang).where(col(Vorgang.akte_id) == akte_id).order_by(col(Vorgang.number))).scalars())
 
 
 def close_vorgang(session: Session, principal: Principal, vorgang_id: int) -> Vorgang:
@@ -250,7 +252,7 @@ def create_document_type(session: Session, principal: Principal, name: str, titl
     name = (name or "").strip()
     if not re.match(r"^[a-z0-9_\-]{1,64}$", name):
         raise ValidationFailed("document type name: 1–64 of a-z 0-9 _ -")
-    if session.execute(select(DocumentType.id).where(DocumentType.name == name)).first():
+    if session.execute(select(col(DocumentType.id)).where(col(DocumentType.name) == name)).first():
         raise Conflict(f"document type {name} already exists")
     clean = []
     for f in fields or []:
@@ -266,7 +268,7 @@ def create_document_type(session: Session, principal: Principal, name: str, titl
 
 
 def list_document_types(session: Session) -> list[DocumentType]:
-    return list(session.execute(select(DocumentType).order_by(DocumentType.name)).scalars())
+    return list(session.execute(select(DocumentType).order_by(col(DocumentType.name))).scalars())
 
 
 def import_plan(session: Session, principal: Principal, rows: list[dict[str, str]]) -> dict[str, int]:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
+from sqlmodel import col
 
 from dms import audit
 from dms.db.tables import AuditEntry
@@ -22,13 +23,13 @@ def list_audit(principal: Annotated[Principal, require("audit:read")], session: 
                object_type: str | None = None, object_id: str | None = None, action: str | None = None,
                after_id: Annotated[int, Query(ge=0)] = 0,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AuditOut]:
-    q = select(AuditEntry).where(AuditEntry.id > after_id).order_by(AuditEntry.id).limit(limit)  # type: ignore[operator]
+    q = select(AuditEntry).where(col(AuditEntry.id) > after_id).order_by(col(AuditEntry.id)).limit(limit)
     if object_type:
-        q = q.where(AuditEntry.object_type == object_type)
+        q = q.where(col(AuditEntry.object_type) == object_type)
     if object_id:
-        q = q.where(AuditEntry.object_id == object_id)
+        q = q.where(col(AuditEntry.object_id) == object_id)
     if action:
-        q = q.where(AuditEntry.action == action)
+        q = q.where(col(AuditEntry.action) == action)
     return [AuditOut.of(a) for a in session.execute(q).scalars()]
 
 

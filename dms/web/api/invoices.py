@@ -148,10 +148,10 @@ def list_invoices(
                 }
             )
         return {"view": view, "base_rate_percent": str(base_rate), "items": items}
-    items = workflow.worklist(db, principal, view=view, limit=limit)
+    work = workflow.worklist(db, principal, view=view, limit=limit)
     return {
         "view": view,
-        "items": [{**_summary(w.invoice), "open_step": w.open_step, "can_act": w.can_act} for w in items],
+        "items": [{**_summary(w.invoice), "open_step": w.open_step, "can_act": w.can_act} for w in work],
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select, text
+from sqlmodel import col
 
 from dms.auth import service as auth
 from dms.db.tables import ApiToken
@@ -107,7 +108,7 @@ def me(request: Request, principal: AUTHENTICATED_DEP, session: ReadSession) -> 
 
 @router.get("/me/tokens", response_model=list[TokenOut])
 def my_tokens(principal: AUTHENTICATED_DEP, session: ReadSession) -> list[TokenOut]:
-    rows = session.execute(select(ApiToken).where(ApiToken.user_id == principal.user_id).order_by(ApiToken.id)).scalars()
+    rows = session.execute(select(ApiToken).where(col(ApiToken.user_id) == principal.user_id).order_by(col(ApiToken.id))).scalars()
     return [TokenOut.of(t) for t in rows]
 
 
