@@ -184,3 +184,75 @@ def test_passwords_are_argon2id_and_secrets_never_logged(container, client, make
         assert s not in logged, "a secret appeared in the log"
         assert s not in dump, "a secret appeared in the audit log"
     _ = User
+
+
+#: id parameters of the route table and how their own/other dimension is proven. A route with a new id
+#: parameter fails ``test_every_id_parameter_has_an_own_other_rule`` until it is classified here.
+ID_PARAMS = {
+    "document_id": "department/uploader ACL: test_other_department_and_supplier_never_reach_a_document",
+    "doc_id": "department/uploader ACL: test_other_department_and_supplier_never_reach_a_document",
+    "version_no": "with document_id", "page_no": "with doc_id",
+    "invoice_id": "supplier scope: test_other_supplier_never_reaches_an_invoice",
+    "akte_id": "department ACL: test_other_department_never_reaches_an_akte_or_vorgang",
+    "vorgang_id": "department ACL: test_other_department_never_reaches_an_akte_or_vorgang",
+    "token_id": "owner: test_a_user_cannot_revoke_another_users_token",
+    # organisation-wide objects: only the role decides (tests/unit/dms/test_route_permissions.py)
+    "user_id": "admin/auditor only", "code": "admin (department chains)", "department": "admin (approval chains)",
+    "deputyship_id": "finance deputies, organisation-wide", "disposal_id": "records manager, organisation-wide",
+    "hold_id": "records manager, organisation-wide", "process_id": "records manager, organisation-wide",
+    "rule_id": "admin (invoice routing)", "run_id": "finance, organisation-wide payment runs",
+    "supplier_id": "finance/auditor, organisation-wide supplier records",
+    "label_id": "Paperless tags/types/correspondents: shared vocabulary, no content",
+    "node_id": "the file plan is published to everyone", "name": "static files",
+}
+
+
+def test_every_id_parameter_has_an_own_other_rule(app):
+    unclassified = sorted({(p, name) for _, p, _ in iter_app_routes(app) for name in _PARAM.findall(p)
+                           if name not in ID_PARAMS})
+    assert not unclassified, f"routes with an id parameter nobody classified for own/other access: {unclassified}"
+
+
+def test_other_department_never_reaches_an_akte_or_vorgang(app, client_as):
+    rm = client_as("records_manager", department="63", raise_server_exceptions=False)
+    node = rm.post("/api/v1/fileplan", json={"code": "63.07", "title": "Zugriff"}).json()
+    akte = rm.post("/api/v1/akten", json={"fileplan_node_id": node["id"], "title": "Amt 63 geheim",
+                                          "department": "63"}).json()
+    vorgang = rm.post(f"/api/v1/akten/{akte['id']}/vorgaenge", json={"title": "Antrag 63"}).json()
+    owner = client_as("clerk", department="63", raise_server_exceptions=False)
+    outsiders = {
+        "clerk-20": client_as("clerk", department="20", raise_server_exceptions=False),
+        "finance-20": client_as("finance", department="20", raise_server_exceptions=False),
+        "supplier": client_as("supplier", supplier_id=None, raise_server_exceptions=False),
+    }
+    leaks, reached = [], 0
+    for param, obj_id in (("akte_id", akte["id"]), ("vorgang_id", vorgang["id"])):
+        routes = _scoped_routes(app, {param})
+        assert routes, param
+        for who, c in outsiders.items():
+            for method, path in routes:
+                if not role_has(who.split("-")[0], ROUTE_PERMISSIONS[(method, path)]):
+                    continue
+                r = _call(c, method, _url(path, obj_id))
+                reached += 1
+                if r.status_code < 400 or r.status_code >= 500 or b"geheim" in r.content or b"Antrag 63" in r.content:
+                    leaks.append(f"{who} {method} {path} -> {r.status_code}")
+        for method, path in routes:  # the owning department reads them
+            if method == "GET" and path.startswith("/api/"):
+                assert owner.get(_url(path, obj_id)).status_code == 200, path
+    assert reached >= 6 and not leaks, leaks
+    for c in outsiders.values():  # and lists do not show them
+        listed = c.get("/api/v1/akten")
+        assert listed.status_code >= 400 or b"geheim" not in listed.content
+
+
+def test_a_user_cannot_revoke_another_users_token(client_as):
+    a = client_as("clerk", department="63")
+    b = client_as("clerk", department="63")
+    made = a.post("/api/v1/me/tokens", json={"name": "eigen"}).json()
+    plain = made.get("token") or made.get("plain") or made.get("value")
+    r = b.delete(f"/api/v1/me/tokens/{made['id']}")
+    assert r.status_code in {403, 404}, r.text
+    from fastapi.testclient import TestClient
+
+    assert TestClient(a.app, headers={"Authorization": f"Bearer {plain}"}).get("/api/v1/me").status_code == 200
