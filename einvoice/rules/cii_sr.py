@@ -187,6 +187,7 @@ _COUNT_RULES = {
 RULES_CII_SR: tuple[str, ...] = tuple(sorted({f"CII-SR-{n:03d}" for n in (*_NAMES, *_COUNT_RULES)}))
 _LINE_PATH = "SupplyChainTradeTransaction/IncludedSupplyChainTradeLineItem"
 _LOCAL: dict[str, str] = {}
+_MAX_CACHED_NAMES = 20_000  # hostile documents may bring any number of distinct tags
 
 
 def message(number: int) -> str:
@@ -231,36 +232,51 @@ def _trie() -> _Node:
 _TRIE = _trie()
 
 
+class _Reporter:
+    """Reports each rule once per context (the document, or one invoice line)."""
+
+    __slots__ = ("ctx", "seen")
+
+    def __init__(self, ctx: Ctx) -> None:
+        self.ctx = ctx
+        self.seen: set[tuple[int, int]] = set()
+
+    def __call__(self, number: int, el: etree._Element, context: int) -> None:
+        key = (number, context)
+        if key not in self.seen:
+            self.seen.add(key)
+            ctx = self.ctx
+            ctx.fail(f"CII-SR-{number:03d}", location=ctx.xpath(el))
+
+
+def _walk(el: etree._Element, node: _Node, context: int, report: _Reporter) -> None:
+    """Pre-order over the children of ``el`` that some table path continues into."""
+    children = node.children
+    local = _LOCAL
+    for child in el:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        name = local.get(tag)
+        if name is None:
+            name = tag.rsplit("}", 1)[-1]
+            if len(local) < _MAX_CACHED_NAMES:
+                local[tag] = name
+        sub = children.get(name)
+        if sub is None:
+            continue
+        line_context = id(child) if sub.line else context
+        for number in sub.numbers:
+            report(number, child, line_context)
+        if sub.children:
+            _walk(child, sub, line_context, report)
+
+
 def check_cii_sr(ctx: Ctx, root: etree._Element) -> None:
     """One pruned pass over the table paths: document-level rules fire once per document, line rules once
     per line; subtrees no rule refers to are not visited."""
-    seen: set[tuple[int, int]] = set()
-
-    def report(number: int, el: etree._Element, context: int) -> None:
-        key = (number, context)
-        if key not in seen:
-            seen.add(key)
-            ctx.fail(f"CII-SR-{number:03d}", location=ctx.xpath(el))
-
-    def walk(el: etree._Element, node: _Node, context: int) -> None:
-        children = node.children
-        for child in el:
-            tag = child.tag
-            if not isinstance(tag, str):
-                continue
-            name = _LOCAL.get(tag)
-            if name is None:
-                name = _LOCAL[tag] = tag.rsplit("}", 1)[-1]
-            sub = children.get(name)
-            if sub is None:
-                continue
-            line_context = id(child) if sub.line else context
-            for number in sub.numbers:
-                report(number, child, line_context)
-            if sub.children:
-                walk(child, sub, line_context)
-
-    walk(root, _TRIE, 0)
+    report = _Reporter(ctx)
+    _walk(root, _TRIE, 0, report)
     _count_rules(ctx, root, report)
 
 

@@ -17,6 +17,8 @@ __all__ = ["RULES"]
 
 _ZERO = Decimal(0)
 _SLACK = Decimal("0.02")
+_BINARY = f"{{{CBC}}}EmbeddedDocumentBinaryObject"
+_HAS_CONTENT = etree.XPath("boolean(node()[not(self::comment())])")
 _TAX_TOTAL = f"{{{CAC}}}TaxTotal"
 _TAX_SUBTOTAL = f"{{{CAC}}}TaxSubtotal"
 _TAX_AMOUNT = f"{{{CBC}}}TaxAmount"
@@ -41,6 +43,10 @@ def _first_empty(root: etree._Element) -> etree._Element | None:
     standalone document, about ten times faster in lxml than libxml2's predicate evaluation.
     """
     for el in root.iter(etree.Element):
+        if el.tag == _BINARY:  # attachments: do not copy hundreds of KB of base64 into a str
+            if not _HAS_CONTENT(el):
+                return el
+            continue
         if el.text is not None:  # a text node (also an empty CDATA section) is a child
             continue
         if len(el) == 0 or all(c.tag is etree.Comment and c.tail is None for c in el):

@@ -223,6 +223,7 @@ RULES_UBL_CR: tuple[str, ...] = tuple(
 )
 _LINE_TAGS = ("InvoiceLine", "CreditNoteLine")
 _LOCAL_NAMES: dict[str, str] = {}
+_MAX_CACHED_STEPS = 20_000  # cache bound: hostile documents may bring any number of distinct tags
 
 
 class _Node:
@@ -278,8 +279,13 @@ for _number, _name in (
     (671, "MultiplierFactorNumeric"),
 ):
     _ANYWHERE_BY_NAME.setdefault(_name, []).append((_number, (_name, "AllowanceCharge", "Price"), None))
+#: names whose "anywhere" rules all need an attribute on the element
+_ATTRIBUTE_ONLY = frozenset(
+    name for name, rules in _ANYWHERE_BY_NAME.items() if all(attr is not None for _n, _p, attr in rules)
+)
 _ANYWHERE_TAGS = tuple(f"{{*}}{name}" for name in _ANYWHERE_BY_NAME)
-_WITH_UNIT_LIST = etree.XPath("//*[@unitCodeListID]")
+#: same elements as ``//*[@unitCodeListID]`` (document order), without a predicate per element
+_WITH_UNIT_LIST = etree.XPath("//@unitCodeListID/..")
 
 
 def _local(tag: object) -> str:
@@ -287,7 +293,9 @@ def _local(tag: object) -> str:
         return ""
     name = _LOCAL_NAMES.get(tag)
     if name is None:
-        name = _LOCAL_NAMES[tag] = tag.rsplit("}", 1)[-1]
+        name = tag.rsplit("}", 1)[-1]
+        if len(_LOCAL_NAMES) < _MAX_CACHED_STEPS:
+            _LOCAL_NAMES[tag] = name
     return name
 
 
@@ -301,42 +309,73 @@ def _below_root_as(el: etree._Element, names: tuple[str, ...], root: etree._Elem
     return node is not None
 
 
+class _Reporter:
+    """Reports each rule once per context (the document, or one invoice line)."""
+
+    __slots__ = ("ctx", "seen")
+
+    def __init__(self, ctx: Ctx) -> None:
+        self.ctx = ctx
+        self.seen: set[tuple[int, int]] = set()
+
+    def __call__(self, number: int, el: etree._Element, context: int) -> None:
+        if number == 646:  # sub invoice lines: reported by the syntax rules with the KoSIT level
+            return
+        key = (number, context)
+        if key not in self.seen:
+            self.seen.add(key)
+            ctx = self.ctx
+            ctx.fail(f"UBL-CR-{number:03d}", location=ctx.xpath(el))
+
+
+#: trie step per (trie node, child tag): the tag → local name → child lookup done once per tag
+_STEPS: dict[tuple[int, object], _Node | None] = {}
+
+
+def _step(node: _Node, tag: object) -> _Node | None:
+    sub = node.children.get(_local(tag))
+    if len(_STEPS) < _MAX_CACHED_STEPS:
+        _STEPS[(id(node), tag)] = sub
+    return sub
+
+
+def _walk(el: etree._Element, node: _Node, line: int, report: _Reporter) -> None:
+    """Pre-order over the children of ``el`` that some table path continues into."""
+    key = id(node)
+    steps = _STEPS
+    for child in el:
+        tag = child.tag
+        try:
+            sub = steps[(key, tag)]
+        except KeyError:
+            sub = _step(node, tag)
+        if sub is None:
+            continue
+        context = id(child) if sub.line else line
+        for number in sub.numbers:
+            report(number, child, 0)
+        for number in sub.line_numbers:
+            report(number, child, context)
+        for number, attr in sub.attributes:
+            if child.get(attr) is not None:
+                report(number, child, 0)
+        if sub.children:
+            _walk(child, sub, context, report)
+
+
 def check_ubl_cr(ctx: Ctx, root: etree._Element) -> None:
     """Report each UBL-CR rule once per document (line rules once per line), as the schematron does.
 
     The fixed paths are checked by a walk that only enters subtrees some rule refers to; the few
     "anywhere" rules use lxml's C-level tag iteration."""
     is_cn = _local(root.tag) == "CreditNote"
-    seen: set[tuple[int, int]] = set()
-
-    def report(number: int, el: etree._Element, context: int) -> None:
-        if number == 646:  # sub invoice lines: reported by the syntax rules with the KoSIT level
-            return
-        key = (number, context)
-        if key not in seen:
-            seen.add(key)
-            ctx.fail(f"UBL-CR-{number:03d}", location=ctx.xpath(el))
-
-    def walk(el: etree._Element, node: _Node, line: int) -> None:
-        children = node.children
-        for child in el:
-            sub = children.get(_local(child.tag))
-            if sub is None:
-                continue
-            context = id(child) if sub.line else line
-            for number in sub.numbers:
-                report(number, child, 0)
-            for number in sub.line_numbers:
-                report(number, child, context)
-            for number, attr in sub.attributes:
-                if child.get(attr) is not None:
-                    report(number, child, 0)
-            if sub.children:
-                walk(child, sub, context)
-
-    walk(root, _TRIE, 0)
+    report = _Reporter(ctx)
+    _walk(root, _TRIE, 0, report)
     for el in root.iter(*_ANYWHERE_TAGS):
-        for number, names, attr in _ANYWHERE_BY_NAME[_local(el.tag)]:
+        name = _local(el.tag)
+        if name in _ATTRIBUTE_ONLY and not el.attrib:
+            continue  # the common case (an ID without schemeID): no rule can fire
+        for number, names, attr in _ANYWHERE_BY_NAME[name]:
             if (attr is None or el.get(attr) is not None) and _below_root_as(el, names, root):
                 report(number, el, 0)
     # rules with conditions

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.skipif(not (UBL and CII), reason="e-invoice corpus not 
 _EMPTY_XPATH = etree.XPath("//*[not(node()[not(self::comment())])]")
 
 _BLOB = "JVBERi0xLjQK" * 40
+_CBC = b"<a xmlns:c='urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2'>x"
 
 
 def _ubl_with_attachment(blob: str, attributes: str = 'mimeCode="application/pdf" filename="a.pdf"') -> bytes:
@@ -54,6 +55,12 @@ def _ubl_with_attachment(blob: str, attributes: str = 'mimeCode="application/pdf
         b"<a><b><!--x--><c>1</c></b></a>",
         b"<a xmlns='urn:x'><b a='1'/></a>",
         b"<a><b><![CDATA[]]><!--c--></b></a>",
+        # attachments are tested without reading their text
+        _CBC + b"<c:EmbeddedDocumentBinaryObject/></a>",
+        _CBC + b"<c:EmbeddedDocumentBinaryObject><!--x--></c:EmbeddedDocumentBinaryObject></a>",
+        _CBC + b"<c:EmbeddedDocumentBinaryObject><!--x-->QUJD</c:EmbeddedDocumentBinaryObject></a>",
+        _CBC + b"<c:EmbeddedDocumentBinaryObject>QUJD</c:EmbeddedDocumentBinaryObject><d/></a>",
+        _CBC + b"<c:EmbeddedDocumentBinaryObject><?pi x?></c:EmbeddedDocumentBinaryObject></a>",
     ],
 )
 def test_first_empty_element_agrees_with_the_r008_xpath(xml: bytes) -> None:
