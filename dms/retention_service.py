@@ -7,15 +7,16 @@ Session functions never commit (the caller's unit of work does). Disposal *execu
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import delete, func, insert, select, update
+from sqlmodel import Session, col
 
 from dms import audit
-from dms.db.tables import Akte, Document, DocumentText, DocumentVersion, SearchOutbox
+from dms.db.tables import Akte, AuditEntry, Document, DocumentText, DocumentVersion, SearchOutbox
 from dms.db.types import utcnow
 from dms.domain.principal import Principal
 from dms.errors import Gone, NotFound, PermissionDenied, ValidationFailed
@@ -26,6 +27,8 @@ from dms.retention_tables import (
     DisposalRequestRow,
     RetentionEvent,
     RetentionHold,
+    RetentionPlanItem,
+    RetentionPlanRun,
     RetentionTombstone,
 )
 from retention import (
@@ -63,10 +66,10 @@ def actor_of(principal: Principal) -> Actor:
 # ---------------------------------------------------------------- saved-query holds
 _TERM = re.compile(r'(\w+):("([^"]*)"|(\S+))')
 _QUERY_FIELDS = {
-    "type": Document.document_type,
-    "correspondent": Document.correspondent,
-    "department": Document.department,
-    "class": Document.retention_class,
+    "type": col(Document.document_type),
+    "correspondent": col(Document.correspondent),
+    "department": col(Document.department),
+    "class": col(Document.retention_class),
 }
 
 
@@ -91,18 +94,18 @@ def parse_hold_query(text: str) -> list[tuple[str, str]]:
 
 
 def resolve_hold_query(session: Session, text: str) -> set[str]:
-    q = select(Document.id, Document.tags)
+    q = select(col(Document.id), col(Document.tags))
     tags: list[str] = []
     for name, value in parse_hold_query(text):
         if name in _QUERY_FIELDS:
             q = q.where(_QUERY_FIELDS[name] == value)
         elif name == "akte":
-            q = q.join(Akte, Akte.id == Document.akte_id).where(Akte.aktenzeichen == value)  # type: ignore[arg-type]
+            q = q.join(Akte, col(Akte.id) == col(Document.akte_id)).where(col(Akte.aktenzeichen) == value)
         elif name == "year":
             q = q.where(
-                Document.document_date >= date(int(value), 1, 1),  # type: ignore[operator]
-                Document.document_date <= date(int(value), 12, 31),
-            )  # type: ignore[operator]
+                col(Document.document_date) >= date(int(value), 1, 1),
+                col(Document.document_date) <= date(int(value), 12, 31),
+            )
         else:
             tags.append(value)
     return {str(i) for i, doc_tags in session.execute(q) if all(t in (doc_tags or []) for t in tags)}
@@ -300,7 +303,7 @@ def record_event(
     if occurred_on.year < fiscal_year:
         raise ValidationFailed("the event cannot happen before the end of its fiscal year's start")
     exists = session.execute(
-        select(RetentionEvent).where(RetentionEvent.name == name, RetentionEvent.fiscal_year == fiscal_year)
+        select(RetentionEvent).where(col(RetentionEvent.name) == name, col(RetentionEvent.fiscal_year) == fiscal_year)
     ).scalar_one_or_none()
     if exists is not None:
         raise ValidationFailed(f"event {name} for {fiscal_year} is already recorded ({exists.occurred_on})")
@@ -360,9 +363,9 @@ def _to_request(session: Session, row: DisposalRequestRow) -> DisposalRequest:
         )
         for i in session.execute(
             select(DisposalItemRow)
-            .where(DisposalItemRow.disposal_id == row.id)
-            .order_by(DisposalItemRow.position)
-        ).scalars()  # type: ignore[arg-type]
+            .where(col(DisposalItemRow.disposal_id) == row.id)
+            .order_by(col(DisposalItemRow.position))
+        ).scalars()
     ]
     opened = Actor(str(row.opened_by), row.opened_by_name, "records_manager")
     approved = (
@@ -459,7 +462,7 @@ def open_disposal(
     for pos, it in enumerate(items):
         session.add(
             DisposalItemRow(
-                disposal_id=row.id,
+                disposal_id=int(row.id or 0),
                 position=pos,
                 document_id=int(it.record_id),
                 sha256=it.sha256,
@@ -513,14 +516,14 @@ def reject(session: Session, principal: Principal, disposal_id: int, reason: str
 
 
 def list_disposals(session: Session, limit: int = 200) -> list[tuple[DisposalRequestRow, int]]:
-    counts = dict(
+    counts: dict[int, int] = dict(
         session.execute(
-            select(DisposalItemRow.disposal_id, func.count()).group_by(DisposalItemRow.disposal_id)
+            select(col(DisposalItemRow.disposal_id), func.count()).group_by(col(DisposalItemRow.disposal_id))
         ).all()
     )
     rows = session.execute(
-        select(DisposalRequestRow).order_by(DisposalRequestRow.id.desc()).limit(limit)
-    ).scalars()  # type: ignore[union-attr]
+        select(DisposalRequestRow).order_by(col(DisposalRequestRow.id).desc()).limit(limit)
+    ).scalars()
     return [(r, int(counts.get(r.id, 0))) for r in rows]
 
 
@@ -545,16 +548,16 @@ def _referenced_elsewhere(session: Session, document_id: int, digests: set[str])
     if not digests:
         return set()
     versions = session.execute(
-        select(DocumentVersion.sha256)
-        .join(Document, Document.id == DocumentVersion.document_id)  # type: ignore[arg-type]
-        .where(DocumentVersion.sha256.in_(digests), Document.id != document_id, Document.deleted.is_(False))  # type: ignore[attr-defined]
+        select(col(DocumentVersion.sha256))
+        .join(Document, col(Document.id) == col(DocumentVersion.document_id))
+        .where(col(DocumentVersion.sha256).in_(digests), col(Document.id) != document_id, col(Document.deleted).is_(False))
     ).scalars()
     thumbs = session.execute(
-        select(Document.thumbnail_sha256).where(
-            Document.thumbnail_sha256.in_(digests),
-            Document.id != document_id,  # type: ignore[union-attr]
-            Document.deleted.is_(False),
-        )  # type: ignore[attr-defined]
+        select(col(Document.thumbnail_sha256)).where(
+            col(Document.thumbnail_sha256).in_(digests),
+            col(Document.id) != document_id,
+            col(Document.deleted).is_(False),
+        )
     ).scalars()
     return {d for d in (*versions, *thumbs) if d}
 
@@ -583,7 +586,7 @@ def dispose_content(
             return False
         digests = set(
             s.execute(
-                select(DocumentVersion.sha256).where(DocumentVersion.document_id == document_id)
+                select(col(DocumentVersion.sha256)).where(col(DocumentVersion.document_id) == document_id)
             ).scalars()
         )
         if doc.thumbnail_sha256:
@@ -671,8 +674,8 @@ class _DbPort:
             if item is not None:
                 it = s.execute(
                     select(DisposalItemRow).where(
-                        DisposalItemRow.disposal_id == self.row_id,
-                        DisposalItemRow.document_id == int(item.record_id),
+                        col(DisposalItemRow.disposal_id) == self.row_id,
+                        col(DisposalItemRow.document_id) == int(item.record_id),
                     )
                 ).scalar_one()
                 it.state, it.detail, it.completed_at = item.state.value, item.detail[:5000], item.completed_at
@@ -758,3 +761,179 @@ def delete_document(
         "message": (f"Löschung beantragt (Aussonderungsantrag {rid}): ein zweiter Records Manager muss ihn "
                     "freigeben (Vier-Augen-Prinzip), erst dann wird der Inhalt gelöscht."),
     }
+
+
+# ---------------------------------------------------------------- stored plan (behind /records/due)
+#: more changed documents than this since the stored run → a full recomputation instead of an update
+INCREMENTAL_LIMIT = 5_000
+#: audit actions that never change a retention date (reads, notes)
+_IGNORED_PREFIXES = ("document.read", "document.note")
+#: audit actions whose effect reaches beyond single documents → full recomputation
+_WIDE_PREFIXES = ("fileplan.", "document_type.", "retention.event", "paperless.")
+
+
+def audit_head(session: Session) -> int:
+    return int(session.execute(select(func.max(AuditEntry.id))).scalar() or 0)
+
+
+def _item_rows(run_id: int, plan_: DisposalPlan, titles: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "run_id": run_id,
+            "document_id": int(a.record_id),
+            "title": titles.get(a.record_id, "")[:500],
+            "held": held,
+            "class_id": (a.class_id or "")[:64],
+            "keep_until": a.keep_until,
+            "action": a.action.value if a.action else "review",
+            "reason": a.reason(),
+        }
+        for a, held in [(a, False) for a in plan_.items] + [(a, True) for a in plan_.blocked]
+    ]
+
+
+def latest_run(session: Session, as_of: date | None = None) -> RetentionPlanRun | None:
+    q = select(RetentionPlanRun).order_by(col(RetentionPlanRun.id).desc()).limit(1)
+    if as_of is not None:
+        q = q.where(col(RetentionPlanRun.as_of) == as_of)
+    return session.execute(q).scalar_one_or_none()
+
+
+def refresh_plan(container: Container, settings: RetentionSettings, as_of: date | None = None) -> int:
+    """Compute the whole disposal plan for ``as_of`` (default: today) and store it as a new run.
+
+    The retention core decides (``compute_plan``); this only stores its result. Older runs of the same
+    day and runs of other days beyond the last few are removed. Returns the new run's id."""
+    day = as_of or today(settings)
+    started = time.perf_counter()
+    with container.uow(read_only=True) as uow:
+        head = audit_head(uow.session)
+        result, titles = compute_plan(uow.session, settings, day)
+    seconds = time.perf_counter() - started
+    now = utcnow()
+    with container.uow() as uow:
+        s = uow.session
+        run = RetentionPlanRun(as_of=day, computed_at=now, updated_at=now, audit_head=head,
+                               seconds=round(seconds, 3), counts=dict(result.counts))
+        s.add(run)
+        s.flush()
+        run_id = int(run.id or 0)
+        rows = _item_rows(run_id, result, titles)
+        for start in range(0, len(rows), 5000):
+            s.execute(insert(RetentionPlanItem), rows[start : start + 5000])
+        keep = {run_id} | set(
+            s.execute(
+                select(col(RetentionPlanRun.id)).where(col(RetentionPlanRun.as_of) != day)
+                .order_by(col(RetentionPlanRun.id).desc()).limit(3)
+            ).scalars()
+        )
+        old = [i for i in s.execute(select(col(RetentionPlanRun.id))).scalars() if i not in keep]
+        if old:
+            s.execute(delete(RetentionPlanItem).where(col(RetentionPlanItem.run_id).in_(old)))
+            s.execute(delete(RetentionPlanRun).where(col(RetentionPlanRun.id).in_(old)))
+        uow.commit()
+    return run_id
+
+
+def plan_changes(session: Session, since: int) -> tuple[int, set[int] | None]:
+    """(current audit head, ids of documents whose plan entry may have changed since ``since``), or
+    ``None`` instead of the ids when the changes reach wider than single documents (full recomputation)."""
+    rows = session.execute(
+        select(col(AuditEntry.id), col(AuditEntry.action), col(AuditEntry.object_type), col(AuditEntry.object_id))
+        .where(col(AuditEntry.id) > since).order_by(col(AuditEntry.id)).limit(INCREMENTAL_LIMIT * 4 + 1)
+    ).all()
+    if len(rows) > INCREMENTAL_LIMIT * 4:
+        return audit_head(session), None
+    head = int(rows[-1][0]) if rows else since
+    docs: set[int] = set()
+    akten: set[int] = set()
+    holds: set[int] = set()
+    for _id, action, object_type, object_id in rows:
+        if action.startswith(_IGNORED_PREFIXES):
+            continue
+        if action.startswith(_WIDE_PREFIXES):
+            return head, None
+        if object_type == "document" and object_id.isdigit():
+            docs.add(int(object_id))
+        elif action.startswith("akte.") and object_id.isdigit():
+            akten.add(int(object_id))
+        elif action.startswith("retention.hold.") and object_id.isdigit():
+            holds.add(int(object_id))
+    for hold_id in holds:
+        hold = session.get(RetentionHold, hold_id)
+        if hold is None or hold.scope == HoldScope.QUERY.value:
+            return head, None
+        if hold.scope == HoldScope.DOCUMENT.value and hold.target.isdigit():
+            docs.add(int(hold.target))
+        elif hold.scope == HoldScope.AKTE.value and hold.target.isdigit():
+            akten.add(int(hold.target))
+        else:
+            return head, None
+    if akten:
+        docs.update(
+            int(i) for i in session.execute(select(col(Document.id)).where(col(Document.akte_id).in_(akten))).scalars()
+        )
+    if len(docs) > INCREMENTAL_LIMIT:
+        return head, None
+    return head, docs
+
+
+def update_plan(container: Container, settings: RetentionSettings, run_id: int, *, since: int, head: int,
+                documents: set[int]) -> bool:
+    """Re-assess ``documents`` and update their entries in the stored run; False when another process
+    updated the run first (its ``audit_head`` moved) — then the caller reads the newer state."""
+    with container.uow() as uow:
+        s = uow.session
+        claimed = s.execute(
+            update(RetentionPlanRun)
+            .where(col(RetentionPlanRun.id) == run_id, col(RetentionPlanRun.audit_head) == since)
+            .values(audit_head=head, updated_at=utcnow())
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        run = s.get(RetentionPlanRun, run_id)
+        assert run is not None
+        rows: list[dict[str, Any]] = []
+        if documents:
+            calc = calculator(settings)
+            builder = FactsBuilder(s)
+            index = holds_index(s)
+            for doc_id in sorted(documents):
+                doc = s.get(Document, doc_id)
+                if doc is None or doc.deleted:
+                    continue
+                a = calc.assess(builder.facts(doc), run.as_of, index)
+                held = a.status is Status.HELD and a.underlying is Status.DUE
+                if a.status is Status.DUE or held:
+                    rows.append({
+                        "run_id": run_id, "document_id": doc_id, "title": doc.title[:500], "held": held,
+                        "class_id": (a.class_id or "")[:64], "keep_until": a.keep_until,
+                        "action": a.action.value if a.action else "review", "reason": a.reason(),
+                    })
+            ids = sorted(documents)
+            for start in range(0, len(ids), 500):
+                s.execute(delete(RetentionPlanItem).where(
+                    col(RetentionPlanItem.run_id) == run_id, col(RetentionPlanItem.document_id).in_(ids[start : start + 500])
+                ))
+            if rows:
+                s.execute(insert(RetentionPlanItem), rows)
+        uow.commit()
+    return True
+
+
+def plan_items(session: Session, run_id: int, offset: int, limit: int) -> tuple[list[RetentionPlanItem], int, int]:
+    """One page of a stored run (due first, then held; by document id), the total and the held count."""
+    items = list(
+        session.execute(
+            select(RetentionPlanItem).where(col(RetentionPlanItem.run_id) == run_id)
+            .order_by(col(RetentionPlanItem.held), col(RetentionPlanItem.document_id)).offset(offset).limit(limit)
+        ).scalars()
+    )
+    counts = dict(
+        session.execute(
+            select(col(RetentionPlanItem.held), func.count()).where(col(RetentionPlanItem.run_id) == run_id)
+            .group_by(col(RetentionPlanItem.held))
+        ).all()
+    )
+    held = int(counts.get(True, 0))
+    return items, held + int(counts.get(False, 0)), held

@@ -128,29 +128,28 @@ class ArchiveHandover(SQLModel, table=True):
 class RetentionPlanRun(SQLModel, table=True):
     """One stored computation of the disposal plan (``/records/due`` pages through its items).
 
-    ``audit_head`` is the last audit row id when the computation started: every change that can move a
-    retention date (metadata, holds, events, file plan, disposals) appends an audit row, so a run whose
-    head is behind the log's head may be stale and is recomputed in the background."""
+    ``audit_head`` is the last audit row id the stored items reflect: every change that can move a
+    retention date (metadata, holds, events, file plan, disposals) appends an audit row. Changes to single
+    documents are applied incrementally (``updated_at``); wider ones (file plan, Akten, events, query
+    holds, a new day) make a fresh full computation (``computed_at``)."""
 
     __tablename__ = "retention_plan_runs"
     id: int | None = Field(default=None, primary_key=True)
     as_of: date = Field(index=True)
     computed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     audit_head: int = 0
-    due: int = 0
-    held: int = 0
     seconds: float = 0.0
     counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class RetentionPlanItem(SQLModel, table=True):
-    """A due (or due-but-held) document of a stored plan run, in plan order (``position``)."""
+    """A due (or due-but-held) document of a stored plan run; listed due first, then held, by id."""
 
     __tablename__ = "retention_plan_items"
-    __table_args__ = (Index("ix_retention_plan_items_run_position", "run_id", "position"),)
+    __table_args__ = (Index("ix_retention_plan_items_run_order", "run_id", "held", "document_id", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     run_id: int
-    position: int
     document_id: int
     title: str = Field(default="", sa_column=Column(String(500), nullable=False))
     held: bool = False

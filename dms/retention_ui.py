@@ -7,22 +7,27 @@ Same services as the JSON API; shapes match the templates under ``dms/web/ui/tem
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
-from sqlalchemy import func, select
 
-from dms.db.tables import AuditEntry
-from dms.retention_facts import registry
+from dms.retention_facts import registry, today
 from dms.retention_service import (
     approve,
     certificate_of,
-    compute_plan,
     execute_disposal,
+    latest_run,
     list_disposals,
     list_holds,
     open_disposal,
+    plan_changes,
+    plan_items,
+    refresh_plan,
+    update_plan,
 )
 from dms.retention_service import (
     create_hold as _create_hold,
@@ -31,10 +36,12 @@ from dms.retention_service import (
     release_hold as _release_hold,
 )
 from dms.retention_settings import RetentionSettings
+from dms.retention_tables import RetentionPlanRun
 from dms.retention_xdomea import create_offer, list_handovers
 from retention.certificate import certificate_pdf
 
 _UI_STATUS = {"open": "requested"}
+log = logging.getLogger(__name__)
 
 
 def _base() -> Any:
@@ -60,43 +67,91 @@ def _settings() -> RetentionSettings:
     return RetentionSettings()
 
 
-#: (container, day) -> (audit head id, rows). The plan depends only on the day and on the records, holds
-#: and events — every change to those appends an audit row, so an unchanged audit head means an unchanged
-#: plan and the page is served without recomputing the whole plan (2.5 s at 100,000 documents).
-_DUE_CACHE: dict[tuple[int, date], tuple[int, list[dict[str, Any]]]] = {}
+PAGE_SIZE = 200
+_REFRESHING: set[tuple[int, date]] = set()
+_REFRESH_LOCK = threading.Lock()
 
 
-def retention_due(request: Request, user: Any, day: date) -> list[dict[str, Any]]:
-    """Due documents on ``day`` (and due-but-held ones, flagged ``held``), with reasons."""
+def refreshing(container_: Any, day: date) -> bool:
+    with _REFRESH_LOCK:
+        return (id(container_), day) in _REFRESHING
+
+
+def refresh_in_background(container_: Any, day: date) -> None:
+    """Recompute the stored plan of ``day`` in a thread of this process (one at a time per day)."""
+    key = (id(container_), day)
+    with _REFRESH_LOCK:
+        if key in _REFRESHING:
+            return
+        _REFRESHING.add(key)
+
+    def work() -> None:
+        try:
+            refresh_plan(container_, _settings(), day)
+        except Exception:  # logged; the stored plan stays and the next view tries again
+            log.exception("retention plan refresh for %s failed", day)
+        finally:
+            with _REFRESH_LOCK:
+                _REFRESHING.discard(key)
+
+    threading.Thread(target=work, name=f"retention-plan-{day}", daemon=True).start()
+
+
+def retention_due(request: Request, user: Any, day: date, page: int = 1) -> dict[str, Any]:
+    """One page of the stored disposal plan for ``day`` (due documents, then due-but-held ones), with
+    when it was computed. Changes to single documents since then are applied at once (re-assessed by
+    the retention core); wider changes or a new day are recomputed in the background while the stored
+    plan is shown with its date. Only a day without any stored plan is computed while the page waits."""
+    settings = _settings()
+    c = container(request)
     with uow(request, read_only=True) as unit, user_errors():
-        head = int(unit.session.execute(select(func.max(AuditEntry.id))).scalar() or 0)
-        key = (id(container(request)), day)
-        cached = _DUE_CACHE.get(key)
-        if cached is not None and cached[0] == head:
-            return [dict(r) for r in cached[1]]
-        plan, titles = compute_plan(unit.session, _settings(), day)
-    rows = _due_rows(plan, titles)
-    if len(_DUE_CACHE) > 32:
-        _DUE_CACHE.clear()
-    _DUE_CACHE[key] = (head, rows)
-    return [dict(r) for r in rows]
+        run = latest_run(unit.session, day)
+        fallback = latest_run(unit.session) if run is None else None
+        changes = plan_changes(unit.session, run.audit_head) if run is not None else None
+    if run is None:
+        if fallback is not None and day == today(settings) and 0 < (day - fallback.as_of).days <= 7:
+            run_id = int(fallback.id or 0)  # yesterday's plan, clearly dated, while today's is computed
+            refresh_in_background(c, day)
+        else:
+            with user_errors():
+                run_id = refresh_plan(c, settings, day)
+    else:
+        run_id = int(run.id or 0)
+        assert changes is not None
+        head, documents = changes
+        if documents is None:
+            refresh_in_background(c, day)
+        elif head != run.audit_head:
+            with user_errors():
+                update_plan(c, settings, run_id, since=run.audit_head, head=head, documents=documents)
+    page = max(1, page)
+    with uow(request, read_only=True) as unit, user_errors():
+        stored = unit.session.get(RetentionPlanRun, run_id)
+        if stored is None:  # replaced by a newer run in between
+            stored = latest_run(unit.session, day) or latest_run(unit.session)
+        assert stored is not None
+        items, total, held = plan_items(unit.session, int(stored.id or 0), (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    zone = ZoneInfo(settings.timezone)
+    return {
+        "items": [
+            {"document_id": i.document_id, "title": i.title, "held": i.held, "retention_class": i.class_id,
+             "until": i.keep_until, "action": i.action, "reason": i.reason}
+            for i in items
+        ],
+        "total": total,
+        "held": held,
+        "page": page,
+        "pages": max(1, -(-total // PAGE_SIZE)),
+        "as_of": stored.as_of,
+        "computed_at": stored.computed_at.astimezone(zone),
+        "updated_at": stored.updated_at.astimezone(zone),
+        "refreshing": refreshing(c, day),
+    }
 
 
-def _due_rows(plan: Any, titles: dict[str, str]) -> list[dict[str, Any]]:
-    rows = []
-    for a, held in [(a, False) for a in plan.items] + [(a, True) for a in plan.blocked]:
-        rows.append(
-            {
-                "document_id": int(a.record_id),
-                "title": titles.get(a.record_id, ""),
-                "held": held,
-                "retention_class": a.class_id or "",
-                "until": a.keep_until,
-                "action": a.action.value if a.action else "review",
-                "reason": a.reason(),
-            }
-        )
-    return rows
+def refresh_due(request: Request, user: Any, day: date) -> None:
+    """'Neu berechnen': a full recomputation of ``day`` in the background."""
+    refresh_in_background(container(request), day)
 
 
 def holds(request: Request, user: Any) -> list[dict[str, Any]]:

@@ -186,6 +186,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/portal/upload"): "invoices:submit",
     ("GET", "/portal/invoices"): "ui:portal",
     ("GET", "/records/due"): "ui:records",
+    ("POST", "/records/due/refresh"): "retention:manage",
     ("GET", "/records/holds"): "ui:records",
     ("POST", "/records/holds"): "retention:holds",
     ("POST", "/records/holds/{hold_id}/release"): "retention:holds",

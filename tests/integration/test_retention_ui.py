@@ -59,3 +59,84 @@ def test_records_pages(wired: None, client_as: Any, pdf_bytes: Callable[..., byt
     cert = rm_a.get("/records/disposals/1/certificate")
     assert cert.status_code == 200 and cert.json()["items"][0]["record_id"] == str(doc)
     assert rm_a.get("/records/disposals/1/certificate", params={"fmt": "pdf"}).content.startswith(b"%PDF")
+
+
+def _runs(container: Any) -> list[tuple[int, int]]:
+    from sqlalchemy import select
+
+    from dms.retention_tables import RetentionPlanItem, RetentionPlanRun
+
+    with container.uow(read_only=True) as unit:
+        runs = list(unit.session.execute(select(RetentionPlanRun.id)).scalars())
+        return [
+            (run_id, len(unit.session.execute(
+                select(RetentionPlanItem.id).where(RetentionPlanItem.run_id == run_id)).all()))
+            for run_id in runs
+        ]
+
+
+def test_due_page_serves_a_stored_paged_plan_updated_incrementally(
+    wired: None, client_as: Any, pdf_bytes: Callable[..., bytes], container: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setattr(rui, "PAGE_SIZE", 2)
+    rm = client_as("records_manager")
+    ids = []
+    for n in range(3):
+        r = rm.post("/api/v1/documents", files={"file": (f"{n}.pdf", pdf_bytes(f"alt {n}"), "application/pdf")},
+                    data={"document_date": f"201{n}-05-01", "retention_class": "ao147-briefe", "title": f"Brief {n}"})
+        ids.append(r.json()["id"])
+    day = {"as_of": "2026-11-26"}
+    first = rm.get("/records/due", params=day)
+    assert first.status_code == 200 and "Stand: berechnet am" in first.text
+    assert "3 Dokumente zum 26.11.2026 fällig" in first.text and "Seite 1 von 2" in first.text
+    assert "Brief 0" in first.text and "Brief 2" not in first.text
+    assert "Brief 2" in rm.get("/records/due", params={**day, "page": 2}).text
+    assert _runs(container) == [(_runs(container)[0][0], 3)]
+    (run_id, _), = _runs(container)
+
+    # a single document's change is applied to the stored run at once (no full recomputation)
+    r = rm.patch(f"/api/v1/documents/{ids[0]}", json={"retention_class": "ao147-belege"})
+    assert r.status_code == 200, r.text
+    rm.get("/records/due", params=day)
+    assert _runs(container) == [(run_id, 3)]
+    assert rm.post("/api/v1/holds", json={"document_id": ids[1], "reason": "Prüfung"}).status_code == 201
+    page = rm.get("/records/due", params={**day, "page": 2})
+    assert "badge-held" in page.text and "davon 1 mit Löschsperre" in page.text  # held ones are listed last
+    assert _runs(container) == [(run_id, 3)]
+
+    # a file-plan change reaches many documents: recomputed in the background, the stored plan meanwhile
+    r = rm.post("/api/v1/fileplan", json={"code": "99", "title": "Neu"})
+    assert r.status_code == 201, r.text
+    rm.get("/records/due", params=day)
+    for _ in range(100):
+        if len(_runs(container)) == 1 and _runs(container)[0][0] != run_id:
+            break
+        time.sleep(0.1)
+    assert _runs(container)[0][0] != run_id and _runs(container)[0][1] == 3  # old run of that day removed
+
+    # 'Neu berechnen' starts a full recomputation; auditors may look but not recompute
+    token = rm.get("/records/due", params=day)
+    assert token.status_code == 200
+    auditor = client_as("auditor")
+    assert auditor.get("/records/due", params=day).status_code == 200
+    assert auditor.post("/records/due/refresh", data={"as_of": "2026-11-26"}, follow_redirects=False).status_code == 403
+    r = rm.post("/records/due/refresh", data={"as_of": "2026-11-26"}, follow_redirects=False)
+    assert r.status_code == 303 and "msg=plan_refreshing" in r.headers["location"]
+
+
+def test_refresh_task_stores_a_plan_and_keeps_few_runs(container: Any) -> None:
+    from datetime import date
+
+    from dms.retention_service import latest_run, refresh_plan
+    from dms.retention_settings import RetentionSettings
+
+    settings = RetentionSettings()
+    for day in (date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 3), date(2026, 1, 4), date(2026, 1, 4)):
+        refresh_plan(container, settings, day)
+    runs = _runs(container)
+    assert len(runs) == 4  # the newest run and the last three of other days
+    with container.uow(read_only=True) as unit:
+        run = latest_run(unit.session)
+        assert run is not None and run.as_of == date(2026, 1, 4) and run.audit_head >= 0

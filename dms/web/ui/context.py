@@ -182,6 +182,7 @@ Disposer = Annotated[Any, Depends(require_permission("retention:dispose"))]
 UserAdmin = Annotated[Any, Depends(require_permission("users:admin"))]
 FileplanWriter = Annotated[Any, Depends(require_permission("fileplan:write"))]
 InvoiceAdmin = Annotated[Any, Depends(require_permission("invoices:admin"))]
+PlanRefresher = Annotated[Any, Depends(require_permission("retention:manage"))]
 
 
 def user_message(request: Request, exc: backend.UserError) -> str:

@@ -35,9 +35,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=False),
         sa.Column("computed_at", dms.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", dms.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("audit_head", sa.Integer(), nullable=False),
-        sa.Column("due", sa.Integer(), nullable=False),
-        sa.Column("held", sa.Integer(), nullable=False),
         sa.Column("seconds", sa.Float(), nullable=False),
         sa.Column("counts", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -47,7 +46,6 @@ def upgrade() -> None:
         "retention_plan_items",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("document_id", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(length=500), nullable=False),
         sa.Column("held", sa.Boolean(), nullable=False),
@@ -57,12 +55,12 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_retention_plan_items_run_position", "retention_plan_items", ["run_id", "position"],
-                    unique=False)
+    op.create_index("ix_retention_plan_items_run_order", "retention_plan_items", ["run_id", "held", "document_id"],
+                    unique=True)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_retention_plan_items_run_position", table_name="retention_plan_items")
+    op.drop_index("ix_retention_plan_items_run_order", table_name="retention_plan_items")
     op.drop_table("retention_plan_items")
     op.drop_index("ix_retention_plan_runs_as_of", table_name="retention_plan_runs")
     op.drop_table("retention_plan_runs")

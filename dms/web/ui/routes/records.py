@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from dms.web.ui import backend
-from dms.web.ui.context import Disposer, HoldKeeper, RecordsUser, language, user_message, verify_csrf
+from dms.web.ui.context import (
+    Disposer,
+    HoldKeeper,
+    PlanRefresher,
+    RecordsUser,
+    language,
+    user_message,
+    verify_csrf,
+)
 from dms.web.ui.i18n import Translator
 from dms.web.ui.rendering import apply_security_headers, render
 from dms.web.ui.routing import UiRoute, redirect
@@ -25,10 +33,23 @@ def _as_of(value: str | None) -> date:
 
 
 @router.get("/records/due")
-def due(request: Request, user: RecordsUser, as_of: str | None = None) -> Response:
+def due(
+    request: Request, user: RecordsUser, as_of: str | None = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
     day = _as_of(as_of)
-    items = backend.retention_due(request, user, day)
-    return render(request, "records/due.html", {"items": items, "as_of": day, "error": None})
+    plan = backend.retention_due(request, user, day, page)
+    return render(request, "records/due.html", {"plan": plan, "as_of": day, "error": None})
+
+
+@router.post("/records/due/refresh", dependencies=[Depends(verify_csrf)])
+def refresh_due(
+    request: Request, user: PlanRefresher, as_of: Annotated[str, Form(max_length=10)] = ""
+) -> Response:
+    """'Neu berechnen': recompute the whole plan in the background; the page shows the stored one meanwhile."""
+    day = _as_of(as_of)
+    backend.refresh_due(request, user, day)
+    return redirect(f"/records/due?as_of={day.isoformat()}&msg=plan_refreshing")
 
 
 @router.get("/records/holds")
@@ -69,7 +90,7 @@ async def create_disposal(request: Request, user: Disposer) -> Response:
     ids = [int(v) for v in form.getlist("document_ids") if isinstance(v, str) and v.isdigit()]
     t = Translator(language(request))
     if not ids:
-        ctx = {"items": backend.retention_due(request, user, date.today()), "as_of": date.today()}
+        ctx = {"plan": backend.retention_due(request, user, date.today()), "as_of": date.today()}
         return render(request, "records/due.html", {**ctx, "error": t("records.select_some")}, 422)
     try:
         backend.create_disposal(request, user, ids)
