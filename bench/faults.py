@@ -4,6 +4,7 @@
     .venv/bin/python bench/faults.py --mode embedded --docs 1000 --faults 40
     .venv/bin/python bench/faults.py --mode postgres --docs 1000 --faults 40 --workers 2
     .venv/bin/python bench/faults.py --hostile          # count hostile inputs tried and refused
+    .venv/bin/python bench/faults.py --fuzz 100         # schemathesis, 100 requests per OpenAPI operation
 
 Prints one JSON line; figures go to docs/reliability.md.
 """
@@ -97,6 +98,65 @@ def hostile() -> dict[str, object]:
             "not_refused": accepted}
 
 
+def fuzz(examples: int) -> dict[str, object]:
+    """Schemathesis over every operation of the OpenAPI with ``examples`` generated requests each (admin
+    token, seeded document/invoice): counts requests, 5xx and schema violations (the CI test uses 8)."""
+    import schemathesis
+    from fastapi.testclient import TestClient
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hsettings
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    from dms.auth import service as auth
+    from dms.invoices import suppliers
+    from dms.web.app import create_app
+    from tests.integration.test_invoices_postgres import invoice_xml
+    from tests.reliability.loadgen import pdf
+
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+    requests = 0
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="akw-fuzz-") as tmp:
+        settings, container, token, _ = make_env(Path(tmp), "embedded", eager_tasks=True, search_backend="memory")
+        app = create_app(settings, container=container)
+        with container.uow() as uow:
+            sup = suppliers.create_supplier(uow.session, None, "Fuzz GmbH", vat_id="DE123456789",
+                                            ibans=["DE79000000001234567890"])
+            uow.session.flush()
+            user = auth.create_user(uow.session, None, "fuzz-sup", "supplier", supplier_id=int(sup.id or 0))
+            _, sup_token = auth.create_token(uow.session, None, int(user.id or 0), "fuzz")
+            uow.commit()
+        with TestClient(app) as c:
+            c.post("/api/v1/documents", headers={"Authorization": f"Bearer {token}"},
+                   files={"file": ("a.pdf", pdf("Fuzz"), "application/pdf")})
+            c.post("/api/v1/invoices", headers={"Authorization": f"Bearer {sup_token}"},
+                   files={"file": ("r.xml", invoice_xml("FUZZ-1"), "application/xml")})
+        schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+        results: list[Any] = list(schema.get_all_operations())  # Ok(...) each; an Err raises on .ok()
+        operations = sorted((r.ok() for r in results), key=lambda o: o.label)
+        for op in operations:
+            @hsettings(max_examples=examples, deadline=None, derandomize=True, database=None,
+                       suppress_health_check=list(HealthCheck))
+            @given(case=op.as_strategy())
+            def run(case: Any) -> None:
+                nonlocal requests
+                requests += 1
+                case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=checks)
+
+            try:
+                run()
+            except Exception as exc:
+                failures.append(f"{op.label}: {str(exc)[:300]}")
+        container.close()
+    return {"operations": len(operations), "examples_per_operation": examples, "requests": requests,
+            "failing_operations": len(failures), "failures": failures[:10]}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mode", choices=["embedded", "postgres"], default="embedded")
@@ -105,9 +165,10 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--hostile", action="store_true")
+    p.add_argument("--fuzz", type=int, metavar="EXAMPLES", help="schemathesis with EXAMPLES requests per operation")
     args = p.parse_args()
     t0 = time.monotonic()
-    out = hostile() if args.hostile else crash(args)
+    out = fuzz(args.fuzz) if args.fuzz else hostile() if args.hostile else crash(args)
     out["wall_seconds"] = round(time.monotonic() - t0, 1)
     print(json.dumps(out))
 
