@@ -64,5 +64,11 @@ def run_checks(settings: Settings) -> list[Check]:
         out.append(Check(tool, path is not None, path or f"not found (needed for {why})", fatal=False))
     out.append(Check("secret key", bool(settings.secret_key) or settings.secret_file.exists(),
                      "set" if settings.secret_key else str(settings.secret_file), fatal=False))
+    configured_key = bool(settings.backup_key.get_secret_value())
+    out.append(Check("backup key", configured_key or settings.backup_key_file.exists(),
+                     "set (AKTENWERK_BACKUP_KEY)" if configured_key else (
+                         f"{settings.backup_key_file} (keep a copy apart from the backups)"
+                         if settings.backup_key_file.exists() else f"{settings.backup_key_file} missing: run `aktenwerk init`"),
+                     fatal=False))
     out.append(Check("search backend", True, settings.search_backend, fatal=False))
     return out
