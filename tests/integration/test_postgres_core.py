@@ -72,6 +72,37 @@ def test_concurrent_audit_appends_keep_one_chain(pg_container):
     assert r.ok and r.rows >= 90
 
 
+
+def test_verify_reads_one_snapshot_while_appends_commit(pg_container, monkeypatch):
+    """REPEATABLE READ: rows committed during a long verify neither break it nor count in it (on READ
+    COMMITTED the head read after the stream would see them and report removed rows)."""
+    p = Principal(user_id=1, username="t", role="admin")
+
+    def append(n: int) -> None:
+        with pg_container.uow() as uow:
+            for i in range(n):
+                audit.record(uow.session, p, "snapshot", "x", i)
+            uow.commit()
+
+    append(5)
+    real = audit._batches
+
+    def batches_then_append(conn, batch):
+        append(2)  # committed after the head was read, before the rows are
+        for i, rows in enumerate(real(conn, batch)):
+            yield rows
+            if i == 0:
+                append(1)  # committed while the rows stream
+
+    monkeypatch.setattr(audit, "_batches", batches_then_append)
+    with pg_container.db.read.connect() as conn:
+        r = audit.verify_chain(conn, batch=2)
+        assert r.ok and r.rows == 5, r.reason
+    monkeypatch.undo()
+    with pg_container.db.read.connect() as conn:
+        again = audit.verify_chain(conn)
+    assert again.ok and again.rows == 8
+
 def test_concurrent_aktenzeichen_are_unique(pg_container):
     p = Principal(user_id=0, username="t", role="admin")
     with pg_container.uow() as uow:

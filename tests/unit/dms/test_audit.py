@@ -95,3 +95,29 @@ def test_cli_verify_exit_codes(container, monkeypatch):
         assert "row 2" in bad.output
     finally:
         get_settings.cache_clear()
+
+
+def _verify_with_appends_midway(container, monkeypatch, appended: int):
+    """verify_chain in batches of 2 while another connection commits appends after the first batch."""
+    real = audit._batches
+
+    def batches_then_append(conn, batch):
+        _append(container, appended - 1)  # committed after the head was read, before the rows are
+        for i, rows in enumerate(real(conn, batch)):
+            yield rows
+            if i == 0:
+                _append(container, 1)  # committed while the rows stream
+
+    monkeypatch.setattr(audit, "_batches", batches_then_append)
+    with container.db.read.connect() as conn:
+        return audit.verify_chain(conn, batch=2)
+
+
+def test_appends_during_a_verify_are_not_mistaken_for_tampering(container, monkeypatch):
+    """Head and rows come from one snapshot: rows appended meanwhile are simply not part of this run."""
+    _append(container, 5)
+    r = _verify_with_appends_midway(container, monkeypatch, 3)
+    assert r.ok and r.rows == 5, r.reason
+    monkeypatch.undo()
+    assert _verify(container).ok and _verify(container).rows == 8
+
