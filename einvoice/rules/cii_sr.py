@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from einvoice.syntax._common import find, findall, findtext
+
 if TYPE_CHECKING:
     from einvoice.rules.base import Ctx
 
@@ -282,24 +284,24 @@ def check_cii_sr(ctx: Ctx, root: etree._Element) -> None:
 
 def _count_rules(ctx: Ctx, root: etree._Element, report: object) -> None:
     fail = report  # type: ignore[assignment]
-    context = root.find("{*}ExchangedDocumentContext")
+    context = find(root, "{*}ExchangedDocumentContext")
     if (
         context is not None
-        and len(context.findall("{*}BusinessProcessSpecifiedDocumentContextParameter")) > 1
+        and len(findall(context, "{*}BusinessProcessSpecifiedDocumentContextParameter")) > 1
     ):
         fail(3, context, 0)  # type: ignore[operator]
-    for note in root.iterfind("{*}ExchangedDocument/{*}IncludedNote"):
-        if len(note.findall("{*}Content")) > 1:
+    for note in findall(root, "{*}ExchangedDocument/{*}IncludedNote"):
+        if len(findall(note, "{*}Content")) > 1:
             fail(30, note, id(note))  # type: ignore[operator]
-    for doc in root.iterfind(
+    for doc in findall(root,
         "{*}SupplyChainTradeTransaction/{*}IncludedSupplyChainTradeLineItem/{*}AssociatedDocumentLineDocument"
     ):
-        notes = doc.findall("{*}IncludedNote")
+        notes = findall(doc, "{*}IncludedNote")
         if len(notes) > 1:
             fail(39, doc, id(doc))  # type: ignore[operator]
-        if sum(len(n.findall("{*}Content")) for n in notes) > 1:
+        if sum(len(findall(n, "{*}Content")) for n in notes) > 1:
             fail(40, doc, id(doc))  # type: ignore[operator]
-    transaction = root.find("{*}SupplyChainTradeTransaction")
+    transaction = find(root, "{*}SupplyChainTradeTransaction")
     if transaction is None:
         return
     for number, path in (
@@ -307,12 +309,12 @@ def _count_rules(ctx: Ctx, root: etree._Element, report: object) -> None:
         (450, "{*}ApplicableHeaderTradeAgreement/{*}BuyerTradeParty"),
         (451, "{*}ApplicableHeaderTradeSettlement/{*}PayeeTradeParty"),
     ):
-        party = transaction.find(path)
-        if party is not None and party.find("{*}ID") is not None and party.find("{*}GlobalID") is not None:
+        party = find(transaction, path)
+        if party is not None and find(party, "{*}ID") is not None and find(party, "{*}GlobalID") is not None:
             fail(number, party, 0)  # type: ignore[operator]
-    agreement = transaction.find("{*}ApplicableHeaderTradeAgreement")
+    agreement = find(transaction, "{*}ApplicableHeaderTradeAgreement")
     if agreement is not None:
-        docs = agreement.findall("{*}AdditionalReferencedDocument")
+        docs = findall(agreement, "{*}AdditionalReferencedDocument")
         for number, code in ((457, "50"), (458, "130")):
-            if sum(1 for d in docs if (d.findtext("{*}TypeCode") or "").strip() == code) > 1:
+            if sum(1 for d in docs if (findtext(d, "{*}TypeCode") or "").strip() == code) > 1:
                 fail(number, agreement, 0)  # type: ignore[operator]

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from lxml import etree
 
 from einvoice.rules.base import Ctx, code, present, round2
+from einvoice.syntax._common import find, findall, findtext
 from einvoice.syntax.namespaces import CAC, CBC
 
 __all__ = ["RULES"]
@@ -147,9 +148,9 @@ def peppol_ubl_tree(ctx: Ctx) -> None:
             and value != "false"
         ):
             ctx.fail("PEPPOL-EN16931-R044", location=ctx.xpath(ind))
-    totals = root.findall(_TAX_TOTAL)
-    with_sub = [t for t in totals if t.find(_TAX_SUBTOTAL) is not None]
-    without_sub = [t for t in totals if t.find(_TAX_SUBTOTAL) is None]
+    totals = findall(root, _TAX_TOTAL)
+    with_sub = [t for t in totals if find(t, _TAX_SUBTOTAL) is not None]
+    without_sub = [t for t in totals if find(t, _TAX_SUBTOTAL) is None]
     if len(with_sub) != 1:
         ctx.fail("PEPPOL-EN16931-R053", "BT-110")
     tax_currency = present(ctx.invoice.tax_currency_code)
@@ -158,9 +159,9 @@ def peppol_ubl_tree(ctx: Ctx) -> None:
     if tax_currency:
         cur, tcur = code(ctx.invoice.currency_code), code(ctx.invoice.tax_currency_code)
         amounts = {
-            t.find(_TAX_AMOUNT).get("currencyID"): _dec(t.find(_TAX_AMOUNT).text)
+            find(t, _TAX_AMOUNT).get("currencyID"): _dec(find(t, _TAX_AMOUNT).text)
             for t in totals
-            if t.find(_TAX_AMOUNT) is not None
+            if find(t, _TAX_AMOUNT) is not None
         }
         a, b = amounts.get(cur), amounts.get(tcur)
         if a is not None and b is not None:
@@ -168,7 +169,7 @@ def peppol_ubl_tree(ctx: Ctx) -> None:
     for ref in root.iter(_DOC_REF):
         parent = ref.getparent()
         in_line = parent is not None and parent.tag.endswith(("}InvoiceLine", "}CreditNoteLine"))
-        if in_line and (ref.findtext(_DOC_TYPE) or "").strip() != "130":
+        if in_line and (findtext(ref, _DOC_TYPE) or "").strip() != "130":
             ctx.fail("PEPPOL-EN16931-R101", "BT-128", location=ctx.xpath(ref))
 
 

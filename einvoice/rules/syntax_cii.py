@@ -10,6 +10,7 @@ from lxml import etree
 from einvoice.domain.codes import ISO_4217
 from einvoice.domain.model import AllowanceCharge, VatCategory
 from einvoice.rules.base import Ctx
+from einvoice.syntax._common import find, findall, findtext
 from einvoice.syntax.namespaces import RAM, RSM
 from einvoice.syntax.parsed import ParsedInvoice
 
@@ -36,35 +37,35 @@ _WITH_CURRENCY = etree.XPath("//*[@currencyID]")
 
 def check_cii(ctx: Ctx, root: etree._Element) -> None:
     fail = ctx.fail
-    settlement = root.find(_SETTLEMENT)
+    settlement = find(root, _SETTLEMENT)
     if settlement is not None:
-        terms = settlement.findall(_TERMS)
+        terms = findall(settlement, _TERMS)
         if len(terms) > 1:
             fail("CII-SR-452", location=ctx.xpath(terms[1]))
-        descs = [d for t in terms for d in t.findall(_DESC)]
+        descs = [d for t in terms for d in findall(t, _DESC)]
         if len(descs) > 1:
             fail("CII-SR-453", location=ctx.xpath(descs[1]))
-        dues = [d for t in terms for d in t.findall(_DUE)]
+        dues = [d for t in terms for d in findall(t, _DUE)]
         if len(dues) > 1:
             fail("CII-SR-454", location=ctx.xpath(dues[1]))
-        points = [p for t in settlement.findall(_TAX) for p in t.findall(_TPD)]
+        points = [p for t in findall(settlement, _TAX) for p in findall(t, _TPD)]
         if len(points) > 1:
             fail("CII-SR-461", location=ctx.xpath(points[1]))
         _br_co_15(ctx, settlement)
         _br_53(ctx, settlement)
-    for line in root.iterfind(_r("rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem")):
-        if len(line.findall(_r("ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"))) != 1:
+    for line in findall(root, _r("rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem")):
+        if len(findall(line, _r("ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"))) != 1:
             fail("CII-SR-454", "BG-30", location=ctx.xpath(line))
     codes = {(e.text or "").strip() for e in root.iter(_DDTC)}
     if len(codes) > 1:
         fail("CII-SR-462", "BT-8")
-    agreement = root.find(_AGREEMENT)
+    agreement = find(root, _AGREEMENT)
     if agreement is not None:
         for party_tag, rid in (("ram:SellerTradeParty", "CII-SR-465"), ("ram:BuyerTradeParty", "CII-SR-466")):
-            for contact in agreement.findall(_r(f"{party_tag}/ram:DefinedTradeContact")):
+            for contact in findall(agreement, _r(f"{party_tag}/ram:DefinedTradeContact")):
                 if (
-                    contact.find(_r("ram:PersonName")) is not None
-                    and contact.find(_r("ram:DepartmentName")) is not None
+                    find(contact, _r("ram:PersonName")) is not None
+                    and find(contact, _r("ram:DepartmentName")) is not None
                 ):
                     fail(rid, location=ctx.xpath(contact))
     for el in _WITH_CURRENCY(root):
@@ -75,14 +76,14 @@ def check_cii(ctx: Ctx, root: etree._Element) -> None:
 
 def _br_co_15(ctx: Ctx, settlement: etree._Element) -> None:
     """BR-CO-15 (CII binding): only a TaxTotalAmount in the invoice currency counts as BT-110."""
-    currency = (settlement.findtext(_r("ram:InvoiceCurrencyCode")) or "").strip()
-    summation = settlement.find(_r("ram:SpecifiedTradeSettlementHeaderMonetarySummation"))
+    currency = (findtext(settlement, _r("ram:InvoiceCurrencyCode")) or "").strip()
+    summation = find(settlement, _r("ram:SpecifiedTradeSettlementHeaderMonetarySummation"))
     if summation is None or not currency:
         return
-    taxes = summation.findall(_r("ram:TaxTotalAmount"))
+    taxes = findall(summation, _r("ram:TaxTotalAmount"))
     try:
-        basis = Decimal((summation.findtext(_r("ram:TaxBasisTotalAmount")) or "").strip())
-        grand = Decimal((summation.findtext(_r("ram:GrandTotalAmount")) or "").strip())
+        basis = Decimal((findtext(summation, _r("ram:TaxBasisTotalAmount")) or "").strip())
+        grand = Decimal((findtext(summation, _r("ram:GrandTotalAmount")) or "").strip())
     except InvalidOperation:
         return
     if grand == basis:  # the CII binding's escape: BT-112 = BT-109 passes
@@ -110,21 +111,21 @@ def extended_cii_facts(parsed: ParsedInvoice) -> tuple[frozenset[int], list[Allo
     excluded: set[int] = set()
     for line in parsed.invoice.lines:
         el = parsed.locations.element_of(line)
-        if el is not None and el.find(_r("ram:AssociatedDocumentLineDocument/ram:ParentLineID")) is not None:
+        if el is not None and find(el, _r("ram:AssociatedDocumentLineDocument/ram:ParentLineID")) is not None:
             excluded.add(id(line))
     charges: list[AllowanceCharge] = []
-    settlement = parsed.root.find(_SETTLEMENT)
+    settlement = find(parsed.root, _SETTLEMENT)
     if settlement is not None:
-        for lsc in settlement.findall(_r("ram:SpecifiedLogisticsServiceCharge")):
-            tax = lsc.find(_r("ram:AppliedTradeTax"))
-            cat = tax.findtext(_r("ram:CategoryCode")) if tax is not None else None
+        for lsc in findall(settlement, _r("ram:SpecifiedLogisticsServiceCharge")):
+            tax = find(lsc, _r("ram:AppliedTradeTax"))
+            cat = findtext(tax, _r("ram:CategoryCode")) if tax is not None else None
             charges.append(
                 AllowanceCharge(
                     is_charge=True,
-                    amount=_dec(lsc.findtext(_r("ram:AppliedAmount"))),
+                    amount=_dec(findtext(lsc, _r("ram:AppliedAmount"))),
                     vat_category=VatCategory.parse(cat.strip()) if cat else None,
-                    vat_rate=_dec(tax.findtext(_r("ram:RateApplicablePercent"))) if tax is not None else None,
-                    reason=lsc.findtext(_r("ram:Description")),
+                    vat_rate=_dec(findtext(tax, _r("ram:RateApplicablePercent"))) if tax is not None else None,
+                    reason=findtext(lsc, _r("ram:Description")),
                 )
             )
     return frozenset(excluded), charges
@@ -132,11 +133,11 @@ def extended_cii_facts(parsed: ParsedInvoice) -> tuple[frozenset[int], list[Allo
 
 def _br_53(ctx: Ctx, settlement: etree._Element) -> None:
     """BR-53 (CII binding): a VAT accounting currency needs BT-111, a TaxTotalAmount in that currency."""
-    tax_currency = (settlement.findtext(_r("ram:TaxCurrencyCode")) or "").strip()
+    tax_currency = (findtext(settlement, _r("ram:TaxCurrencyCode")) or "").strip()
     if not tax_currency:
         return
-    currency = (settlement.findtext(_r("ram:InvoiceCurrencyCode")) or "").strip()
-    amounts = settlement.findall(_r("ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:TaxTotalAmount"))
+    currency = (findtext(settlement, _r("ram:InvoiceCurrencyCode")) or "").strip()
+    amounts = findall(settlement, _r("ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:TaxTotalAmount"))
     ok = tax_currency != currency and any(a.get("currencyID") == tax_currency for a in amounts)
     if not ok:
         ctx.fail("BR-53", "BT-111", location=ctx.xpath(settlement))

@@ -13,6 +13,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from einvoice.rules.base import Ctx
+from einvoice.syntax._common import find, findall, findtext
 from einvoice.syntax.namespaces import RAM, RSM, UDT
 
 __all__ = ["check_cii_strict"]
@@ -95,7 +96,7 @@ def _local(el: etree._Element) -> str:
 
 
 def _count(el: etree._Element, path: str) -> int:
-    return len(el.findall(path))
+    return len(findall(el, path))
 
 
 def _r(path: str) -> str:
@@ -107,18 +108,18 @@ def check_cii_strict(ctx: Ctx, root: etree._Element) -> None:
     for attr, rid in (("languageID", "CII-DT-013"), ("languageLocaleID", "CII-DT-014")):
         if root.get(attr) is not None:
             fail(rid, location=ctx.xpath(root))
-    context = root.find(f"{_RSM}ExchangedDocumentContext")
+    context = find(root, f"{_RSM}ExchangedDocumentContext")
     if context is not None:
-        guidelines = context.findall(f"{_RAM}GuidelineSpecifiedDocumentContextParameter")
+        guidelines = findall(context, f"{_RAM}GuidelineSpecifiedDocumentContextParameter")
         if len(guidelines) != 1:
             fail("CII-SR-009", "BT-24", location=ctx.xpath(context))
         if sum(_count(g, f"{_RAM}ID") for g in guidelines) != 1:
             fail("CII-SR-010", "BT-24", location=ctx.xpath(context))
-    document = root.find(f"{_RSM}ExchangedDocument")
+    document = find(root, f"{_RSM}ExchangedDocument")
     if document is not None:
         if _count(document, f"{_RAM}TypeCode") != 1:
             fail("CII-SR-014", "BT-3", location=ctx.xpath(document))
-        type_code = document.find(f"{_RAM}TypeCode")
+        type_code = find(document, f"{_RAM}TypeCode")
         if type_code is not None:
             for attr, rid in (
                 ("listID", "CII-DT-010"),
@@ -127,13 +128,13 @@ def check_cii_strict(ctx: Ctx, root: etree._Element) -> None:
             ):
                 if type_code.get(attr) is not None:
                     fail(rid, location=ctx.xpath(type_code))
-    agreement = root.find(f"{_RSM}SupplyChainTradeTransaction/{_RAM}ApplicableHeaderTradeAgreement")
+    agreement = find(root, f"{_RSM}SupplyChainTradeTransaction/{_RAM}ApplicableHeaderTradeAgreement")
     if agreement is not None:
         for party, contact_rule, uri_rule in (
             ("SellerTradeParty", "CII-SR-455", "CII-SR-459"),
             ("BuyerTradeParty", "CII-SR-456", "CII-SR-460"),
         ):
-            p = agreement.find(f"{_RAM}{party}")
+            p = find(agreement, f"{_RAM}{party}")
             if p is None:
                 continue
             if _count(p, f"{_RAM}DefinedTradeContact") > 1:
@@ -227,7 +228,7 @@ def _structure(
     for el in root.iter(*_STRUCTURE_TAGS):
         name = _local(el)
         if name == "SpecifiedTradeProduct":
-            gid = el.find(f"{_RAM}GlobalID")
+            gid = find(el, f"{_RAM}GlobalID")
             if gid is not None and gid.get("schemeID") is None:
                 fail("CII-SR-046", "BT-157", location=ctx.xpath(gid))
             if _count(el, _r("OriginTradeCountry/ID")) > 1:
@@ -246,7 +247,7 @@ def _structure(
             if _count(el, f"{_RAM}ActualAmount") > 1:
                 fail("CII-SR-440", "BT-147", location=ctx.xpath(el))
         elif name == "SpecifiedTradeAllowanceCharge":
-            if el.find(f"{_RAM}ChargeIndicator") is None:
+            if find(el, f"{_RAM}ChargeIndicator") is None:
                 fail("CII-SR-463", location=ctx.xpath(el))
         elif name == "BillingSpecifiedPeriod":
             for child in el:
@@ -255,7 +256,7 @@ def _structure(
                 if (
                     period_rule is None
                     and child_name in {"StartDateTime", "EndDateTime"}
-                    and child.find(f"{_UDT}DateTime") is not None
+                    and find(child, f"{_UDT}DateTime") is not None
                 ):
                     period_rule = "CII-DT-068" if child_name == "StartDateTime" else "CII-DT-072"
                 if period_rule is not None:
@@ -355,10 +356,10 @@ def _quantities_and_category_codes(
 ) -> None:
     """CII-DT-033 (unitCode only when the line quantities carry one) and CII-DT-045…048 (line VAT category
     code without list attributes)."""
-    if unit_quantities and not any(q.get("unitCode") is not None for q in root.iterfind(_BILLED_QUANTITIES)):
+    if unit_quantities and not any(q.get("unitCode") is not None for q in findall(root, _BILLED_QUANTITIES)):
         for quantity in unit_quantities:
             ctx.fail("CII-DT-033", location=ctx.xpath(quantity))
-    for code in root.iterfind(_LINE_CATEGORY_CODES):
+    for code in findall(root, _LINE_CATEGORY_CODES):
         if code.attrib:
             for attr, rule in _CATEGORY_CODE_ATTRS:
                 if code.get(attr) is not None:
@@ -396,7 +397,7 @@ def _attributes(ctx: Ctx, root: etree._Element, with_attributes: list[etree._Ele
 
 
 def _referenced_document(ctx: Ctx, el: etree._Element, name: str) -> None:
-    type_code = (el.findtext(f"{_RAM}TypeCode") or "").strip()
+    type_code = (findtext(el, f"{_RAM}TypeCode") or "").strip()
     additional = name == "AdditionalReferencedDocument"
     allowed = {
         "URIID": additional and type_code == "916",

@@ -29,6 +29,30 @@ def _p(path: str) -> str:
     return "/".join(out)
 
 
+@cache
+def _steps(path: str) -> tuple[str, ...]:
+    """'cac:A/cbc:B' → the Clark tags of its steps."""
+    return tuple(_p(step) for step in path.split("/"))
+
+
+def _findall(el: etree._Element, path: str) -> list[etree._Element]:
+    """``el.findall(_p(path))`` for a child path, by C-level child iteration (no ElementPath engine)."""
+    steps = _steps(path)
+    found = list(el.iterchildren(steps[0]))
+    for tag in steps[1:]:
+        found = [c for parent in found for c in parent.iterchildren(tag)]
+    return found
+
+
+def _find(el: etree._Element, path: str) -> etree._Element | None:
+    """``el.find(_p(path))`` for a child path."""
+    steps = _steps(path)
+    if len(steps) == 1:
+        return next(el.iterchildren(steps[0]), None)
+    found = _findall(el, path)
+    return found[0] if found else None
+
+
 class _Children:
     """The document element's children indexed by tag: root-level lookups without re-scanning the root."""
 
@@ -46,8 +70,7 @@ class _Children:
         found = self._index.get(_p(first), [])
         if not rest:
             return found
-        below = _p(rest)
-        return [el for parent in found for el in parent.findall(below)]
+        return [el for parent in found for el in _findall(parent, rest)]
 
     def first(self, path: str) -> etree._Element | None:
         found = self.all(path)
@@ -75,12 +98,12 @@ _ROOT_MAX1 = (
 )
 
 _LINE_MAX1 = (
-    ("UBL-SR-34", _p("cbc:Note")),
-    ("UBL-SR-35", _p("cac:OrderLineReference/cbc:LineID")),
-    ("UBL-SR-36", _p("cac:InvoicePeriod")),
-    ("UBL-SR-37", _p("cac:Price/cac:AllowanceCharge/cbc:Amount")),
-    ("UBL-SR-50", _p("cac:Item/cbc:Description")),
-    ("UBL-SR-52", _p("cac:DocumentReference")),
+    ("UBL-SR-34", "cbc:Note"),
+    ("UBL-SR-35", "cac:OrderLineReference/cbc:LineID"),
+    ("UBL-SR-36", "cac:InvoicePeriod"),
+    ("UBL-SR-37", "cac:Price/cac:AllowanceCharge/cbc:Amount"),
+    ("UBL-SR-50", "cac:Item/cbc:Description"),
+    ("UBL-SR-52", "cac:DocumentReference"),
 )
 
 _AMOUNT_TAGS = frozenset(
@@ -120,7 +143,7 @@ def _texts(els: Iterable[etree._Element]) -> list[str]:
 
 
 def _is_vat_scheme(pts: etree._Element) -> bool:
-    return any((t or "").strip().upper() == "VAT" for t in _texts(pts.findall(_p("cac:TaxScheme/cbc:ID"))))
+    return any((t or "").strip().upper() == "VAT" for t in _texts(_findall(pts, "cac:TaxScheme/cbc:ID")))
 
 
 def check_ubl(ctx: Ctx, root: etree._Element) -> None:
@@ -136,17 +159,17 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
         sum(
             1
             for d in docs
-            if _texts(d.findall(_p("cbc:DocumentTypeCode"))) == ["130"] and d.find(_p("cbc:ID")) is not None
+            if _texts(_findall(d, "cbc:DocumentTypeCode")) == ["130"] and _find(d, "cbc:ID") is not None
         )
         > 1
     ):
         fail("UBL-SR-04", location=ctx.xpath(docs[-1]))
     is_cn = root.tag.endswith("}CreditNote")
     for d in docs:
-        if len(d.findall(_p("cbc:DocumentDescription"))) > 1:
+        if len(_findall(d, "cbc:DocumentDescription")) > 1:
             fail("UBL-SR-33", location=ctx.xpath(d))
-        type_codes = _texts(d.findall(_p("cbc:DocumentTypeCode")))
-        id_el = d.find(_p("cbc:ID"))
+        type_codes = _texts(_findall(d, "cbc:DocumentTypeCode"))
+        id_el = _find(d, "cbc:ID")
         ok = (
             "130" in type_codes
             or (is_cn and "50" in type_codes)
@@ -155,39 +178,39 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
         if not ok:
             fail("UBL-SR-43", location=ctx.xpath(d))
     for br in kids.all("cac:BillingReference"):
-        refs = br.findall(_p("cac:InvoiceDocumentReference"))
+        refs = _findall(br, "cac:InvoiceDocumentReference")
         if len(refs) > 1:
             fail("UBL-SR-06", location=ctx.xpath(br))
-        if not br.findall(_p("cac:InvoiceDocumentReference/cbc:ID")):
+        if not _findall(br, "cac:InvoiceDocumentReference/cbc:ID"):
             fail("UBL-SR-07", location=ctx.xpath(br))
             fail("BR-55", "BT-25", location=ctx.xpath(br))
     seller_party = kids.first("cac:AccountingSupplierParty/cac:Party")
     if seller_party is not None:
-        schemes = seller_party.findall(_p("cac:PartyTaxScheme"))
+        schemes = _findall(seller_party, "cac:PartyTaxScheme")
         vat = [s for s in schemes if _is_vat_scheme(s)]
-        other = [s for s in schemes if not _is_vat_scheme(s) and s.findall(_p("cac:TaxScheme/cbc:ID"))]
-        if sum(len(s.findall(_p("cbc:CompanyID"))) for s in vat) > 1:
+        other = [s for s in schemes if not _is_vat_scheme(s) and _findall(s, "cac:TaxScheme/cbc:ID")]
+        if sum(len(_findall(s, "cbc:CompanyID")) for s in vat) > 1:
             fail("UBL-SR-12", location=ctx.xpath(vat[-1]))
-        if sum(len(s.findall(_p("cbc:CompanyID"))) for s in other) > 1:
+        if sum(len(_findall(s, "cbc:CompanyID")) for s in other) > 1:
             fail("UBL-SR-13", location=ctx.xpath(other[-1]))
         if len(schemes) > 2:
             fail("UBL-SR-42", location=ctx.xpath(seller_party))
     for pts in root.iter(f"{{{CAC}}}PartyTaxScheme"):
-        if pts.find(_p("cac:TaxScheme/cbc:ID")) is None or pts.find(_p("cbc:CompanyID")) is None:
+        if _find(pts, "cac:TaxScheme/cbc:ID") is None or _find(pts, "cbc:CompanyID") is None:
             fail("UBL-SR-53", location=ctx.xpath(pts))
     buyer_party = kids.first("cac:AccountingCustomerParty/cac:Party")
     if buyer_party is not None:
         vat_ids = [
             c
-            for s in buyer_party.findall(_p("cac:PartyTaxScheme"))
+            for s in _findall(buyer_party, "cac:PartyTaxScheme")
             if _is_vat_scheme(s)
-            for c in s.findall(_p("cbc:CompanyID"))
+            for c in _findall(s, "cbc:CompanyID")
         ]
         if len(vat_ids) > 1:
             fail("UBL-SR-18", location=ctx.xpath(vat_ids[1]))
     payee = kids.first("cac:PayeeParty")
     if payee is not None:
-        names = _texts(payee.findall(_p("cac:PartyName/cbc:Name")))
+        names = _texts(_findall(payee, "cac:PartyName/cbc:Name"))
         seller_names = _texts(
             kids.all("cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName")
         )
@@ -197,47 +220,47 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
             fail("UBL-SR-19", location=loc)
         non_sepa = [
             e
-            for e in payee.findall(_p("cac:PartyIdentification/cbc:ID"))
+            for e in _findall(payee, "cac:PartyIdentification/cbc:ID")
             if e.get("schemeID") is not None and e.get("schemeID", "").upper() != "SEPA"
         ]
         if not (len(non_sepa) <= 1 and differs):
             fail("UBL-SR-20", location=loc)
-        if not (len(payee.findall(_p("cac:PartyLegalEntity/cbc:CompanyID"))) <= 1 and differs):
+        if not (len(_findall(payee, "cac:PartyLegalEntity/cbc:CompanyID")) <= 1 and differs):
             fail("UBL-SR-21", location=loc)
     rep = kids.first("cac:TaxRepresentativeParty")
     if rep is not None:
         vat_ids = [
             c
-            for s in rep.findall(_p("cac:PartyTaxScheme"))
+            for s in _findall(rep, "cac:PartyTaxScheme")
             if _is_vat_scheme(s)
-            for c in s.findall(_p("cbc:CompanyID"))
+            for c in _findall(s, "cbc:CompanyID")
         ]
         if not vat_ids:
             fail("BR-56", "BT-63", location=ctx.xpath(rep))
-        if len(rep.findall(_p("cac:PartyName/cbc:Name"))) > 1:
+        if len(_findall(rep, "cac:PartyName/cbc:Name")) > 1:
             fail("UBL-SR-22", location=ctx.xpath(rep))
-        if len(rep.findall(_p("cac:PartyTaxScheme/cbc:CompanyID"))) > 1:
+        if len(_findall(rep, "cac:PartyTaxScheme/cbc:CompanyID")) > 1:
             fail("UBL-SR-23", location=ctx.xpath(rep))
     for delivery in kids.all("cac:Delivery"):
-        if len(delivery.findall(_p("cac:DeliveryParty/cac:PartyName/cbc:Name"))) > 1:
+        if len(_findall(delivery, "cac:DeliveryParty/cac:PartyName/cbc:Name")) > 1:
             fail("UBL-SR-25", location=ctx.xpath(delivery))
     means = kids.all("cac:PaymentMeans")
     payment_ids: set[str] = set()
     means_codes: set[str] = set()
     card_accounts = mandates = code_names = 0
     for pm in means:
-        ids = pm.findall(_p("cbc:PaymentID"))
-        codes = pm.findall(_p("cbc:PaymentMeansCode"))
+        ids = _findall(pm, "cbc:PaymentID")
+        codes = _findall(pm, "cbc:PaymentMeansCode")
         if len(ids) > 1:
             fail("UBL-SR-26", location=ctx.xpath(pm))
         if len(codes) > 1:
             fail("UBL-SR-27", location=ctx.xpath(pm))
-        if len(pm.findall(_p("cac:PaymentMandate/cbc:ID"))) > 1:
+        if len(_findall(pm, "cac:PaymentMandate/cbc:ID")) > 1:
             fail("UBL-SR-28", location=ctx.xpath(pm))
         payment_ids.update(_texts(ids))
         means_codes.update(_texts(codes))
-        card_accounts += len(pm.findall(_p("cac:CardAccount")))
-        mandates += len(pm.findall(_p("cac:PaymentMandate")))
+        card_accounts += len(_findall(pm, "cac:CardAccount"))
+        mandates += len(_findall(pm, "cac:PaymentMandate"))
         code_names += sum(1 for c in codes if c.get("name") is not None)
     if len(payment_ids) > 1:
         fail("UBL-SR-44", "BT-83")
@@ -259,24 +282,25 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
     if len(sepa) > 1:
         fail("UBL-SR-29", location=ctx.xpath(sepa[1]))
     for ac in kids.all("cac:AllowanceCharge"):
-        if len(ac.findall(_p("cbc:AllowanceChargeReason"))) > 1:
-            is_charge = (ac.findtext(_p("cbc:ChargeIndicator")) or "").strip() == "true"
+        if len(_findall(ac, "cbc:AllowanceChargeReason")) > 1:
+            indicator = _find(ac, "cbc:ChargeIndicator")
+            is_charge = ((indicator.text if indicator is not None else None) or "").strip() == "true"
             fail("UBL-SR-31" if is_charge else "UBL-SR-30", location=ctx.xpath(ac))
     for sub in kids.all("cac:TaxTotal/cac:TaxSubtotal"):
-        if len(sub.findall(_p("cac:TaxCategory/cbc:TaxExemptionReason"))) > 1:
+        if len(_findall(sub, "cac:TaxCategory/cbc:TaxExemptionReason")) > 1:
             fail("UBL-SR-32", location=ctx.xpath(sub))
     line_tag = "cac:CreditNoteLine" if is_cn else "cac:InvoiceLine"
     for line in kids.all(line_tag):
         for rid, path in _LINE_MAX1:
-            if len(line.findall(path)) > 1:
+            if len(_findall(line, path)) > 1:
                 fail(rid, location=ctx.xpath(line))
-        for ref in line.findall(_p("cac:DocumentReference")):
-            if _texts(ref.findall(_p("cbc:DocumentTypeCode"))) == ["130"]:
-                ref_id = ref.find(_p("cbc:ID"))
+        for ref in _findall(line, "cac:DocumentReference"):
+            if _texts(_findall(ref, "cbc:DocumentTypeCode")) == ["130"]:
+                ref_id = _find(ref, "cbc:ID")
                 scheme = ref_id.get("schemeID") if ref_id is not None else None
                 if scheme is not None and " ".join(scheme.split()) not in UNTDID_1153:
                     fail("BR-CL-07", "BT-128", location=ctx.xpath(ref_id))
-        if len(line.findall(_p("cac:Item/cac:ClassifiedTaxCategory"))) != 1:
+        if len(_findall(line, "cac:Item/cac:ClassifiedTaxCategory")) != 1:
             fail("UBL-SR-48", location=ctx.xpath(line))
     # BR-CO-15 (UBL binding): exactly one TaxAmount in the document currency
     currency = (_text(kids.first("cbc:DocumentCurrencyCode"))).strip()
@@ -306,7 +330,7 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
             if el.get("filename") is None:
                 fail("UBL-DT-07", location=ctx.xpath(el))
         elif tag in _ADDRESS_TAGS:
-            if len(el.findall(_ADDRESS_LINE)) > 1:
+            if len(list(el.iterchildren(_ADDRESS_LINE))) > 1:
                 fail("UBL-SR-51", location=ctx.xpath(el))
         elif tag == f"{{{CAC}}}SubInvoiceLine":
             sub_lines = True
@@ -315,7 +339,7 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
     check_ubl_cr(ctx, root)
     if ctx.is_extension:
         for pp in kids.all("cac:PrepaidPayment"):
-            amount = pp.find(_p("cbc:PaidAmount"))
+            amount = _find(pp, "cbc:PaidAmount")
             if amount is not None and amount.get("currencyID") != currency:
                 fail("BR-DEX-14", location=ctx.xpath(amount))
 

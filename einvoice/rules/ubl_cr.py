@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from einvoice.syntax._common import find, findall
+
 if TYPE_CHECKING:
     from einvoice.rules.base import Ctx
 
@@ -379,21 +381,21 @@ def check_ubl_cr(ctx: Ctx, root: etree._Element) -> None:
             if (attr is None or el.get(attr) is not None) and _below_root_as(el, names, root):
                 report(number, el, 0)
     # rules with conditions
-    version = root.find("{*}UBLVersionID")
+    version = find(root, "{*}UBLVersionID")
     if version is not None and (version.text or "").strip() != "2.1":
         report(2, version, 0)
     if not is_cn:
-        for due in root.iterfind("{*}PaymentMeans/{*}PaymentDueDate"):
+        for due in findall(root, "{*}PaymentMeans/{*}PaymentDueDate"):
             report(412, due, 0)
     for ref in root.iter("{*}AdditionalDocumentReference"):
-        codes = [(c.text or "").strip() for c in ref.iterfind("{*}DocumentTypeCode")]
-        ref_id = ref.find("{*}ID")
+        codes = [(c.text or "").strip() for c in findall(ref, "{*}DocumentTypeCode")]
+        ref_id = find(ref, "{*}ID")
         if "130" not in codes and ref_id is not None and ref_id.get("schemeID") is not None:
             report(665, ref_id, 0)
         if "130" in codes:
-            for att in ref.iterfind("{*}Attachment"):
+            for att in findall(ref, "{*}Attachment"):
                 report(666, att, 0)
-            for desc in ref.iterfind("{*}DocumentDescription"):
+            for desc in findall(ref, "{*}DocumentDescription"):
                 report(673, desc, 0)
     for el in _WITH_UNIT_LIST(root):
         report(663, el, 0)

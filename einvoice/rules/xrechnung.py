@@ -12,6 +12,7 @@ from einvoice.domain.codes import XRECHNUNG_TYPE_CODES
 from einvoice.domain.model import decimals
 from einvoice.domain.terms import is_valid_leitweg_id
 from einvoice.rules.base import Ctx, code, present
+from einvoice.syntax._common import find, findall
 
 __all__ = ["RULES", "skonto_lines_ok"]
 
@@ -124,17 +125,17 @@ _RSM = "{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100}"
 def _cii_tree(ctx: Ctx) -> None:
     """CII-only XRechnung rules: BR-DE-18-a (one BT-20), BR-TMP-1 (one BG-30 per line), BR-DEX-15."""
     root = ctx.root
-    settlement = root.find(f"{_RSM}SupplyChainTradeTransaction/{_RAM}ApplicableHeaderTradeSettlement")
+    settlement = find(root, f"{_RSM}SupplyChainTradeTransaction/{_RAM}ApplicableHeaderTradeSettlement")
     if settlement is not None:
-        for terms in settlement.findall(f"{_RAM}SpecifiedTradePaymentTerms"):
-            if len(terms.findall(f"{_RAM}Description")) > 1:
+        for terms in findall(settlement, f"{_RAM}SpecifiedTradePaymentTerms"):
+            if len(findall(terms, f"{_RAM}Description")) > 1:
                 ctx.fail("BR-DE-18-a", "BT-20", location=ctx.xpath(terms))
-    for line in root.iterfind(f"{_RSM}SupplyChainTradeTransaction/{_RAM}IncludedSupplyChainTradeLineItem"):
-        if len(line.findall(f"{_RAM}SpecifiedLineTradeSettlement/{_RAM}ApplicableTradeTax")) != 1:
+    for line in findall(root, f"{_RSM}SupplyChainTradeTransaction/{_RAM}IncludedSupplyChainTradeLineItem"):
+        if len(findall(line, f"{_RAM}SpecifiedLineTradeSettlement/{_RAM}ApplicableTradeTax")) != 1:
             ctx.fail("BR-TMP-1", "BG-30", location=ctx.xpath(line))
         if (
             ctx.is_extension
-            and line.find(f"{_RAM}AssociatedDocumentLineDocument/{_RAM}ParentLineID") is not None
+            and find(line, f"{_RAM}AssociatedDocumentLineDocument/{_RAM}ParentLineID") is not None
         ):
             ctx.fail("BR-DEX-15", "BG-25", location=ctx.xpath(line))
 

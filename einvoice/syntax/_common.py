@@ -12,7 +12,7 @@ from lxml import etree
 
 from einvoice.syntax.parsed import Locations, ParseProblem
 
-__all__ = ["Reader", "index"]
+__all__ = ["Reader", "find", "findall", "findtext", "index"]
 
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)\Z")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
@@ -137,3 +137,49 @@ class Reader:
         except (binascii.Error, ValueError):
             self.problems.append(ParseProblem(term, "attachment is not valid base64", None, el))
             return b""
+
+
+# Child-path lookups without lxml's ElementPath engine (a generator chain per call): ``findall(el, path)``
+# equals ``el.findall(path)`` for paths of child steps in Clark notation (``{ns}A/{*}B/C``), the only
+# kind the rules use; each step is lxml's C-level ``iterchildren(tag)``.
+_STEP = re.compile(r"(?:\{[^}]*\})?[^/{]+")
+_PATHS: dict[str, tuple[str, ...]] = {}
+
+
+def _path_steps(path: str) -> tuple[str, ...]:
+    steps = _PATHS.get(path)
+    if steps is None:
+        steps = tuple(_STEP.findall(path))
+        if "/".join(steps) != path or any(s[:1] in (".", "*") or "[" in s or "@" in s for s in steps):
+            raise ValueError(f"not a child path: {path!r}")
+        if len(_PATHS) < 4096:
+            _PATHS[path] = steps
+    return steps
+
+
+def findall(el: etree._Element, path: str) -> list[etree._Element]:
+    """``el.findall(path)`` for a path of child steps."""
+    steps = _path_steps(path)
+    found = list(el.iterchildren(steps[0]))
+    for tag in steps[1:]:
+        if not found:
+            break
+        found = [c for parent in found for c in parent.iterchildren(tag)]
+    return found
+
+
+def find(el: etree._Element, path: str) -> etree._Element | None:
+    """``el.find(path)`` for a path of child steps."""
+    steps = _path_steps(path)
+    if len(steps) == 1:
+        return next(el.iterchildren(steps[0]), None)
+    found = findall(el, path)
+    return found[0] if found else None
+
+
+def findtext(el: etree._Element, path: str) -> str | None:
+    """``el.findtext(path)``: the text of the first match ('' when it has none), None without a match."""
+    found = find(el, path)
+    if found is None:
+        return None
+    return found.text or ""

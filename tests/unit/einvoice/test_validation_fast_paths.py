@@ -122,3 +122,31 @@ def test_schema_check_still_sees_children_of_a_large_attachment() -> None:
     assert report.parsed is not None
     el = report.parsed.root.find(".//{*}EmbeddedDocumentBinaryObject")
     assert el is not None and el.text == _BLOB and len(el) == 1
+
+
+_PATH_DOC = (
+    b"<r xmlns:a='urn:a' xmlns:b='urn:b'><a:x><b:y>1</b:y><b:y/><!--c--><b:z>t</b:z></a:x>"
+    b"<a:x><b:y>2</b:y></a:x><q>u</q><y/><z xmlns='urn:d'/></r>"
+)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["{urn:a}x", "{urn:a}x/{urn:b}y", "{*}x/{*}y", "{urn:a}x/{*}z", "q", "{*}q", "y", "{*}y", "z", "{*}z",
+     "{urn:b}y", "{urn:a}x/{urn:b}y/{urn:b}w", "{urn:a}x/{urn:b}z"],
+)
+def test_child_path_lookups_equal_elementpath(path: str) -> None:
+    from einvoice.syntax._common import find, findall, findtext
+
+    root = etree.fromstring(_PATH_DOC, safe_parser())
+    assert findall(root, path) == root.findall(path)
+    assert find(root, path) == root.find(path)
+    assert findtext(root, path) == root.findtext(path)
+
+
+@pytest.mark.parametrize("path", [".//q", "{*}x/..", "q[1]", "*", "@a", "{*}x//{*}y"])
+def test_child_path_lookups_refuse_other_paths(path: str) -> None:
+    from einvoice.syntax._common import findall
+
+    with pytest.raises(ValueError):
+        findall(etree.fromstring(_PATH_DOC, safe_parser()), path)
