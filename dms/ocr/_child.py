@@ -86,11 +86,12 @@ class _Child:
             return " | ".join(lines[-3:])
         return ""
 
-    def run(self, kwargs: dict[str, Any], timeout: float) -> ChildOutcome:
+    def run(self, kwargs: dict[str, Any], timeout: float, extras: dict[str, Any] | None = None) -> ChildOutcome:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.jobs += 1
+        job = {"kwargs": _jsonable(kwargs), **_jsonable(extras or {})}
         try:
-            self.proc.stdin.write((json.dumps({"kwargs": _jsonable(kwargs)}) + "\n").encode())
+            self.proc.stdin.write((json.dumps(job) + "\n").encode())
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             self.close()
@@ -156,15 +157,41 @@ def shutdown() -> None:
         child.close()
 
 
-def run_ocrmypdf(kwargs: dict[str, Any], timeout: float) -> ChildOutcome:
-    """Run ``ocrmypdf.ocr(**kwargs)`` in a warm child with a hard time limit."""
+def run_ocrmypdf(
+    kwargs: dict[str, Any], timeout: float, *, raster_dir: Path | None = None, pdfa: str | None = None
+) -> ChildOutcome:
+    """Run ``ocrmypdf.ocr(**kwargs)`` in a warm child with a hard time limit.
+
+    ``raster_dir``: page rasters the parent already wrote (see ``dms.ocr._plugin.RASTER_DIR``).
+    ``pdfa``: a PDF/A flavour such as ``"2b"``; ocrmypdf then writes a plain PDF (``output_type``
+    must be ``"pdf"``) and the child converts it with ``pikepdf.pdfa.save``, which validates the
+    bytes it writes once, instead of ocrmypdf's speculative conversion that validates twice.
+    """
     child = _take()
-    outcome = child.run(kwargs, timeout)
+    outcome = child.run(kwargs, timeout, {"raster_dir": raster_dir, "pdfa": pdfa})
     if outcome.kind in ("timeout", "crashed"):
         child.close()
     else:
         _give_back(child)
     return outcome
+
+
+class PdfaConversionFailedError(Exception):
+    """The PDF/A conversion of ocrmypdf's output did not validate (same name as ocrmypdf's error)."""
+
+
+def _save_pdfa(path: Path, flavour: str) -> None:
+    """Convert ``path`` in place to PDF/A ``flavour`` with pikepdf (validated as written)."""
+    import pikepdf  # noqa: PLC0415 - child only
+    import pikepdf.pdfa  # noqa: PLC0415 - child only
+
+    converted = path.with_name(f"{path.stem}.pdfa{path.suffix}")
+    try:
+        with pikepdf.open(path, conversion_mode="explicit") as pdf:
+            pikepdf.pdfa.save(pdf, converted, flavour, output_intent="sRGB")
+    except pikepdf.pdfa.PdfaError as exc:
+        raise PdfaConversionFailedError(f"PDF/A-{flavour} not reached: {exc.report.summary()}") from exc
+    os.replace(converted, path)
 
 
 def serve() -> None:
@@ -174,12 +201,20 @@ def serve() -> None:
     logging.basicConfig(level=logging.ERROR)
     import ocrmypdf  # noqa: PLC0415 - only the child pays for importing ocrmypdf
 
+    from dms.ocr import _plugin  # noqa: PLC0415 - the module ocrmypdf loads as plugin by this name
+
     for line in sys.stdin:
         if not line.strip():
             continue
         try:
             job = json.loads(line)
-            code = ocrmypdf.ocr(**job["kwargs"])
+            _plugin.RASTER_DIR = Path(job["raster_dir"]) if job.get("raster_dir") else None
+            try:
+                code = ocrmypdf.ocr(**job["kwargs"])
+            finally:
+                _plugin.RASTER_DIR = None
+            if int(code) == 0 and job.get("pdfa"):
+                _save_pdfa(Path(job["kwargs"]["output_file"]), str(job["pdfa"]))
             outcome = {"kind": "exit", "value": int(code), "message": ""}
         except BaseException as exc:  # report everything; the parent maps it to a typed error
             outcome = {"kind": "exception", "value": type(exc).__name__, "message": str(exc)[:2000]}

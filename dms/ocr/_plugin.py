@@ -7,6 +7,8 @@ ocrmypdf's own deskew runs a full Tesseract layout pass per page (~0.5-1 s); thi
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +17,12 @@ from ocrmypdf import hookimpl
 from ocrmypdf.builtin_plugins.tesseract_ocr import TesseractOcrEngine
 from PIL import Image
 
-from dms.ocr.imageops import estimate_skew
+from dms.ocr.imageops import estimate_skew, raster_name
 from dms.ocr.pdftools import plain_page_image
+
+#: Folder of page rasters the parent already wrote for this job (``imageops.frames_to_pdf``), set by
+#: the OCR child around each ``ocrmypdf.ocr`` call; None when there are none.
+RASTER_DIR: Path | None = None
 
 
 class AktenwerkTesseractEngine(TesseractOcrEngine):
@@ -51,6 +57,21 @@ def _sole_page_image(input_file: Path, pageno: int, dpi: tuple[float, float]) ->
     return image
 
 
+def _prepared_raster(pageno: int, mode: str, dpi: tuple[float, float]) -> Path | None:
+    """The raster the parent wrote for this page, if there is one in the right mode and resolution."""
+    if RASTER_DIR is None:
+        return None
+    path = RASTER_DIR / raster_name(pageno)
+    try:
+        with Image.open(path) as image:
+            x_dpi, y_dpi = image.info["dpi"]
+            if image.mode != mode or abs(x_dpi - dpi[0]) > 1 or abs(y_dpi - dpi[1]) > 1:
+                return None
+    except (OSError, KeyError, ValueError, TypeError):
+        return None
+    return path
+
+
 @hookimpl
 def rasterize_pdf_page(  # noqa: PLR0917 - signature fixed by the ocrmypdf hookspec
     input_file: Path, output_file: Path, raster_device: Any, raster_dpi: Any, pageno: int, page_dpi: Any,
@@ -59,22 +80,33 @@ def rasterize_pdf_page(  # noqa: PLR0917 - signature fixed by the ocrmypdf hooks
     """Image-only pages (our own image→PDF output) are extracted instead of re-rendered.
 
     Rendering an 8-megapixel scan with pdfium and encoding it as PNG costs ~0.25 s CPU per page
-    (and pdfium runs under a global lock); the image is already there. Anything else — vector
-    content, masks, rotation, a resolution change — returns None and the built-in rasterizer runs.
+    (and pdfium runs under a global lock); the image is already there. Better still, when the parent
+    left the page's pixels in :data:`RASTER_DIR` (an uncompressed TIFF, which Pillow and Tesseract
+    read by content whatever the name), that file is moved into place: no decode, no encode. Anything
+    else — vector content, masks, rotation, a resolution change — returns None and the built-in
+    rasterizer runs.
     """
     mode = _PNG_MODES.get(str(raster_device))
     if mode is None or rotation or filter_vector:
         return None
+    dpi = (float(raster_dpi.x), float(raster_dpi.y))
+    force = str(getattr(options, "mode", "")).startswith("force")
+    prepared = None if force else _prepared_raster(pageno, mode, dpi)
+    if prepared is not None:
+        try:
+            os.replace(prepared, output_file)  # each raster is used once; a second pass extracts again
+        except OSError:
+            shutil.copyfile(prepared, output_file)
+        return Path(output_file)
     try:
-        image = _sole_page_image(Path(input_file), pageno, (float(raster_dpi.x), float(raster_dpi.y)))
+        image = _sole_page_image(Path(input_file), pageno, dpi)
     except Exception:  # any doubt: let the real rasterizer do it
         return None
     if image is None:
         return None
     if image.mode != mode:
         image = image.convert(mode)
-    dpi = (float(raster_dpi.x), float(raster_dpi.y))
-    if mode == "1" or str(getattr(options, "mode", "")).startswith("force"):
+    if mode == "1" or force:
         # in force mode this raster becomes the visible page: keep it a compressed PNG
         image.save(output_file, format="PNG", compress_level=1, dpi=dpi)
     else:

@@ -168,8 +168,8 @@ _EXIT_MAP: dict[int, type[OcrError]] = {
 }
 
 
-def _run_pass(kwargs: dict[str, Any], timeout: float) -> None:
-    outcome = run_ocrmypdf(kwargs, timeout)
+def _run_pass(kwargs: dict[str, Any], timeout: float, raster_dir: Path | None = None) -> None:
+    outcome = run_ocrmypdf(kwargs, timeout, raster_dir=raster_dir, pdfa=PDFA_CONFORMANCE.lower())
     if outcome.kind == "exit":
         if outcome.value == 0:
             return
@@ -240,6 +240,13 @@ def ocr_to_pdfa(  # noqa: PLR0917 - signature fixed by the issue
         kind = sniff(original)
         warnings: list[str] = []
         ocr_deskew = deskew
+        # page pixels for Tesseract, written while converting (not in force mode: there ocrmypdf's
+        # raster also becomes the visible page, so the plugin's own extraction keeps its PNG)
+        raster_dir: Path | None = None
+        if mode != "force":
+            raster_dir = tmp / "rasters"
+            raster_dir.mkdir()
+        optimize = 1
         if kind == "pdf":
             facts = inspect_pdf(original)
             pdf_in = original
@@ -263,14 +270,17 @@ def ocr_to_pdfa(  # noqa: PLR0917 - signature fixed by the issue
                 if images is not None:
                     ocr_deskew = False
                     straight = tmp / "deskewed.pdf"
-                    conversion = frames_to_pdf(((im, None) for im in images), straight, deskew=True)
+                    conversion = frames_to_pdf(
+                        ((im, None) for im in images), straight, deskew=True, raster_dir=raster_dir
+                    )
                     skewed = [i + 1 for i, a in enumerate(conversion.deskew_angles) if a]
                     if skewed:
                         pdf_in = straight
                         warnings.append(f"deskewed pages {skewed}")
         else:
             pdf_in = tmp / "images.pdf"
-            conversion = images_to_pdf(original, pdf_in, deskew=deskew)
+            conversion = images_to_pdf(original, pdf_in, deskew=deskew, raster_dir=raster_dir)
+            optimize = 0  # freshly Flate/G4-encoded or untouched JPEG: nothing for the optimizer to gain
             pages = conversion.pages
             blank_pages = conversion.blank_pages
             ocr_deskew = False  # already straightened during conversion
@@ -287,15 +297,17 @@ def ocr_to_pdfa(  # noqa: PLR0917 - signature fixed by the issue
             "input_file_or_options": pdf_in,
             "output_file": out,
             "language": list(languages),
-            "output_type": "pdfa-2",
-            # pikepdf-based PDF/A: no Ghostscript re-render (faster, and Debian's gs 10.0 is refused
-            # by ocrmypdf for skip/redo because it corrupts existing text)
-            "pdfa_backend": "internal",
+            # PDF/A-2b without Ghostscript: ocrmypdf writes a plain PDF and the OCR child converts it
+            # with pikepdf.pdfa.save (what ocrmypdf's "internal" PDF/A backend does, but validating
+            # the written file once instead of twice). No Ghostscript re-render: faster, and Debian's
+            # gs 10.0 is refused by ocrmypdf for skip/redo because it corrupts existing text.
+            "output_type": "pdf",
             "mode": mode,
             "deskew": ocr_deskew,
             "rotate_pages": False,
             "jobs": jobs or default_jobs(pages),
-            "optimize": 1,
+            "optimize": optimize,
+            "fast_web_view": 1_000_000,  # MB: never linearize (an archive copy, not a web download)
             # Tesseract writes the invisible text layer itself (no hOCR → fpdf2 round trip in Python)
             "pdf_renderer": "sandwich",
             "progress_bar": False,
@@ -305,7 +317,7 @@ def ocr_to_pdfa(  # noqa: PLR0917 - signature fixed by the issue
         }
         limit = timeout if timeout is not None else default_timeout(pages)
         try:
-            _run_pass(kwargs, limit)
+            _run_pass(kwargs, limit, raster_dir)
         except (PdfaConversionError, SignedPdfError) as exc:
             if not already_text:
                 raise

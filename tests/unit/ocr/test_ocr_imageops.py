@@ -55,3 +55,43 @@ def test_alpha_png_and_multipage_tiff_convert(tmp_path: Path) -> None:
     tif = ts.save_tiff(pages, tmp_path / "m.tif")
     conv = imageops.images_to_pdf(tif, tmp_path / "m.pdf")
     assert conv.pages == 3 and conv.blank_pages == ()
+
+
+def _page_image_stream(pdf: pikepdf.Pdf, index: int) -> pikepdf.Object:
+    (image,) = pdf.pages[index].Resources.XObject.values()
+    return image
+
+
+def test_gray_pages_become_flate_streams_and_rasters_for_tesseract(tmp_path: Path) -> None:
+    pages = [ts.german_page(7, n_sentences=3, size_mm=A6, rotation_deg=2.0),
+             ts.german_page(8, n_sentences=3, size_mm=A6, rotation_deg=0.0)]
+    tif = ts.save_tiff(pages, tmp_path / "gray.tif", compression="tiff_deflate")
+    rasters = tmp_path / "rasters"
+    rasters.mkdir()
+    conv = imageops.images_to_pdf(tif, tmp_path / "g.pdf", raster_dir=rasters)
+    assert conv.deskew_angles[0] == pytest.approx(-2.0, abs=0.25) and conv.deskew_angles[1] == 0.0
+    assert sorted(p.name for p in rasters.iterdir()) == [imageops.raster_name(1), imageops.raster_name(2)]
+    with pikepdf.open(tmp_path / "g.pdf") as pdf:
+        for index in range(2):
+            image = _page_image_stream(pdf, index)
+            assert image.Filter == pikepdf.Name.FlateDecode and image.ColorSpace == pikepdf.Name.DeviceGray
+            embedded = pikepdf.PdfImage(image).as_pil_image()
+            with Image.open(rasters / imageops.raster_name(index + 1)) as raster:
+                # the raster is exactly the embedded page: straightened, same pixels, same resolution
+                assert raster.info["compression"] == "raw" and raster.info["dpi"] == pytest.approx((300, 300))
+                assert raster.tobytes() == embedded.tobytes()
+        assert imageops.estimate_skew(pikepdf.PdfImage(_page_image_stream(pdf, 0)).as_pil_image()) == 0.0
+    assert imageops.estimate_skew(pages[1].image) == 0.0
+
+
+def test_unskewed_jpeg_is_embedded_unchanged_and_bilevel_pages_stay_g4(tmp_path: Path) -> None:
+    page = ts.german_page(9, n_sentences=2, size_mm=A6, rotation_deg=0.0)
+    jpg = ts.save_jpeg(page, tmp_path / "p.jpg")
+    imageops.images_to_pdf(jpg, tmp_path / "j.pdf")
+    with pikepdf.open(tmp_path / "j.pdf") as pdf:
+        image = _page_image_stream(pdf, 0)
+        assert image.Filter == pikepdf.Name.DCTDecode and image.read_raw_bytes() == jpg.read_bytes()
+    tif = ts.save_tiff([page], tmp_path / "fax.tif")  # group4, mode 1
+    imageops.images_to_pdf(tif, tmp_path / "fax.pdf")
+    with pikepdf.open(tmp_path / "fax.pdf") as pdf:
+        assert pikepdf.Name.CCITTFaxDecode in pikepdf.Array(_page_image_stream(pdf, 0).Filter)

@@ -37,7 +37,7 @@ from dms.pipeline.base import IngestContext
 )
 def test_child_outcomes_become_typed_errors(monkeypatch: pytest.MonkeyPatch, outcome: ChildOutcome,
                                              error: type[OcrError]) -> None:
-    monkeypatch.setattr(engine, "run_ocrmypdf", lambda kwargs, timeout: outcome)
+    monkeypatch.setattr(engine, "run_ocrmypdf", lambda kwargs, timeout, **_: outcome)
     with pytest.raises(error) as info:
         engine._run_pass({}, 1.0)
     assert type(info.value) is error
@@ -110,3 +110,45 @@ def test_a_real_child_crash_is_reported_and_the_next_job_gets_a_fresh_child(tmp_
     assert outcome.kind == "crashed" and outcome.value == 3
     ok = run_ocrmypdf(kwargs | {"plugins": ["dms.ocr._plugin"], "output_type": "pdf"}, 120)
     assert ok.kind == "exit" and ok.value == 0
+
+
+class _Dpi:
+    def __init__(self, value: float) -> None:
+        self.x = self.y = value
+
+
+def _rasterize(tmp_path: Path, out_name: str, dpi: float, mode: str = "skip") -> Path | None:
+    class Options:
+        pass
+
+    options = Options()
+    options.mode = mode  # type: ignore[attr-defined]
+    return _plugin.rasterize_pdf_page(
+        input_file=tmp_path / "img.pdf", output_file=tmp_path / out_name, raster_device="pnggray",
+        raster_dpi=_Dpi(dpi), pageno=1, page_dpi=_Dpi(dpi), rotation=0, filter_vector=False,
+        stop_on_soft_error=True, options=options, use_cropbox=False,
+    )
+
+
+def test_rasterize_takes_the_parents_raster_once_then_extracts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import Image
+
+    page = ts.german_page(2, n_sentences=2, size_mm=ts.A6_MM)
+    ts.save_png(page, tmp_path / "p.png")
+    rasters = tmp_path / "rasters"
+    rasters.mkdir()
+    images_to_pdf(tmp_path / "p.png", tmp_path / "img.pdf", raster_dir=rasters)
+    prepared = rasters / "000001.tif"
+    monkeypatch.setattr(_plugin, "RASTER_DIR", rasters)
+    assert _rasterize(tmp_path, "other-dpi.png", 150.0) is None  # wrong resolution: not this raster
+    assert _rasterize(tmp_path, "forced.png", 300.0, mode="force") == tmp_path / "forced.png"
+    assert prepared.exists()  # force mode: the raster becomes the visible page, so it is extracted as PNG
+    with Image.open(tmp_path / "forced.png") as forced:
+        assert forced.format == "PNG"
+    assert _rasterize(tmp_path, "r1.png", 300.0) == tmp_path / "r1.png"
+    assert not prepared.exists()  # moved, not copied
+    with Image.open(tmp_path / "r1.png") as r1, Image.open(tmp_path / "forced.png") as forced:
+        assert r1.format == "TIFF" and r1.tobytes() == forced.tobytes()
+    assert _rasterize(tmp_path, "r2.png", 300.0) == tmp_path / "r2.png"  # second pass: extracted again
+    monkeypatch.setattr(_plugin, "RASTER_DIR", None)
+    assert _rasterize(tmp_path, "r3.png", 300.0) == tmp_path / "r3.png"
