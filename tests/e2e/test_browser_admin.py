@@ -145,6 +145,23 @@ def test_admin_edits_routing_rule_and_incoming_invoice_follows_it(journey, live_
                        ("/admin/departments/66", "55-admin-department"), ("/admin/retention-classes", None)):
         a.goto(path)
         a.check(shot)
+    from dms.domain.principal import Principal
+    from dms.services import fileplan as fileplan_svc
+
+    container = _container(live_server)
+    try:
+        with container.uow() as unit:
+            node = fileplan_svc.create_node(unit.session, Principal(user_id=1, username="t", role="admin"),
+                                            f"66.{uuid.uuid4().int % 10000}", "Straßenbau")
+            unit.commit()
+            node_id = int(node.id or 0)
+    finally:
+        container.close()
+    a.goto(f"/admin/fileplan/{node_id}")
+    a.page.get_by_label("Titel").fill("Straßen- und Brückenbau")
+    a.page.get_by_role("button", name="Speichern").click()
+    a.page.wait_for_selector(".notice-success:has-text('Die Aktenplan-Position wurde gespeichert.')")
+    a.check("56-admin-fileplan-entry")
     a.goto("/admin/routing")
     a.page.get_by_role("button", name=f"Regel {rule_id} löschen").click()
     a.page.wait_for_selector(".notice-success:has-text('Die Regel wurde gelöscht.')")

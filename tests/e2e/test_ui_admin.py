@@ -245,6 +245,8 @@ def test_fileplan_entry_limits_and_department_chain(ui, ui_env, make_ui_user) ->
     bad = ui.post_form("/admin/departments/20/chain", {"payment_order-on": "on"}, page="/admin/departments/20")
     assert bad.status_code == 422 and "keine berechtigte Rolle" in bad.text
     assert ui.http.get("/admin/departments/gibtsnicht").status_code == 404
+    default = ui.http.get("/admin/departments/%2A")
+    assert default.status_code == 200 and "Standard-Freigabekette" in default.text
     assert "Klassendatei" in ui.http.get("/admin/retention-classes").text
 
 
