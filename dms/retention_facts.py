@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Text, cast, null, select
 from sqlmodel import Session, col
 
-from dms.db.tables import Akte, Document, DocumentMetadataVersion, DocumentType, FilePlanNode
+from dms.db.tables import Akte, Document, DocumentMetadataVersion, DocumentType, FilePlanNode, core_table
 from dms.errors import ValidationFailed
 from dms.retention_settings import RetentionSettings
 from dms.retention_tables import RetentionEvent, RetentionHold
@@ -159,7 +159,7 @@ class FactsBuilder:
         Reads only the needed columns through Core (no ORM objects); ``custom_fields`` is parsed only for rows
         that mention ``ablaufhemmung``; pass ``need_received=False`` when no class is triggered by receipt.
         """
-        t = Document.__table__.c  # type: ignore[attr-defined]
+        t = core_table(Document).c
         flag = cast(t.custom_fields, Text).contains("ablaufhemmung")
         received = t.received_at if need_received else null()
         cols = (

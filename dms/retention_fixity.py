@@ -19,6 +19,7 @@ from retention.fixity import FixityTarget, check
 
 if TYPE_CHECKING:
     from dms.bootstrap import Container
+    from dms.storage.ports import BlobStore
 
 MAX_LISTED_PROBLEMS = 1000
 
@@ -26,12 +27,12 @@ MAX_LISTED_PROBLEMS = 1000
 class StoreReader:
     """Adapts the dms blob store to :class:`retention.fixity.BlobReader`."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: BlobStore) -> None:
         self.store = store
 
     def open_blob(self, key: str) -> BinaryIO:
         try:
-            return self.store.open(key)  # type: ignore[no-any-return]
+            return self.store.open(key)
         except NotFound as exc:
             raise FileNotFoundError(key) from exc
 

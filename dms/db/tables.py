@@ -10,10 +10,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
 from dms.db.types import UTCDateTime, utcnow
+
+
+def core_table(model: type[SQLModel]) -> Table:
+    """The Core ``Table`` of a ``table=True`` model, for set-based statements (``update(t)``,
+    ``t.insert()``, ``t.c.<column>``). SQLModel sets ``Model.__table__`` but does not declare it."""
+    table = sa_inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
 
 
 # ---------------------------------------------------------------- identity

@@ -176,7 +176,7 @@ def fetch_mailbox(container: Container, cfg: MailboxConfig) -> ChannelReport:
     try:
         client.login(cfg.user, cfg.password)
         client.select(cfg.folder)
-        status, data = client.uid("search", None, "UNSEEN")  # type: ignore[arg-type]
+        status, data = client.uid("search", "UNSEEN")  # imaplib skips a None charset anyway
         if status != "OK":
             raise OSError(f"IMAP search failed: {status}")
         for uid in (data[0] or b"").split():

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from dms import audit
+from dms.db.tables import core_table
 from dms.db.types import utcnow
 from dms.domain.principal import Principal
 from dms.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -92,7 +93,7 @@ def create_payment_run(
     run.message_id = f"AW-RUN-{run_id}-{now:%Y%m%d%H%M%S}"
     # One guarded UPDATE claims the candidates: on PostgreSQL a concurrent run blocks on the same rows and,
     # after the first commits, re-checks the WHERE clause and skips them; SQLite write transactions are serial.
-    t = Invoice.__table__  # type: ignore[attr-defined]
+    t = core_table(Invoice)
     candidates = sorted(
         session.execute(
             update(t)
@@ -164,7 +165,7 @@ def create_payment_run(
         detail = "; ".join(exc.problems[:5])
         raise ValidationFailed(f"pain.001 kann nicht erzeugt werden: {exc.message} {detail}".strip()) from exc
     # executemany (psycopg pipelines it): ~10x faster than multi-row VALUES, which SQLAlchemy compiles in Python
-    session.execute(PaymentRunItem.__table__.insert(), items)  # type: ignore[attr-defined]
+    session.execute(core_table(PaymentRunItem).insert(), items)
     run.pain001 = xml.decode("utf-8")
     run.total, run.skonto_total, run.count = total, skonto_total, len(items)
     session.add(run)

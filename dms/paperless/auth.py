@@ -28,8 +28,8 @@ def token_of(request: Request) -> str | None:
 
 def paperless_principal(request: Request, container: ContainerDep) -> Principal:
     cached = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    if isinstance(cached, Principal):
+        return cached
     token = token_of(request)
     if not token:
         raise Unauthenticated("Authentication credentials were not provided.")
@@ -45,6 +45,6 @@ def require_pl(permission: str) -> Any:
             raise PermissionDenied(f"your role ({principal.role}) lacks the permission {permission}")
         return principal
 
-    _check.__aktenwerk_permission__ = permission  # type: ignore[attr-defined]
+    _check.__aktenwerk_permission__ = permission  # type: ignore[attr-defined]  # marker read by dms.web.permissions
     _check.__name__ = f"require_pl_{permission.replace(':', '_')}"
     return Depends(_check)

@@ -18,10 +18,10 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -463,7 +463,10 @@ class PaperlessImporter:
         return self.report
 
 
-def run_sync(coro: Any) -> Any:
+T = TypeVar("T")
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine to completion from synchronous code — also when this thread already runs an event
     loop (a host application, a notebook, Playwright's sync API): then on a fresh loop in its own thread."""
     try:
@@ -476,4 +479,4 @@ def run_sync(coro: Any) -> Any:
 
 def import_paperless(container: Container, url: str, token: str, actor: Principal, **kwargs: Any) -> ImportReport:
     """Synchronous entry point (CLI, bench)."""
-    return run_sync(PaperlessImporter(container, url, token, actor, **kwargs).run())  # type: ignore[no-any-return]
+    return run_sync(PaperlessImporter(container, url, token, actor, **kwargs).run())

@@ -3,9 +3,11 @@ ordering, evaluated over light rows the caller may read."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -15,6 +17,9 @@ from dms.domain.principal import Principal
 from dms.errors import ValidationFailed
 from dms.paperless import labels
 from dms.paperless.mapping import asn_int, parse_created
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +39,7 @@ class Row:
 
 Predicate = Callable[[Row], bool]
 
-ORDERING: dict[str, Callable[[Row], object]] = {
+ORDERING: dict[str, Callable[[Row], SupportsRichComparison]] = {
     "id": lambda r: r.id,
     "created": lambda r: (r.created, r.id),
     "added": lambda r: (r.added, r.id),
@@ -85,11 +90,12 @@ def _date(raw: str, name: str) -> date:
     return d
 
 
-_CMP: dict[str, Callable[[object, object], bool]] = {
-    "gt": lambda a, b: a > b,  # type: ignore[operator]
-    "gte": lambda a, b: a >= b,  # type: ignore[operator]
-    "lt": lambda a, b: a < b,  # type: ignore[operator]
-    "lte": lambda a, b: a <= b,  # type: ignore[operator]
+#: comparisons of the ``__gt``/``__gte``/``__lt``/``__lte`` filters (dates with dates, numbers with numbers)
+_CMP: dict[str, Callable[[date | int, date | int], bool]] = {
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
 }
 
 
@@ -204,4 +210,4 @@ def order(rows: list[Row], ordering: str | None) -> list[Row]:
     fn = ORDERING.get(key.lstrip("-"))
     if fn is None:
         raise ValidationFailed(f"unsupported ordering {key!r}; use one of {', '.join(sorted(ORDERING))}")
-    return sorted(rows, key=fn, reverse=desc)  # type: ignore[arg-type]
+    return sorted(rows, key=fn, reverse=desc)

@@ -60,14 +60,16 @@ def health(container: ContainerDep) -> JSONResponse:
 
 
 @router.post("/auth/login", dependencies=[public()], response_model=MeOut)
-def login(body: LoginIn, request: Request, response: Response, container: ContainerDep, uow: Uow) -> MeOut:
+def login(
+    body: LoginIn, request: Request, response: Response, container: ContainerDep, uow: Uow
+) -> MeOut | JSONResponse:
     # the UI's failed-login limiter, shared: alternating API and form logins gains an attacker nothing
     from dms.web.ui.routes.auth import limiter  # noqa: PLC0415
 
     client, rate = request.client.host if request.client else "unknown", limiter(request)
     wait = rate.retry_after(client, body.username)
     if wait:
-        return JSONResponse({"detail": f"too many failed logins; retry in {wait} s"}, status_code=429,  # type: ignore[return-value]
+        return JSONResponse({"detail": f"too many failed logins; retry in {wait} s"}, status_code=429,
                             headers={"Retry-After": str(wait)})
     try:
         user = auth.authenticate(uow.session, body.username, body.password)
