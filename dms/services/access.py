@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms.db.tables import AccessGrant, Akte, Document, Vorgang
 from dms.domain.principal import Principal
@@ -17,8 +17,8 @@ def _grants(session: Session, object_type: str, object_id: int | None) -> set[st
         return set()
     return set(
         session.execute(
-            select(AccessGrant.grantee).where(
-                AccessGrant.object_type == object_type, AccessGrant.object_id == object_id
+            select(col(AccessGrant.grantee)).where(
+                col(AccessGrant.object_type) == object_type, col(AccessGrant.object_id) == object_id
             )
         ).scalars()
     )
@@ -92,5 +92,5 @@ def documents_under(session: Session, object_type: str, object_id: int) -> list[
     if object_type == "document":
         d = session.get(Document, object_id)
         return [d] if d else []
-    col = Document.akte_id if object_type == "akte" else Document.vorgang_id
-    return list(session.execute(select(Document).where(col == object_id)).scalars())
+    column = col(Document.akte_id) if object_type == "akte" else col(Document.vorgang_id)
+    return list(session.execute(select(Document).where(column == object_id)).scalars())

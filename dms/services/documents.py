@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy import text as sa_text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dms import audit
 from dms.db.tables import (
@@ -75,7 +75,7 @@ def _snapshot(doc: Document) -> dict[str, Any]:
 def check_custom_fields(session: Session, document_type: str | None, fields: dict[str, Any], *, enforce_required: bool) -> None:
     if not document_type:
         return
-    dtype = session.execute(select(DocumentType).where(DocumentType.name == document_type)).scalar_one_or_none()
+    dtype = session.execute(select(DocumentType).where(col(DocumentType.name) == document_type)).scalar_one_or_none()
     if dtype is None:
         return  # free-text document types are allowed; only defined types have field rules
     defs = {f["name"]: f for f in dtype.fields or []}
@@ -161,7 +161,7 @@ def create_document(
         session.execute(sa_text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(blob.sha256[:15], 16)})
     duplicates = list(
         session.execute(
-            select(Document.id).where(Document.sha256 == blob.sha256, Document.deleted.is_(False)).order_by(Document.id).limit(20)  # type: ignore[attr-defined]
+            select(col(Document.id)).where(col(Document.sha256) == blob.sha256, col(Document.deleted).is_(False)).order_by(col(Document.id)).limit(20)
         ).scalars()
     )
     if refuse_duplicates and duplicates:
@@ -272,8 +272,8 @@ def read_original(session: Session, principal: Principal, document_id: int, vers
     """The version row whose bytes the caller may now stream. Audited as a content read."""
     doc = get_document(session, principal, document_id)
     n = version_no or doc.current_version
-    ver = session.execute(
-        select(DocumentVersion).where(DocumentVersion.document_id == document_id, DocumentVersion.version_no == n)
+    ver: DocumentVersion | None = session.execute(
+        select(DocumentVersion).where(col(DocumentVersion.document_id) == document_id, col(DocumentVersion.version_no) == n)
     ).scalar_one_or_none()
     if ver is None:
         raise NotFound(f"document {document_id} has no version {n}")
@@ -285,7 +285,7 @@ def list_versions(session: Session, principal: Principal, document_id: int) -> l
     get_document(session, principal, document_id)
     return list(
         session.execute(
-            select(DocumentVersion).where(DocumentVersion.document_id == document_id).order_by(DocumentVersion.version_no)
+            select(DocumentVersion).where(col(DocumentVersion.document_id) == document_id).order_by(col(DocumentVersion.version_no))
         ).scalars()
     )
 
@@ -312,7 +312,7 @@ def add_version(session: Session, principal: Principal, document_id: int, blob: 
     if blob.sha256 == doc.sha256:
         raise Conflict(f"these bytes are already the current version of document {document_id}")
     filename = sanitise_filename(filename)
-    n = (session.execute(select(func.max(DocumentVersion.version_no)).where(DocumentVersion.document_id == document_id)).scalar() or 0) + 1
+    n = (session.execute(select(func.max(col(DocumentVersion.version_no))).where(col(DocumentVersion.document_id) == document_id)).scalar() or 0) + 1
     ver = DocumentVersion(document_id=document_id, version_no=n, sha256=blob.sha256, size=blob.size,
                           filename=filename, mime_type=mime_type, comment=comment, created_by=principal.user_id or None)
     session.add(ver)
@@ -372,8 +372,8 @@ def update_metadata(session: Session, principal: Principal, document_id: int, ch
 def metadata_history(session: Session, principal: Principal, document_id: int) -> list[DocumentMetadataVersion]:
     get_document(session, principal, document_id)
     return list(session.execute(
-        select(DocumentMetadataVersion).where(DocumentMetadataVersion.document_id == document_id)
-        .order_by(DocumentMetadataVersion.metadata_version)
+        select(DocumentMetadataVersion).where(col(DocumentMetadataVersion.document_id) == document_id)
+        .order_by(col(DocumentMetadataVersion.metadata_version))
     ).scalars())
 
 
@@ -416,18 +416,18 @@ def refile(session: Session, principal: Principal, document_id: int, akte_id: in
 
 def filing_history(session: Session, principal: Principal, document_id: int) -> list[FilingHistory]:
     get_document(session, principal, document_id)
-    return list(session.execute(select(FilingHistory).where(FilingHistory.document_id == document_id).order_by(FilingHistory.id)).scalars())
+    return list(session.execute(select(FilingHistory).where(col(FilingHistory.document_id) == document_id).order_by(col(FilingHistory.id))).scalars())
 
 
 def grant(session: Session, principal: Principal, object_type: str, object_id: int, grantee: str) -> AccessGrant:
     if object_type not in access.OBJECT_TYPES:
         raise ValidationFailed(f"object_type must be one of {', '.join(access.OBJECT_TYPES)}")
     access.validate_grantee(grantee)
-    model = {"akte": Akte, "vorgang": Vorgang, "document": Document}[object_type]
+    model: type[Any] = {"akte": Akte, "vorgang": Vorgang, "document": Document}[object_type]
     if session.get(model, object_id) is None:
         raise NotFound(f"{object_type} {object_id} not found")
-    exists = session.execute(select(AccessGrant).where(
-        AccessGrant.object_type == object_type, AccessGrant.object_id == object_id, AccessGrant.grantee == grantee)).scalar_one_or_none()
+    exists: AccessGrant | None = session.execute(select(AccessGrant).where(
+        col(AccessGrant.object_type) == object_type, col(AccessGrant.object_id) == object_id, col(AccessGrant.grantee) == grantee)).scalar_one_or_none()
     if exists:
         return exists
     g = AccessGrant(object_type=object_type, object_id=object_id, grantee=grantee, created_by=principal.user_id or None)
@@ -440,7 +440,7 @@ def grant(session: Session, principal: Principal, object_type: str, object_id: i
 
 def revoke_grant(session: Session, principal: Principal, object_type: str, object_id: int, grantee: str) -> None:
     g = session.execute(select(AccessGrant).where(
-        AccessGrant.object_type == object_type, AccessGrant.object_id == object_id, AccessGrant.grantee == grantee)).scalar_one_or_none()
+        col(AccessGrant.object_type) == object_type, col(AccessGrant.object_id) == object_id, col(AccessGrant.grantee) == grantee)).scalar_one_or_none()
     if g is None:
         raise NotFound(f"no grant for {grantee} on {object_type} {object_id}")
     session.delete(g)
@@ -459,9 +459,9 @@ def list_documents(session: Session, principal: Principal, *, limit: int = 50, o
                    akte_id: int | None = None, status: str | None = None) -> tuple[list[Document], int]:
     q = select(Document).where(Document.deleted.is_(False))  # type: ignore[attr-defined]
     if akte_id is not None:
-        q = q.where(Document.akte_id == akte_id)
+        q = q.where(col(Document.akte_id) == akte_id)
     if status:
-        q = q.where(Document.status == status)
+        q = q.where(col(Document.status) == status)
     if "*" not in principal.tokens:
         from sqlalchemy import or_
         q = q.where(or_(*[Document.acl_tokens.contains(f" {t} ") for t in principal.tokens]))  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 from sqlalchemy import select
+from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 
 from dms.db.engine import Database
@@ -183,7 +184,7 @@ def get_version_original(document_id: int, version_no: int, principal: Annotated
 @router.get("/{document_id}/text", response_model=TextOut)
 def get_text(document_id: int, principal: Annotated[Principal, require("documents:read")], uow: Uow) -> TextOut:
     svc.get_document(uow.session, principal, document_id)
-    text = uow.session.execute(select(DocumentText).where(DocumentText.document_id == document_id)).scalar_one_or_none()
+    text = uow.session.execute(select(DocumentText).where(col(DocumentText.document_id) == document_id)).scalar_one_or_none()
     from dms import audit
 
     audit.record(uow.session, principal, "document.read_text", "document", document_id, {})
