@@ -104,7 +104,7 @@ def remote_version(principal: Annotated[Principal, require_pl(ME)]) -> JSONRespo
 # ---------------------------------------------------------------------------------------- documents
 def _search_ids(container: Container, principal: Principal, text: str) -> tuple[list[int], dict[int, Any]]:
     """Full-text hits in relevance order, through the dms search service (ACL inside the engine)."""
-    from dms.search_index import search_as  # noqa: PLC0415
+    from dms.search_index import search_as  # noqa: PLC0415 - the search engines load on first use
 
     ids: list[int] = []
     hits: dict[int, Any] = {}
@@ -121,7 +121,7 @@ def _search_ids(container: Container, principal: Principal, text: str) -> tuple[
 
 
 def _more_like(container: Container, principal: Principal, doc_id: int) -> tuple[list[int], dict[int, Any]]:
-    from dms.search_index import backend_of  # noqa: PLC0415
+    from dms.search_index import backend_of  # noqa: PLC0415 - the search engines load on first use
 
     res = backend_of(container).more_like_this(str(doc_id), principal.tokens, limit=50)
     ids = [int(h.id) for h in res.hits if h.id.isdigit()]
@@ -299,7 +299,7 @@ def _archive_sha(session: Session, principal: Principal, doc: Document) -> tuple
     if row is not None:
         return row.sha256, row.filename
     try:
-        from dms.ocr.service import archive_sha256  # noqa: PLC0415
+        from dms.ocr.service import archive_sha256  # noqa: PLC0415 - optional scan station (ImportError below)
     except ImportError:  # pragma: no cover - scan station not installed
         return None
     sha = archive_sha256(session, principal, int(doc.id or 0))

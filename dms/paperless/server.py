@@ -19,7 +19,7 @@ def free_port() -> int:
 @contextmanager
 def serve_in_thread(app: Any, *, timeout: float = 20.0) -> Iterator[str]:
     """Run ``app`` with uvicorn on 127.0.0.1:<free port>; yields the base URL, stops on exit."""
-    import uvicorn  # noqa: PLC0415
+    import uvicorn  # noqa: PLC0415 - only the threaded test/dev server needs uvicorn
 
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
