@@ -214,7 +214,7 @@ def count_documents(container: Container) -> int:
         return int(
             uow.session.execute(
                 select(func.count()).select_from(Document).where(col(Document.deleted).is_(False))
-            ).scalar_one()  # type: ignore[attr-defined]
+            ).scalar_one()
         )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -82,6 +83,7 @@ class GermanAnalyzer:
         self._cache: dict[str, TokenInfo] = {}
         self._chunk_stems: dict[str, str] = {}  # whitespace chunk -> its stems, space-joined
         self._chunk_parts: dict[str, str] = {}  # only chunks that contain compounds
+        self._chunk_clears = 0  # how often the chunk caches were emptied (bounded memory)
 
     # -- single tokens -------------------------------------------------------------------------
     def _stem(self, folded: str) -> str:
@@ -135,6 +137,7 @@ class GermanAnalyzer:
         if len(self._chunk_stems) >= _CACHE_LIMIT:
             self._chunk_stems.clear()
             self._chunk_parts.clear()
+            self._chunk_clears += 1
         joined = " ".join(stems)
         self._chunk_stems[chunk] = joined
         if parts:
@@ -142,14 +145,24 @@ class GermanAnalyzer:
         return joined
 
     def _analyze_text(self, text: str) -> tuple[str, str]:
-        """(stems, parts) of ``text`` as space-joined strings; the hot path runs at C speed via map/join."""
+        """(stems, parts) of ``text`` as space-joined strings; the hot path runs at C speed via map/join.
+
+        Fast path: every chunk is known, so one ``map`` of ``dict.__getitem__`` builds the stems (a
+        ``KeyError`` sends the text through the learning path once). Chunks that are only stop words map
+        to ``""`` and are filtered out, so the result is identical either way."""
         words = text.split()
-        stems = list(map(self._chunk_stems.get, words))
-        if None in stems:
-            for i, value in enumerate(stems):
-                if value is None:
-                    stems[i] = self._learn_chunk(words[i])
-        body = " ".join(filter(None, stems))  # type: ignore[arg-type]
+        try:
+            body = " ".join(filter(None, map(self._chunk_stems.__getitem__, words)))
+        except KeyError:
+            clears = self._chunk_clears
+            known = self._chunk_stems
+            for word in words:
+                if word not in known:
+                    self._learn_chunk(word)
+            if clears != self._chunk_clears:  # the caches were emptied meanwhile: word by word
+                pairs = [self.chunk_analysis(word) for word in words]
+                return " ".join(b for b, _p in pairs if b), " ".join(p for _b, p in pairs if p)
+            body = " ".join(filter(None, map(self._chunk_stems.__getitem__, words)))
         parts = " ".join(filter(None, map(self._chunk_parts.get, words)))
         return body, parts
 
@@ -200,8 +213,8 @@ def default_analyzer() -> GermanAnalyzer:
 
 
 def _split_cached(
-    word: str, parts: frozenset[str], part_stems: frozenset[str], stem
-) -> tuple[str, ...] | None:  # type: ignore[no-untyped-def]
+    word: str, parts: frozenset[str], part_stems: frozenset[str], stem: Callable[[str], str]
+) -> tuple[str, ...] | None:
     """Fewest-parts segmentation, searched forward: only positions reachable through dictionary parts
     (and linking morphemes) are extended, and the tail is stemmed at most once per reachable position."""
     n = len(word)

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from dms.db.tables import Akte, Document, DocumentText, SearchOutbox
 from dms.db.types import utcnow
@@ -101,7 +102,10 @@ def drain_outbox(container: Container, batch: int = 1000) -> int:
         with container.uow() as uow:
             rows = list(
                 uow.session.execute(
-                    select(SearchOutbox).where(SearchOutbox.processed_at.is_(None)).order_by(SearchOutbox.id).limit(batch)  # type: ignore[union-attr]
+                    select(SearchOutbox)
+                    .where(col(SearchOutbox.processed_at).is_(None))
+                    .order_by(col(SearchOutbox.id))
+                    .limit(batch)
                 ).scalars()
             )
             if not rows:

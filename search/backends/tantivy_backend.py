@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -22,10 +23,10 @@ from typing import Any
 
 import tantivy
 
-from search.analysis import GermanAnalyzer
+from search.analysis import GermanAnalyzer, default_analyzer
 from search.backends.base import EngineBase, RawHit, RawResult, top_facets
 from search.backends.memory import facet_values, keyword_values
-from search.errors import BackendUnavailable
+from search.errors import BackendUnavailable, DocumentInvalid, SearchError
 from search.model import SearchDoc, Sort, fingerprint_of
 from search.plan import (
     ACL,
@@ -51,6 +52,7 @@ from search.plan import (
 )
 
 SCHEMA_VERSION = "1"
+PARALLEL_MIN_BATCH = 2_000  # smaller batches are analysed in-process (IPC would cost more than it saves)
 _REGEX_META = re.compile(r"([\\.+*?()|\[\]{}^$#&\-~])")
 _GEN_RE = re.compile(r"^gen-(\d{6})$")
 TEXT_FACETS = {name: f for name, f in FACET_FIELDS.items() if name != "year"}
@@ -101,9 +103,14 @@ class TantivyBackend(EngineBase):
         *,
         heap_size: int = 256_000_000,
         num_threads: int = 0,
+        workers: int = 0,
         analyzer: GermanAnalyzer | None = None,
     ) -> None:
+        """``workers`` > 0 analyses batches of at least :data:`PARALLEL_MIN_BATCH` documents in that many
+        worker processes (the default analyzer there: same analysis) while this process feeds Tantivy."""
         super().__init__(analyzer)
+        self.workers = workers
+        self._workers_pool: Any = None
         self.path = Path(path)
         self.heap_size = heap_size
         self.num_threads = num_threads
@@ -184,41 +191,40 @@ class TantivyBackend(EngineBase):
             gen.writer = None
 
     def to_document(self, doc: SearchDoc) -> tantivy.Document:
-        doc.validate()
-        analyzed = self.analyzer.analyze_doc(doc.title, doc.content, doc.correspondent)
-        canonical = doc.canonical_json()
-        # stored source = the canonical JSON with the fingerprint prepended (one serialisation per doc)
-        src = b'{"_fp":"' + fingerprint_of(canonical).encode("ascii") + b'",' + canonical[1:]
-        fields: dict[str, Any] = {
-            ID: doc.id,
-            "src": src,
-            BODY: analyzed.body,
-            TITLE: analyzed.title,
-            PARTS: analyzed.parts,
-            CORR: analyzed.correspondent,
-            DAY: doc.effective_date.toordinal(),
-            YEAR: doc.effective_date.year,
-        }
-        for kw, values in keyword_values(doc).items():
-            if values:
-                fields[kw] = values
-        for facet, ff in TEXT_FACETS.items():
-            values = facet_values(doc, facet)
-            if values:
-                fields[ff] = values
-        try:
-            return tantivy.Document(**fields)
-        except (ValueError, TypeError) as exc:
-            from search.errors import DocumentInvalid  # noqa: PLC0415 - error path only
+        return _make_document(doc.id, prepare_fields(doc, self.analyzer))
 
-            raise DocumentInvalid(f"document {doc.id!r} cannot be indexed: {exc}") from exc
+    def _prepared(self, docs: Sequence[SearchDoc]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(id, fields) per document, in order; large batches are analysed by the worker pool."""
+        pool = self._pool() if len(docs) >= PARALLEL_MIN_BATCH else None
+        if pool is None:
+            analyzer = self.analyzer
+            for doc in docs:
+                yield doc.id, prepare_fields(doc, analyzer)
+            return
+        size = max(200, len(docs) // (self.workers * 4))
+        chunks = [docs[i : i + size] for i in range(0, len(docs), size)]
+        for chunk, prepared in zip(chunks, pool.imap(_prepare_chunk, chunks), strict=True):
+            for doc, fields in zip(chunk, prepared, strict=True):
+                if isinstance(fields, str):  # the worker's validation message
+                    raise DocumentInvalid(fields)
+                yield doc.id, fields
+
+    def _pool(self) -> Any:
+        """The analysis worker processes (started on first use; ``None`` when ``workers`` is 0)."""
+        if self.workers <= 0 or type(self.analyzer) is not GermanAnalyzer:
+            return None  # workers run the stock analyzer: a customised one stays in-process
+        if self._workers_pool is None:
+            ctx = multiprocessing.get_context("spawn")  # never fork a process that runs Tantivy threads
+            self._workers_pool = ctx.Pool(self.workers)
+        return self._workers_pool
 
     def _index_into(self, gen: _Generation, docs: Iterable[SearchDoc]) -> int:
         writer = self._writer(gen)
+        batch = docs if isinstance(docs, Sequence) else list(docs)
         n = 0
-        for doc in docs:
-            tdoc = self.to_document(doc)
-            writer.delete_documents_by_term(ID, doc.id)
+        for doc_id, fields in self._prepared(batch):
+            tdoc = _make_document(doc_id, fields)
+            writer.delete_documents_by_term(ID, doc_id)
             writer.add_document(tdoc)
             n += 1
         return n
@@ -291,6 +297,10 @@ class TantivyBackend(EngineBase):
     def close(self) -> None:
         with self._lock:
             self._close_writer(self._gen)
+            pool, self._workers_pool = self._workers_pool, None
+            if pool is not None:
+                pool.terminate()
+                pool.join()
 
     # -- reads ----------------------------------------------------------------------------------------
     def _searcher(self) -> Any:
@@ -421,6 +431,53 @@ class TantivyBackend(EngineBase):
                 clauses.append((tantivy.Occur.Must, T.all_query()))
             return T.boolean_query(clauses)
         raise TypeError(f"unsupported query node {q!r}")
+
+
+def prepare_fields(doc: SearchDoc, analyzer: GermanAnalyzer) -> dict[str, Any]:
+    """Everything Tantivy stores and indexes for ``doc`` (plain Python values: picklable)."""
+    doc.validate()
+    analyzed = analyzer.analyze_doc(doc.title, doc.content, doc.correspondent)
+    canonical = doc.canonical_json()
+    # stored source = the canonical JSON with the fingerprint prepended (one serialisation per doc)
+    src = b'{"_fp":"' + fingerprint_of(canonical).encode("ascii") + b'",' + canonical[1:]
+    day = doc.effective_date
+    fields: dict[str, Any] = {
+        ID: doc.id,
+        "src": src,
+        BODY: analyzed.body,
+        TITLE: analyzed.title,
+        PARTS: analyzed.parts,
+        CORR: analyzed.correspondent,
+        DAY: day.toordinal(),
+        YEAR: day.year,
+    }
+    for kw, values in keyword_values(doc).items():
+        if values:
+            fields[kw] = values
+    for facet, ff in TEXT_FACETS.items():
+        values = facet_values(doc, facet)
+        if values:
+            fields[ff] = values
+    return fields
+
+
+def _prepare_chunk(docs: Sequence[SearchDoc]) -> list[dict[str, Any] | str]:
+    """Worker-process side of :meth:`TantivyBackend._prepared` (an invalid document yields its message)."""
+    analyzer = default_analyzer()
+    out: list[dict[str, Any] | str] = []
+    for doc in docs:
+        try:
+            out.append(prepare_fields(doc, analyzer))
+        except SearchError as exc:
+            out.append(str(exc))
+    return out
+
+
+def _make_document(doc_id: str, fields: dict[str, Any]) -> tantivy.Document:
+    try:
+        return tantivy.Document(**fields)
+    except (ValueError, TypeError) as exc:
+        raise DocumentInvalid(f"document {doc_id!r} cannot be indexed: {exc}") from exc
 
 
 class _RebuildTarget:

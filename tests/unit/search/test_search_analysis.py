@@ -108,3 +108,17 @@ def test_c_stemmer_agrees_with_the_reference_algorithm(an: GermanAnalyzer) -> No
     for word in sorted(words):
         if not word.isdigit():
             assert an._stem(word) == reference.stemWord(word), word
+
+
+def test_bounded_caches_give_the_same_analysis_when_they_are_emptied(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chunk caches are emptied when full, possibly in the middle of a text: the result must not
+    lose the words learnt before the clear (stems and compound parts alike)."""
+    import search.analysis as analysis  # noqa: PLC0415 - the module-level limit is patched
+
+    text = "Bauantragsformular 17 Müller, Bauantragsformular Straße und Haushaltsplanung 2024 Kita!"
+    reference = GermanAnalyzer().analyze_doc("Titel", text)
+    monkeypatch.setattr(analysis, "_CACHE_LIMIT", 3)
+    tiny = GermanAnalyzer()
+    for _ in range(3):  # cold, then warm-with-clears
+        assert tiny.analyze_doc("Titel", text) == reference
+    assert tiny._chunk_clears > 0

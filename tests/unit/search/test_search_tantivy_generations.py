@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from search.backends.tantivy_backend import TantivyBackend
-from search.errors import BackendUnavailable
+from search.errors import BackendUnavailable, DocumentInvalid
 from search.model import SearchDoc, SearchRequest
 
 ALL = frozenset({"*"})
@@ -76,3 +76,36 @@ def test_uncommitted_writes_are_invisible_and_survive_reopen_only_after_commit(t
     b.close()
     again = small(tmp_path)
     assert again.get("1") is not None
+
+
+def test_worker_processes_index_exactly_what_the_process_itself_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large batches are analysed in worker processes: same stored fields, same hits, same errors."""
+    import search.backends.tantivy_backend as tb  # noqa: PLC0415 - the batch threshold is patched
+
+    from search.analysis import GermanAnalyzer  # noqa: PLC0415
+    from search.synthetic import generate  # noqa: PLC0415
+
+    monkeypatch.setattr(tb, "PARALLEL_MIN_BATCH", 10)
+    docs = list(generate(60, seed=3))
+    backend = TantivyBackend(tmp_path / "par", heap_size=15_000_000, num_threads=1, workers=1)
+    try:
+        prepared = list(backend._prepared(docs))
+        assert backend._workers_pool is not None  # the pool really ran
+        fresh = GermanAnalyzer()
+        assert [f for _id, f in prepared] == [tb.prepare_fields(d, fresh) for d in docs]
+        backend.index(docs)
+        backend.commit()
+        serial = small(tmp_path / "serial")
+        serial.index(docs)
+        serial.commit()
+        for q in ("Rechnung", "Bescheid Frist", docs[7].title):
+            req = SearchRequest(query=q, principal_tokens=ALL)
+            a, b = backend.search(req), serial.search(req)
+            assert (a.total, [h.id for h in a.hits]) == (b.total, [h.id for h in b.hits])
+        bad = [*docs[:20], SearchDoc(id=" ", title="x", content="x", created=datetime(2024, 1, 1, tzinfo=UTC))]
+        with pytest.raises(DocumentInvalid):
+            backend.index(bad)
+    finally:
+        backend.close()
