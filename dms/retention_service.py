@@ -792,6 +792,10 @@ def _item_rows(run_id: int, plan_: DisposalPlan, titles: dict[str, str]) -> list
     ]
 
 
+def count_live(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(Document).where(col(Document.deleted).is_(False))).scalar() or 0)
+
+
 def latest_run(session: Session, as_of: date | None = None) -> RetentionPlanRun | None:
     q = select(RetentionPlanRun).order_by(col(RetentionPlanRun.id).desc()).limit(1)
     if as_of is not None:

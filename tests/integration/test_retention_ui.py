@@ -140,3 +140,23 @@ def test_refresh_task_stores_a_plan_and_keeps_few_runs(container: Any) -> None:
     with container.uow(read_only=True) as unit:
         run = latest_run(unit.session)
         assert run is not None and run.as_of == date(2026, 1, 4) and run.audit_head >= 0
+
+
+def test_first_plan_of_a_large_archive_is_computed_in_the_background(
+    wired: None, client_as: Any, pdf_bytes: Callable[..., bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setattr(rui, "SYNC_LIMIT", 0)  # every archive counts as large
+    rm = client_as("records_manager")
+    rm.post("/api/v1/documents", files={"file": ("a.pdf", pdf_bytes("alt"), "application/pdf")},
+            data={"document_date": "2010-05-01", "retention_class": "ao147-briefe", "title": "Alter Brief"})
+    first = rm.get("/records/due", params={"as_of": "2026-11-26"})
+    assert first.status_code == 200
+    assert "zum ersten Mal berechnet" in first.text or "Alter Brief" in first.text  # the thread may be quick
+    for _ in range(100):
+        page = rm.get("/records/due", params={"as_of": "2026-11-26"})
+        if "Alter Brief" in page.text:
+            break
+        time.sleep(0.1)
+    assert "Alter Brief" in page.text and "zum ersten Mal" not in page.text and "Stand: berechnet am" in page.text
