@@ -160,3 +160,42 @@ def test_first_plan_of_a_large_archive_is_computed_in_the_background(
             break
         time.sleep(0.1)
     assert "Alter Brief" in page.text and "zum ersten Mal" not in page.text and "Stand: berechnet am" in page.text
+
+
+@pytest.mark.postgres
+def test_stored_plan_on_postgresql(pg_settings: Any, make_container: Callable[..., Any]) -> None:
+    """The stored plan's statements (bulk insert, compare-and-swap update, paging) on PostgreSQL."""
+    from datetime import UTC, date, datetime
+
+    from dms import audit
+    from dms.db.tables import Document
+    from dms.domain.principal import Principal
+    from dms.retention_service import latest_run, plan_changes, plan_items, refresh_plan, update_plan
+    from dms.retention_settings import RetentionSettings
+
+    container = make_container(pg_settings)
+    admin = Principal(user_id=1, username="t", role="admin")
+    with container.uow() as unit:
+        for i in range(1, 4):
+            unit.session.add(Document(id=i, title=f"Brief {i}", sha256=f"{i:064d}", document_date=date(2010, 1, i),
+                                      retention_class="ao147-briefe", received_at=datetime.now(UTC)))
+        unit.commit()
+    settings = RetentionSettings()
+    day = date(2026, 11, 26)
+    run_id = refresh_plan(container, settings, day)
+    with container.uow() as unit:
+        doc = unit.session.get(Document, 2)
+        assert doc is not None
+        doc.retention_class = None
+        audit.record(unit.session, admin, "document.update_metadata", "document", 2, {})
+        unit.commit()
+    with container.uow(read_only=True) as unit:
+        run = latest_run(unit.session, day)
+        assert run is not None and run.id == run_id
+        head, docs = plan_changes(unit.session, run.audit_head)
+    assert docs == {2}
+    assert update_plan(container, settings, run_id, since=run.audit_head, head=head, documents=docs)
+    assert not update_plan(container, settings, run_id, since=run.audit_head, head=head, documents=docs)  # taken
+    with container.uow(read_only=True) as unit:
+        items, total, held = plan_items(unit.session, run_id, 0, 10)
+    assert [i.document_id for i in items] == [1, 3] and (total, held) == (2, 0)
