@@ -55,7 +55,7 @@ def settings(request: Request) -> Any:
 
 def secret(request: Request) -> bytes:
     try:
-        value = settings(request).effective_secret()
+        value = str(settings(request).effective_secret())
     except ServiceUnavailable:
         value = "aktenwerk-ui-unconfigured"
     return ("ui:" + value).encode()
