@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import copy
+from itertools import islice
 
 from lxml import etree
 
@@ -21,6 +22,10 @@ from einvoice.syntax.zugferd1 import read_zugferd1
 from einvoice.xmlsafe import parse_xml
 
 __all__ = ["ParsedInvoice", "parse", "parse_element", "parse_xml_bytes"]
+
+#: Element proxies held per parsed document (see ``ParsedInvoice.elements``): real invoices have a few
+#: hundred to a few thousand elements; the bound keeps hostile documents from costing more memory.
+KEEP_ELEMENTS = 50_000
 
 
 def parse(data: bytes, filename: str | None = None) -> ParsedInvoice:
@@ -60,6 +65,7 @@ def parse_element(root: etree._Element, syntax: Syntax | None = None) -> ParsedI
     """
     if root.getparent() is not None:  # a fragment inside another document: read a standalone copy
         root = copy.deepcopy(root)
+    elements = list(islice(root.iter(), KEEP_ELEMENTS))
     if syntax is None:
         syntax = detect_syntax(root)
     reader = Reader()
@@ -81,4 +87,5 @@ def parse_element(root: etree._Element, syntax: Syntax | None = None) -> ParsedI
         root=root,
         locations=reader.locations,
         problems=reader.problems,
+        elements=elements,
     )

@@ -32,7 +32,8 @@ _DUE = _r("ram:DueDateDateTime")
 _TAX = _r("ram:ApplicableTradeTax")
 _TPD = _r("ram:TaxPointDate")
 _DDTC = f"{{{RAM}}}DueDateTypeCode"
-_WITH_CURRENCY = etree.XPath("//*[@currencyID]")
+#: same elements as ``//*[@currencyID]`` (document order), without a predicate per element
+_WITH_CURRENCY = etree.XPath("//@currencyID/..")
 
 
 def check_cii(ctx: Ctx, root: etree._Element) -> None:

@@ -175,7 +175,7 @@ _CHECKED_ATTRIBUTES = frozenset(
         "unitCodeListAgencyName",
     }
 )
-_RAM_LOCAL: dict[str, str] = {}
+_RAM_ANY = f"{_RAM}*"  # every element in the ram: namespace
 
 
 class _Scan(NamedTuple):
@@ -185,28 +185,41 @@ class _Scan(NamedTuple):
     unit_quantities: list[etree._Element]  # …Quantity elements with a unitCode
 
 
+#: per ram: tag: (local name, …ReferencedDocument, …TradeTax, …Quantity); bounded for hostile documents
+_RAM_KINDS: dict[str, tuple[str, bool, bool, bool]] = {}
+
+
+def _ram_kind(tag: str) -> tuple[str, bool, bool, bool]:
+    kind = _RAM_KINDS.get(tag)
+    if kind is None:
+        name = tag[len(_RAM) :]
+        kind = (name, name.endswith("ReferencedDocument"), name.endswith("TradeTax"), name.endswith("Quantity"))
+        if len(_RAM_KINDS) < 20_000:
+            _RAM_KINDS[tag] = kind
+    return kind
+
+
 def _ram_scan(root: etree._Element) -> _Scan:
     """One pass over the ram: elements, collecting what the data type rules look at (document order)."""
     referenced: list[tuple[etree._Element, str]] = []
     trade_taxes: list[tuple[etree._Element, str]] = []
     with_attributes: list[etree._Element] = []
     unit_quantities: list[etree._Element] = []
-    names = _RAM_LOCAL
-    for el in root.iter():
+    kinds = _RAM_KINDS
+    checked = _CHECKED_ATTRIBUTES
+    for el in root.iter(_RAM_ANY):  # C-level namespace filter
         tag = el.tag
-        if not isinstance(tag, str) or not tag.startswith(_RAM):
-            continue
-        name = names.get(tag)
-        if name is None:
-            name = names[tag] = tag[len(_RAM) :]
-        if name.endswith("ReferencedDocument"):
+        kind = kinds.get(tag) or _ram_kind(tag)
+        name, is_referenced, is_trade_tax, is_quantity = kind
+        if is_referenced:
             referenced.append((el, name))
-        elif name.endswith("TradeTax"):
+        elif is_trade_tax:
             trade_taxes.append((el, name))
-        if el.attrib:
-            if not _CHECKED_ATTRIBUTES.isdisjoint(el.keys()):
+        keys = el.keys()
+        if keys:
+            if not checked.isdisjoint(keys):
                 with_attributes.append(el)
-            if name.endswith("Quantity") and el.get("unitCode") is not None:
+            if is_quantity and el.get("unitCode") is not None:
                 unit_quantities.append(el)
     return _Scan(referenced, trade_taxes, with_attributes, unit_quantities)
 

@@ -179,6 +179,9 @@ class ParsedInvoice:
     pdf_xmp: dict[str, str] = field(default_factory=dict)
     locations: Locations = field(default_factory=Locations)
     problems: list[ParseProblem] = field(default_factory=list)
+    #: the tree's element proxies, held so lxml hands the same objects (with their computed ``tag``
+    #: strings) to every later pass instead of building new ones per pass (bounded, see ``reading``)
+    elements: list[etree._Element] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def is_xrechnung(self) -> bool:

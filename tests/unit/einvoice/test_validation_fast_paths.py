@@ -150,3 +150,14 @@ def test_child_path_lookups_refuse_other_paths(path: str) -> None:
 
     with pytest.raises(ValueError):
         findall(etree.fromstring(_PATH_DOC, safe_parser()), path)
+
+
+def test_parsed_invoice_holds_its_element_proxies_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import einvoice.reading as reading
+
+    parsed = parse(UBL[0].read_bytes(), UBL[0].name)
+    assert parsed.elements[0] is parsed.root and len(parsed.elements) == sum(1 for _ in parsed.root.iter())
+    assert parsed.root[0] is parsed.elements[1]  # lxml hands out the held proxy, not a new one
+    monkeypatch.setattr(reading, "KEEP_ELEMENTS", 10)
+    many = b"<Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'>" + b"<x/>" * 5000 + b"</Invoice>"
+    assert len(parse(many, "many.xml").elements) == 10
