@@ -309,8 +309,8 @@ def restore(settings: Settings, src: Path, progress: Progress | None = None, *,
     from dms.ops.setup import ensure_dirs
 
     _refuse_non_empty_target(settings)  # before anything of the target is written
-    if not settings.backup_key.get_secret_value() and not settings.backup_key_file.exists():
-        # the restored installation signs its next backups with the same key
+    created_key = not settings.backup_key.get_secret_value() and not settings.backup_key_file.exists()
+    if created_key:  # the restored installation signs its next backups with the same key
         write_key_file(settings.backup_key_file, key.decode())
     ensure_dirs(settings)
     migrate.upgrade(settings.db_url)
@@ -359,13 +359,16 @@ def restore(settings: Settings, src: Path, progress: Progress | None = None, *,
                             f"COALESCE((SELECT MAX({pk[0].name}) FROM {table.name}), 0) + 1, false) "
                             f"WHERE pg_get_serial_sequence('{table.name}', '{pk[0].name}') IS NOT NULL"
                         ))
+            result = audit.verify_chain(conn)  # inside the transaction: a broken chain leaves no rows behind
+            if not result.ok:
+                trans.rollback()
+                if created_key:
+                    settings.backup_key_file.unlink(missing_ok=True)
+                raise IntegrityError(f"the backup's audit chain is broken at row {result.broken_id}: {result.reason}; "
+                                     "nothing was restored")
             trans.commit()
             if engine.dialect.name == "sqlite":
                 conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
-        with engine.connect() as conn:
-            result = audit.verify_chain(conn)
-        if not result.ok:
-            raise IntegrityError(f"restored audit chain is broken at row {result.broken_id}: {result.reason}")
     finally:
         engine.dispose()
     store = LocalBlobStore(settings.store_path)

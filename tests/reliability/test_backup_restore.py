@@ -201,6 +201,16 @@ def test_tampered_backups_are_refused_before_anything_is_written(make_settings, 
     assert MESSAGES.get(tamper.__name__, "audit chain is broken") in str(err.value), (tamper.__name__, err.value)
     if tamper.__name__ != "audit_row_rewritten_and_resigned":  # refused before the target exists at all
         assert not target.data_path.exists(), (tamper.__name__, list(target.data_path.rglob("*")))
+    else:  # refused after loading the rows, inside the transaction: no row, no blob, no key stays behind
+        from sqlalchemy import create_engine as engine_for
+
+        engine = engine_for(target.db_url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one() == 0
+            assert conn.execute(text("SELECT count(*) FROM documents")).scalar_one() == 0
+        engine.dispose()
+        assert not target.backup_key_file.exists()
+        assert not [p for p in target.store_path.rglob("*") if p.is_file() and ".tmp" not in p.parts]
 
 
 def test_wrong_or_missing_key_is_refused_and_the_target_stays_untouched(make_settings, make_container, tmp_path,
