@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -87,6 +88,19 @@ def cpu_s() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
+def worker_cpu_s(backend: TantivyBackend) -> float:
+    """User + system CPU seconds of the backend's analysis worker processes (0 without workers)."""
+    pool = backend._workers_pool
+    if pool is None:
+        return 0.0
+    total = 0.0
+    for proc in pool._pool:
+        with suppress(OSError):
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def dir_size_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
@@ -96,8 +110,8 @@ def emit(results: list[dict], record: dict) -> None:
     print(json.dumps(record, ensure_ascii=False), flush=True)
 
 
-def build(path: Path, n: int, batch: int, threads: int, heap: int) -> dict:
-    backend = TantivyBackend(path, heap_size=heap, num_threads=threads)
+def build(path: Path, n: int, batch: int, threads: int, heap: int, workers: int) -> dict:
+    backend = TantivyBackend(path, heap_size=heap, num_threads=threads, workers=workers)
     gen_time = 0.0
     gen_cpu = 0.0
     index_time = 0.0
@@ -124,30 +138,40 @@ def build(path: Path, n: int, batch: int, threads: int, heap: int) -> dict:
         t = time.perf_counter()
     commit_time = time.perf_counter() - t  # commit + merge wait + switch happen on leaving the block
     wall = time.perf_counter() - t0
-    cpu = cpu_s() - c0 - gen_cpu
+    wcpu = worker_cpu_s(backend)
+    cpu = cpu_s() - c0 - gen_cpu + wcpu
     backend.close()
     return {
         "phase": "build",
         "docs": n,
+        "workers": workers,
         "wall_s": round(wall, 1),
+        "wall_excl_generation_min": round((wall - gen_time) / 60, 2),
         "generate_s": round(gen_time, 1),
         "index_s": round(index_time, 1),
         "commit_merge_s": round(commit_time, 1),
         "docs_per_s_excl_generation": round(n / (wall - gen_time)),
         "index_cpu_s": round(cpu, 1),
+        "worker_cpu_s": round(wcpu, 1),
         "docs_per_cpu_s": round(n / cpu),
+        "idle_2core_estimate_min": round(cpu / 2 / 60, 2),
         "load_avg_end": os.getloadavg(),
         "index_mb": round(dir_size_mb(path), 1),
         **rss_mb(),
     }
 
 
-def steady(path: Path, n_existing: int, total: int, batch: int, threads: int, heap: int) -> dict:
-    backend = TantivyBackend(path, heap_size=heap, num_threads=threads)
+def steady(path: Path, n_existing: int, total: int, batch: int, threads: int, heap: int, workers: int) -> dict:
+    backend = TantivyBackend(path, heap_size=heap, num_threads=threads, workers=workers)
+    # a long-lived indexer: warm the analyzer caches (and start any worker processes) before measuring
+    backend.index(list(generate(max(batch, 2_000), seed=9, start=0)))
+    backend.commit()
     rng = random.Random(5)
     done = 0
     busy = 0.0
     busy_cpu = 0.0
+    wcpu0 = worker_cpu_s(backend)
+    main_cpu = 0.0
     next_new = n_existing
     while done < total:
         size = min(batch, total - done)
@@ -157,21 +181,30 @@ def steady(path: Path, n_existing: int, total: int, batch: int, threads: int, he
         docs = updates + new
         t = time.perf_counter()
         c = cpu_s()
+        m = time.thread_time()
         backend.index(docs)
         backend.commit()
+        main_cpu += time.thread_time() - m
         busy += time.perf_counter() - t
         busy_cpu += cpu_s() - c
         done += len(docs)
     count = backend.count()
+    wcpu = worker_cpu_s(backend) - wcpu0
+    busy_cpu += wcpu
     backend.close()
     return {
         "phase": "steady",
         "docs": total,
         "batch": batch,
+        "workers": workers,
+        "worker_cpu_s": round(wcpu, 2),
         "index_commit_s": round(busy, 2),
         "docs_per_s": round(total / busy),
         "cpu_s": round(busy_cpu, 2),
         "docs_per_cpu_s": round(total / busy_cpu),
+        "main_thread_cpu_s": round(main_cpu, 2),
+        # no wall time on 2 idle cores can beat max(all CPU / 2, the feeding thread's CPU)
+        "idle_2core_bound_docs_per_s": round(total / max(busy_cpu / 2, main_cpu)),
         "load_avg_end": os.getloadavg(),
         "index_count_after": count,
     }
@@ -244,6 +277,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=1_000)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--heap-mb", type=int, default=400)
+    ap.add_argument("--workers", type=int, default=0, help="analysis worker processes (0 = in-process)")
     ap.add_argument("--skip-build", action="store_true")
     ap.add_argument("--skip-steady", action="store_true")
     ap.add_argument("--serve-only", action="store_true", help=argparse.SUPPRESS)
@@ -256,9 +290,9 @@ def main() -> None:
     results: list[dict] = []
     emit(results, {"phase": "setup", "cpus": os.cpu_count(), "load_avg": os.getloadavg(), "docs": args.docs})
     if not args.skip_build:
-        emit(results, build(args.path, args.docs, args.batch, args.threads, heap))
+        emit(results, build(args.path, args.docs, args.batch, args.threads, heap, args.workers))
     if not args.skip_steady:
-        emit(results, steady(args.path, args.docs, args.steady_docs, args.steady_batch, args.threads, heap))
+        emit(results, steady(args.path, args.docs, args.steady_docs, args.steady_batch, args.threads, heap, args.workers))
     proc = subprocess.run(
         [sys.executable, __file__, "--serve-only", "--path", str(args.path), "--queries", str(args.queries)],
         capture_output=True,

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -27,7 +28,7 @@ from search.analysis import GermanAnalyzer, default_analyzer
 from search.backends.base import EngineBase, RawHit, RawResult, top_facets
 from search.backends.memory import facet_values, keyword_values
 from search.errors import BackendUnavailable, DocumentInvalid, SearchError
-from search.model import SearchDoc, Sort, fingerprint_of
+from search.model import FacetValue, SearchDoc, Sort, fingerprint_of
 from search.plan import (
     ACL,
     BODY,
@@ -52,6 +53,7 @@ from search.plan import (
 )
 
 SCHEMA_VERSION = "1"
+RESULT_CACHE_SIZE = 1_024  # (index state, plan) -> total + facets
 PARALLEL_MIN_BATCH = 2_000  # smaller batches are analysed in-process (IPC would cost more than it saves)
 _REGEX_META = re.compile(r"([\\.+*?()|\[\]{}^$#&\-~])")
 _GEN_RE = re.compile(r"^gen-(\d{6})$")
@@ -92,6 +94,19 @@ class _Generation:
             raise BackendUnavailable(f"cannot open the search index at {directory}: {exc}") from exc
         self.schema = schema
         self.writer: Any = None
+        # Readers reload explicitly when meta.json changes (see TantivyBackend._searcher), so a searcher
+        # always belongs to a known index state: the key of the count/facet cache.
+        self.index.config_reader(reload_policy="Manual")
+        self.meta = directory / "meta.json"
+        self.stamp: tuple[int, int, int] | None = self.meta_stamp()
+        self.index.reload()
+
+    def meta_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.meta.stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_ino, st.st_size)
 
 
 class TantivyBackend(EngineBase):
@@ -111,6 +126,8 @@ class TantivyBackend(EngineBase):
         super().__init__(analyzer)
         self.workers = workers
         self._workers_pool: Any = None
+        self._results: OrderedDict[Any, tuple[int, dict[str, list[FacetValue]]]] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self.path = Path(path)
         self.heap_size = heap_size
         self.num_threads = num_threads
@@ -249,10 +266,12 @@ class TantivyBackend(EngineBase):
             gen = self._gen
             if gen.writer is not None:
                 gen.writer.commit()
+            gen.stamp = gen.meta_stamp()
             gen.index.reload()
 
     def refresh(self) -> None:
         self._maybe_switch()
+        self._gen.stamp = self._gen.meta_stamp()
         self._gen.index.reload()
 
     def clear(self) -> None:
@@ -260,6 +279,7 @@ class TantivyBackend(EngineBase):
             writer = self._writer(self._gen)
             writer.delete_all_documents()
             writer.commit()
+            self._gen.stamp = self._gen.meta_stamp()
             self._gen.index.reload()
 
     @contextmanager
@@ -304,8 +324,21 @@ class TantivyBackend(EngineBase):
 
     # -- reads ----------------------------------------------------------------------------------------
     def _searcher(self) -> Any:
+        return self._state()[1]
+
+    def _state(self) -> tuple[tuple[str, tuple[int, int, int] | None], Any]:
+        """(index state key, searcher of exactly that state): reloads when a commit (possibly in
+        another process) rewrote ``meta.json``; the stamp is read before reloading, so a cached result
+        is never filed under a state older than the searcher that computed it."""
         self._maybe_switch()
-        return self._gen.index.searcher()
+        gen = self._gen
+        stamp = gen.meta_stamp()
+        if stamp != gen.stamp:
+            with self._lock:
+                if stamp != gen.stamp:
+                    gen.index.reload()
+                    gen.stamp = stamp
+        return (gen.name, stamp), gen.index.searcher()
 
     @staticmethod
     def _load(searcher: Any, address: Any) -> dict[str, Any]:
@@ -346,15 +379,38 @@ class TantivyBackend(EngineBase):
         return [t for t, _n in self._searcher().terms_with_prefix(field_name, prefix, limit=limit)]
 
     def _count(self, q: Q) -> int:
-        searcher = self._searcher()
-        return int(searcher.search(self._translate(q), 1, count=True).count)
+        state, searcher = self._state()
+        key = (state, q, (), 0)
+        cached = self._cache_get(key)
+        if cached is not None:
+            return cached[0]
+        n = int(searcher.search(self._translate(q), 1, count=True).count)
+        self._cache_put(key, (n, {}))
+        return n
+
+    def _cache_get(self, key: Any) -> tuple[int, dict[str, list[FacetValue]]] | None:
+        with self._cache_lock:
+            value = self._results.get(key)
+            if value is not None:
+                self._results.move_to_end(key)
+            return value
+
+    def _cache_put(self, key: Any, value: tuple[int, dict[str, list[FacetValue]]]) -> None:
+        with self._cache_lock:
+            self._results[key] = value
+            while len(self._results) > RESULT_CACHE_SIZE:
+                self._results.popitem(last=False)
 
     def _execute(
         self, q: Q, *, sort: Sort, offset: int, limit: int, facets: Sequence[str], facet_size: int
     ) -> RawResult:
-        searcher = self._searcher()
+        # Total and facets depend only on the index state and the plan (which carries the permission
+        # filter), not on sort or page: they are cached per state, like Elasticsearch's request cache.
+        state, searcher = self._state()
+        key = (state, q, tuple(facets), facet_size)
+        cached = self._cache_get(key)
         query = self._translate(q)
-        kwargs: dict[str, Any] = {"count": True, "offset": offset}
+        kwargs: dict[str, Any] = {"count": cached is None, "offset": offset}
         if sort is not Sort.RELEVANCE:
             kwargs["order_by_field"] = DAY
             kwargs["order"] = tantivy.Order.Desc if sort is Sort.DATE_DESC else tantivy.Order.Asc
@@ -373,12 +429,15 @@ class TantivyBackend(EngineBase):
             data.pop("_fp", None)
             doc = SearchDoc.from_json(data)
             hits.append(RawHit(doc.id, score, doc))
-        facet_out = (
-            self._facets(searcher, query, facets, facet_size)
-            if facets and result.count
-            else {f: [] for f in facets}
-        )
-        return RawResult(int(result.count), hits, facet_out)
+        if cached is None:
+            total = int(result.count)
+            facet_out = (
+                self._facets(searcher, query, facets, facet_size) if facets and total else {f: [] for f in facets}
+            )
+            self._cache_put(key, (total, facet_out))
+        else:
+            total, facet_out = cached
+        return RawResult(total, hits, {name: list(values) for name, values in facet_out.items()})
 
     def _facets(self, searcher: Any, query: Any, facets: Sequence[str], size: int) -> dict[str, list[Any]]:
         # Like Elasticsearch's shard_size: each segment contributes its top ``segment_size`` values.

@@ -109,3 +109,23 @@ def test_worker_processes_index_exactly_what_the_process_itself_would(
             backend.index(bad)
     finally:
         backend.close()
+
+
+def test_cached_totals_and_facets_follow_commits_of_another_handle(tmp_path: Path) -> None:
+    """Totals and facets are cached per index state: a commit by another writer handle (another process
+    in production) is seen on the reader's next search without refresh(), never a stale count."""
+    writer = small(tmp_path)
+    reader = small(tmp_path)
+    writer.index([doc("1", "Alpha")])
+    writer.commit()
+    req = SearchRequest(query="Alpha", principal_tokens=ALL, facets=("year",))
+    first = reader.search(req)
+    assert first.total == 1 and first.facets["year"][0].count == 1
+    assert reader.search(req).total == 1  # served from the cache
+    writer.index([doc("2", "Alpha Beta")])
+    writer.commit()
+    again = reader.search(req)
+    assert again.total == 2 and again.facets["year"][0].count == 2
+    writer.delete(["1", "2"])
+    writer.commit()
+    assert reader.search(req).total == 0
