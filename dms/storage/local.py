@@ -162,7 +162,7 @@ def _touch(final: Path) -> bool:
         os.utime(final)
     except FileNotFoundError:
         return False
-    except PermissionError:  # not the owner (e.g. a store restored by another user): best effort
+    except OSError:  # not the owner, read-only mount …: best effort, as before
         return final.is_file()
     return True
 
