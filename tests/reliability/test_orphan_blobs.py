@@ -248,3 +248,19 @@ def test_orphan_sweep_task_runs_through_the_job_dispatch(container, pdf_bytes):
     digest, path = _old_orphan(container, pdf_bytes("per beat"))
     report = run_job(container, "dms.orphan_sweep", [])
     assert report.orphaned == [digest] and not path.exists()
+
+
+def test_storing_existing_bytes_restarts_the_grace_period(tmp_path):
+    import io
+
+    from dms.storage.local import LocalBlobStore
+
+    store = LocalBlobStore(tmp_path / "store")
+    first = store.put(b"schon da")
+    path = store.path_for(first.sha256)
+    for write in (lambda: store.put(b"schon da"), lambda: store.put_stream(io.BytesIO(b"schon da"))):
+        os.utime(path, (1_000_000, 1_000_000))
+        again = write()
+        assert again.created is False and again.sha256 == first.sha256
+        assert time.time() - path.stat().st_mtime < 60  # touched: the sweep sees a young blob
+    assert not list((tmp_path / "store" / ".tmp").iterdir())  # the stream's temp file was removed
