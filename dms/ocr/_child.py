@@ -1,12 +1,19 @@
 """Runs ocrmypdf jobs in warm child processes, so a hung or crashing OCR can be killed cleanly.
 
-``python -m dms.ocr._child`` is a small server: it imports ocrmypdf once, then reads one JSON job per
-line from stdin and answers one JSON line per job. The parent keeps a few such children per process
-(one per concurrent job) and reuses them, which saves ~0.45 s CPU of interpreter start and imports per
-document. Each child runs in its own session: on timeout the parent kills the whole process group
-(Tesseract and Ghostscript included) and drops that child; a child that dies is dropped too. A fresh
-interpreter is used instead of fork so threaded parents (web server, worker) cannot deadlock it, and a
-child is retired after :data:`MAX_JOBS_PER_CHILD` jobs to bound memory.
+An OCR child is a small server: it has ocrmypdf imported, reads one JSON job per line from stdin and
+answers one JSON line per job. The parent keeps a few such children per process (one per concurrent
+job) and reuses them. Each child runs in its own session: on timeout the parent kills the whole
+process group (Tesseract included) and drops that child; a child that dies is dropped too; a child is
+retired after :data:`MAX_JOBS_PER_CHILD` jobs to bound memory.
+
+Children are forked from a *zygote* (``python -m dms.ocr._child --zygote FD``): a fresh,
+single-threaded interpreter that imports ocrmypdf and everything a job loads lazily (PDF/A validator,
+fontTools, jsonschema: ~0.7 s CPU together) once, then forks a ready child per request in a few
+milliseconds. Forking the zygote, not the parent, keeps threaded parents (web server, worker) from
+deadlocking a child. The zygote reaps its children and reports exit statuses; when the parent goes
+away or calls :func:`shutdown`, it waits for its children and exits, so their CPU time is counted
+for the parent like that of any child. Should the zygote be unavailable, a child is started as its
+own interpreter (``--serve``) as before.
 """
 
 from __future__ import annotations
@@ -17,10 +24,12 @@ import logging
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -56,28 +65,144 @@ def _kill_group(pid: int) -> None:
             os.killpg(pid, sig)
 
 
-class _Child:
-    """One warm OCR server process."""
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # parallelism comes from pages and documents; multi-threaded Tesseract only burns CPU on top
+    env.setdefault("OMP_THREAD_LIMIT", "1")
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class _Zygote:
+    """Parent side of the zygote: ask it to fork a child wired to our pipes, or for an exit status."""
 
     def __init__(self) -> None:
-        env = dict(os.environ)
-        # parallelism comes from pages and documents; multi-threaded Tesseract only burns CPU on top
-        env.setdefault("OMP_THREAD_LIMIT", "1")
-        root = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-        self.log: IO[bytes] = tempfile.TemporaryFile(prefix="aw-ocr-child-")  # noqa: SIM115 - lives with the child
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dms.ocr._child", "--serve"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.log,
-            start_new_session=True,
-            env=env,
-        )
-        self.jobs = 0
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.log: IO[bytes] = tempfile.TemporaryFile(prefix="aw-ocr-zygote-")  # noqa: SIM115 - lives with it
+        try:
+            self.proc = subprocess.Popen(  # noqa: S603 - fixed argv
+                [sys.executable, "-m", "dms.ocr._child", "--zygote", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self.log,
+                start_new_session=True,
+                env=_child_env(),
+            )
+        finally:
+            theirs.close()
+        ours.settimeout(60)  # the first answer waits for the zygote's imports
+        self.sock = ours
+        self.lock = threading.Lock()
+
+    def _ask(self, request: str, fds: tuple[int, ...] = ()) -> str:
+        with self.lock:
+            socket.send_fds(self.sock, [request.encode()], list(fds))
+            answer = self.sock.recv(64)
+        if not answer:
+            raise OSError("the OCR zygote has gone")
+        return answer.decode()
+
+    def fork(self, stdin_fd: int, stdout_fd: int, stderr_fd: int) -> int:
+        return int(self._ask("fork", (stdin_fd, stdout_fd, stderr_fd)))
+
+    def exit_status(self, pid: int) -> int:
+        """Exit status of a child that has ended (negative: killed by that signal; -1 unknown)."""
+        try:
+            return int(self._ask(f"status {pid}"))
+        except (OSError, ValueError):
+            return -1
 
     def alive(self) -> bool:
         return self.proc.poll() is None
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        try:
+            self.proc.wait(30)  # it waits for its children first (their CPU time is then ours)
+        except subprocess.TimeoutExpired:
+            _kill_group(self.proc.pid)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(5)
+        with contextlib.suppress(OSError, ValueError):
+            self.log.close()
+
+
+_ZYGOTE_LOCK = threading.Lock()
+_ZYGOTE: _Zygote | None = None
+_ZYGOTE_PID = os.getpid()
+
+
+def _zygote() -> _Zygote | None:
+    """This process's zygote, started on first use; None when it cannot run."""
+    global _ZYGOTE, _ZYGOTE_PID  # noqa: PLW0603 - one zygote per process
+    with _ZYGOTE_LOCK:
+        if os.getpid() != _ZYGOTE_PID:
+            _ZYGOTE, _ZYGOTE_PID = None, os.getpid()  # inherited over fork: the parent's, not ours
+        if _ZYGOTE is not None and not _ZYGOTE.alive():
+            _ZYGOTE.close()
+            _ZYGOTE = None
+        if _ZYGOTE is None:
+            try:
+                _ZYGOTE = _Zygote()
+            except OSError:
+                logging.getLogger(__name__).warning("OCR zygote could not start", exc_info=True)
+                return None
+        return _ZYGOTE
+
+
+class _Child:
+    """One warm OCR server process (forked by the zygote, or its own interpreter as a fallback)."""
+
+    def __init__(self) -> None:
+        self.log: IO[bytes] = tempfile.TemporaryFile(prefix="aw-ocr-child-")  # noqa: SIM115 - lives with the child
+        self.jobs = 0
+        self.returncode: int | None = None
+        self.zygote = _zygote()
+        self.popen: subprocess.Popen[bytes] | None = None
+        if self.zygote is not None:
+            in_r, in_w = os.pipe()
+            out_r, out_w = os.pipe()
+            try:
+                self.pid = self.zygote.fork(in_r, out_w, self.log.fileno())
+            except (OSError, ValueError):
+                for fd in (in_w, out_r):
+                    os.close(fd)
+                self.zygote = None
+            else:
+                self.stdin: IO[bytes] = os.fdopen(in_w, "wb")
+                self.stdout: IO[bytes] = os.fdopen(out_r, "rb")
+            finally:
+                os.close(in_r)
+                os.close(out_w)
+        if self.zygote is None:
+            self.popen = subprocess.Popen(
+                [sys.executable, "-m", "dms.ocr._child", "--serve"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.log,
+                start_new_session=True,
+                env=_child_env(),
+            )
+            assert self.popen.stdin is not None and self.popen.stdout is not None
+            self.pid, self.stdin, self.stdout = self.popen.pid, self.popen.stdin, self.popen.stdout
+
+    def alive(self) -> bool:
+        if self.popen is not None:
+            return self.popen.poll() is None
+        return self.returncode is None and _pid_alive(self.pid)
 
     def _stderr_tail(self) -> str:
         with contextlib.suppress(OSError, ValueError):
@@ -86,37 +211,46 @@ class _Child:
             return " | ".join(lines[-3:])
         return ""
 
+    def _exit_status(self) -> int:
+        """After the child ended: its exit status (-1 when unknown)."""
+        self.close()
+        if self.popen is not None:
+            return self.popen.returncode if self.popen.returncode is not None else -1
+        if self.returncode is None:
+            self.returncode = self.zygote.exit_status(self.pid) if self.zygote is not None else -1
+        return self.returncode
+
     def run(self, kwargs: dict[str, Any], timeout: float, extras: dict[str, Any] | None = None) -> ChildOutcome:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
         self.jobs += 1
         job = {"kwargs": _jsonable(kwargs), **_jsonable(extras or {})}
         try:
-            self.proc.stdin.write((json.dumps(job) + "\n").encode())
-            self.proc.stdin.flush()
+            self.stdin.write((json.dumps(job) + "\n").encode())
+            self.stdin.flush()
         except (BrokenPipeError, OSError):
-            self.close()
-            return ChildOutcome("crashed", self.proc.returncode or -1, self._stderr_tail())
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+            return ChildOutcome("crashed", self._exit_status(), self._stderr_tail())
+        ready, _, _ = select.select([self.stdout], [], [], timeout)
         if not ready:
             self.close()
             return ChildOutcome("timeout", round(timeout))
-        line = self.proc.stdout.readline()
+        line = self.stdout.readline()
         if not line:
-            self.close()
-            return ChildOutcome("crashed", self.proc.returncode if self.proc.returncode is not None else -1,
-                                self._stderr_tail())
+            return ChildOutcome("crashed", self._exit_status(), self._stderr_tail())
         data = json.loads(line)
         return ChildOutcome(data["kind"], data["value"], data.get("message", ""))
 
     def close(self) -> None:
         if self.alive():
-            _kill_group(self.proc.pid)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(5)
-        for stream in (self.proc.stdin, self.proc.stdout, self.log):
+            _kill_group(self.pid)
+        if self.popen is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.popen.wait(5)
+        else:
+            deadline = time.monotonic() + 5
+            while _pid_alive(self.pid) and time.monotonic() < deadline:
+                time.sleep(0.005)  # the zygote reaps it
+        for stream in (self.stdin, self.stdout, self.log):
             with contextlib.suppress(OSError, ValueError):
-                if stream is not None:
-                    stream.close()
+                stream.close()
 
 
 _LOCK = threading.Lock()
@@ -150,11 +284,16 @@ def _give_back(child: _Child) -> None:
 
 
 def shutdown() -> None:
-    """Stop the idle OCR children of this process (they also exit when the parent goes away)."""
+    """Stop the idle OCR children and the zygote of this process (they also exit when it goes away)."""
+    global _ZYGOTE
     with _LOCK:
         children, _IDLE[:] = list(_IDLE), []
     for child in children:
         child.close()
+    with _ZYGOTE_LOCK:
+        zygote, _ZYGOTE = (_ZYGOTE, None) if os.getpid() == _ZYGOTE_PID else (None, None)
+    if zygote is not None:
+        zygote.close()
 
 
 def run_ocrmypdf(
@@ -194,6 +333,24 @@ def _save_pdfa(path: Path, flavour: str) -> None:
     os.replace(converted, path)
 
 
+def _preload() -> None:
+    """Import what an OCR job needs, including what ocrmypdf and pikepdf load lazily on first use."""
+    import ocrmypdf  # noqa: F401, PLC0415 - only OCR processes pay for importing ocrmypdf
+    import pikepdf  # noqa: PLC0415
+    import pikepdf.pdfa  # noqa: PLC0415
+
+    from dms.ocr import _plugin  # noqa: F401, PLC0415 - the module ocrmypdf loads as plugin by this name
+
+    for name in ("ocrmypdf.optimize", "ocrmypdf._validation_coordinator", "PIL.PngImagePlugin",
+                 "PIL.TiffImagePlugin", "PIL.JpegImagePlugin", "PIL.PpmImagePlugin", "PIL.BmpImagePlugin"):
+        with contextlib.suppress(ImportError):
+            __import__(name)
+    # one tiny PDF/A save loads the validator's schemas, fonts and XMP machinery
+    with contextlib.suppress(Exception), pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        pikepdf.pdfa.save(pdf, tempfile.TemporaryFile(), "2b")  # noqa: SIM115 - discarded
+
+
 def serve() -> None:
     """Child side: answer one JSON line per job line until stdin closes."""
     results = os.fdopen(os.dup(1), "w", encoding="utf-8")
@@ -222,5 +379,84 @@ def serve() -> None:
         results.flush()
 
 
+_MAX_STATUSES = 256
+
+
+def _start_child(fds: list[int], control: socket.socket) -> None:
+    """In the forked child: own session, the parent's pipes as stdin/stdout, the log as stderr."""
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # subprocess must reap its own Tesseracts
+        control.close()
+        os.setsid()
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        for fd in fds:
+            os.close(fd)
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - the process's stdin
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False, buffering=1)  # noqa: SIM115
+        serve()
+    finally:
+        os._exit(0)
+
+
+def zygote(control_fd: int) -> None:
+    """Zygote side: preload, then fork a child per request until the parent closes the socket."""
+    control = socket.socket(fileno=control_fd)
+    logging.basicConfig(level=logging.ERROR)
+    _preload()
+    statuses: dict[int, int] = {}
+    live: set[int] = set()
+
+    def reap(*_: object) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            live.discard(pid)
+            statuses[pid] = os.waitstatus_to_exitcode(status)
+            while len(statuses) > _MAX_STATUSES:
+                statuses.pop(next(iter(statuses)))
+
+    signal.signal(signal.SIGCHLD, reap)
+    while True:
+        try:
+            message, fds, _flags, _addr = socket.recv_fds(control, 256, 3)
+        except OSError:
+            break
+        if not message:
+            break
+        command = message.decode().split()
+        if command[0] == "fork" and len(fds) == 3:
+            pid = os.fork()
+            if pid == 0:
+                _start_child(fds, control)
+            for fd in fds:
+                os.close(fd)
+            live.add(pid)
+            control.send(str(pid).encode())
+        elif command[0] == "status" and len(command) == 2:
+            wanted = int(command[1])
+            deadline = time.monotonic() + 10
+            while wanted not in statuses and wanted in live and time.monotonic() < deadline:
+                reap()
+                time.sleep(0.005)
+            control.send(str(statuses.pop(wanted, -1)).encode())
+        else:
+            for fd in fds:
+                os.close(fd)
+            control.send(b"?")
+    # the parent has gone or shut us down: children exit when their stdin closes; wait for them
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for pid in list(live):
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
 if __name__ == "__main__":
-    serve()
+    if len(sys.argv) == 3 and sys.argv[1] == "--zygote":
+        zygote(int(sys.argv[2]))
+    else:
+        serve()

@@ -5,8 +5,8 @@ Pure Pillow + pikepdf (img2pdf for bilevel pages); no numpy. Every image is full
 truncated files fail here with a clear reason instead of deep inside OCR.
 
 Cost per 300 dpi A4 page matters here (it is added to every page Tesseract reads): gray and colour
-pages are embedded as plain Flate streams written with zlib level 1 (PNG's per-row filter search costs
-three times as much and compresses noisy scans no better); blank and skew detection share one
+pages are embedded as plain Flate streams written with zlib's run-length strategy (PNG's per-row
+filter search costs three times as much and compresses noisy scans no better); blank and skew detection share one
 downscaled copy; and the pixels Tesseract will read are written once, uncompressed, next to the PDF
 (``raster_dir``), so the OCR child neither decodes the page image again nor re-encodes it.
 """
@@ -16,16 +16,14 @@ from __future__ import annotations
 import io
 import warnings
 import zlib
-from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
 import img2pdf
 import pikepdf
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageChops, ImageOps, UnidentifiedImageError
 
 from dms.ocr.errors import CorruptInputError, TooLargeError, UnsupportedFormatError
 
@@ -40,7 +38,8 @@ MAX_PIXELS = 200_000_000
 MIN_DESKEW_DEGREES = 0.25
 #: Width of the downscaled gray copy used for blank and skew detection.
 ANALYSIS_WIDTH = 500
-#: zlib level for page images: level 1 is ~3x faster than 6 and only ~15 % larger on scans.
+#: zlib settings for page images: run-length matching only (Z_RLE) at level 1 is ~3x faster than
+#: level 6 and, on scans (long runs of paper white), compresses as well.
 FLATE_LEVEL = 1
 
 
@@ -117,10 +116,15 @@ def _to_gray(img: Image.Image) -> Image.Image:
 
 
 def small_gray(img: Image.Image, width: int = ANALYSIS_WIDTH) -> Image.Image:
-    """A BOX-downscaled gray copy ``width`` pixels wide (specks average away, strokes stay dark)."""
+    """A gray copy about ``width`` pixels wide, each pixel the mean of a block of the original
+    (specks average away, strokes stay dark). Integer block averaging (``reduce``) is 3x faster
+    than a BOX resize to an exact width."""
+    factor = max(1, round(img.width / max(1, width)))
+    if img.mode in ("L", "RGB"):
+        small = img.reduce(factor) if factor > 1 else img
+        return small if small.mode == "L" else small.convert("L")
     gray = _to_gray(img)
-    height = max(1, round(gray.height * width / max(1, gray.width)))
-    return gray.resize((width, height), Image.Resampling.BOX)
+    return gray.reduce(factor) if factor > 1 else gray
 
 
 def ink_ratio(img: Image.Image, *, threshold: int = 128, width: int = 400, small: Image.Image | None = None) -> float:
@@ -160,16 +164,18 @@ def estimate_skew(
 
     def sharpness(angle: float) -> float:
         rotated = ink.rotate(angle, resample=Image.Resampling.NEAREST)
-        rows = rotated.resize((1, rotated.height), Image.Resampling.BOX).convert("F")
-        values = array("f", rows.tobytes())
-        return sum((b - a) ** 2 for a, b in pairwise(values))
+        rows = rotated.resize((1, rotated.height), Image.Resampling.BOX)  # mean ink per row, 0..255
+        # sum of squared differences between neighbouring rows, from the histogram of |a - b|
+        steps = ImageChops.difference(rows.crop((0, 0, 1, height - 1)), rows.crop((0, 1, 1, height)))
+        return float(sum(count * value * value for value, count in enumerate(steps.histogram()) if count))
 
     coarse = [float(a) for a in range(-round(max_angle), round(max_angle) + 1)]
     best = max(coarse, key=sharpness)
     fine = [best + step / 10 for step in range(-5, 6)]
     scores = {a: sharpness(a) for a in fine}
     best = max(scores, key=lambda a: scores[a])
-    if abs(best) < MIN_DESKEW_DEGREES or scores[best] <= scores.get(0.0, sharpness(0.0)) * 1.02:
+    level = scores[0.0] if 0.0 in scores else sharpness(0.0)
+    if abs(best) < MIN_DESKEW_DEGREES or scores[best] <= level * 1.02:
         return 0.0  # negligible skew or no clear improvement: leave the page alone
     return round(best, 2)
 
@@ -337,7 +343,8 @@ def frames_to_pdf(
             assert encoded is not None
             _add_image_page(pdf, encoded, filter_="/DCTDecode", size=frame.size, mode=frame.mode, dpi=dpi)
         else:
-            data = zlib.compress(frame.tobytes(), FLATE_LEVEL)
+            packer = zlib.compressobj(FLATE_LEVEL, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+            data = packer.compress(frame.tobytes()) + packer.flush()
             _add_image_page(pdf, data, filter_="/FlateDecode", size=frame.size, mode=frame.mode, dpi=dpi)
     if not angles:
         raise CorruptInputError("the image has no pages")
