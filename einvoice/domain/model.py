@@ -310,6 +310,11 @@ class Attachment:
         self._content, self._encoded = value, None
 
     @property
+    def encoded(self) -> str | None:
+        """The base64 text as read (None when the content was given as bytes)."""
+        return self._encoded
+
+    @property
     def is_valid(self) -> bool:
         """False when the attachment text is not valid base64."""
         return self._content is not None or self._encoded is None or _b64decode(self._encoded) is not None

@@ -255,7 +255,7 @@ def _walk(el: etree._Element, node: _Node, context: int, report: _Reporter) -> N
     """Pre-order over the children of ``el`` that some table path continues into."""
     children = node.children
     local = _LOCAL
-    for child in el:
+    for child in el.getchildren():
         tag = child.tag
         if not isinstance(tag, str):
             continue

@@ -263,7 +263,7 @@ def _structure(
             if find(el, f"{_RAM}ChargeIndicator") is None:
                 fail("CII-SR-463", location=ctx.xpath(el))
         elif name == "BillingSpecifiedPeriod":
-            for child in el:
+            for child in el.getchildren():
                 child_name = _local(child)
                 period_rule = _PERIOD_FORBIDDEN.get(child_name)
                 if (
@@ -275,7 +275,7 @@ def _structure(
                 if period_rule is not None:
                     fail(period_rule, location=ctx.xpath(child))
         else:  # PostalTradeAddress
-            for child in el:
+            for child in el.getchildren():
                 address_rule = _ADDRESS_FORBIDDEN.get(_local(child))
                 if address_rule is not None:
                     fail(address_rule, location=ctx.xpath(child))
@@ -326,7 +326,7 @@ _HEADER_SETTLEMENT = f"{_RAM}ApplicableHeaderTradeSettlement"
 def _trade_tax(ctx: Ctx, tax: etree._Element, name: str) -> None:
     fail = ctx.fail
     in_header: bool | None = None
-    for child in tax:
+    for child in tax.getchildren():
         tag = child.tag
         if not isinstance(tag, str) or not tag.startswith(_RAM):
             continue
@@ -420,7 +420,7 @@ def _referenced_document(ctx: Ctx, el: etree._Element, name: str) -> None:
         "ReferenceTypeCode": additional and type_code == "130",
         "FormattedIssueDateTime": name == "InvoiceReferencedDocument",
     }
-    for child in el:
+    for child in el.getchildren():
         child_name = _local(child)
         rid = _REFDOC_FORBIDDEN.get(child_name)
         if rid is not None and not allowed.get(child_name, False):

@@ -36,19 +36,19 @@ def _steps(path: str) -> tuple[str, ...]:
 
 
 def _findall(el: etree._Element, path: str) -> list[etree._Element]:
-    """``el.findall(_p(path))`` for a child path, by C-level child iteration (no ElementPath engine)."""
+    """``el.findall(_p(path))`` for a child path, comparing the children's tags (no ElementPath engine)."""
     steps = _steps(path)
-    found = list(el.iterchildren(steps[0]))
+    first = steps[0]
+    found = [c for c in el.getchildren() if c.tag == first]
     for tag in steps[1:]:
-        found = [c for parent in found for c in parent.iterchildren(tag)]
+        if not found:
+            break
+        found = [c for parent in found for c in parent.getchildren() if c.tag == tag]
     return found
 
 
 def _find(el: etree._Element, path: str) -> etree._Element | None:
     """``el.find(_p(path))`` for a child path."""
-    steps = _steps(path)
-    if len(steps) == 1:
-        return next(el.iterchildren(steps[0]), None)
     found = _findall(el, path)
     return found[0] if found else None
 
@@ -60,7 +60,7 @@ class _Children:
 
     def __init__(self, root: etree._Element) -> None:
         index: dict[object, list[etree._Element]] = {}
-        for child in root:
+        for child in root.getchildren():
             index.setdefault(child.tag, []).append(child)
         self._index = index
 
@@ -330,7 +330,7 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
             if el.get("filename") is None:
                 fail("UBL-DT-07", location=ctx.xpath(el))
         elif tag in _ADDRESS_TAGS:
-            if len(list(el.iterchildren(_ADDRESS_LINE))) > 1:
+            if sum(1 for c in el.getchildren() if c.tag == _ADDRESS_LINE) > 1:
                 fail("UBL-SR-51", location=ctx.xpath(el))
         elif tag == f"{{{CAC}}}SubInvoiceLine":
             sub_lines = True

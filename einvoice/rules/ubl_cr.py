@@ -345,7 +345,7 @@ def _walk(el: etree._Element, node: _Node, line: int, report: _Reporter) -> None
     """Pre-order over the children of ``el`` that some table path continues into."""
     key = id(node)
     steps = _STEPS
-    for child in el:
+    for child in el.getchildren():
         tag = child.tag
         try:
             sub = steps[(key, tag)]

@@ -24,7 +24,7 @@ Kids = dict[object, list[etree._Element]]
 def index(el: etree._Element) -> Kids:
     """Children of ``el`` grouped by tag (one pass; lookups are then O(1))."""
     out: Kids = {}
-    for child in el:
+    for child in el.getchildren():  # a list built in C: cheaper than lxml's child iterator object
         tag = child.tag
         lst = out.get(tag)
         if lst is None:
@@ -157,22 +157,29 @@ def _path_steps(path: str) -> tuple[str, ...]:
     return steps
 
 
+def _children(el: etree._Element, step: str) -> list[etree._Element]:
+    if step[0] == "{":
+        if step[1] == "*":  # any namespace or none: lxml's own matcher
+            return list(el.iterchildren(step))
+        if step[1] == "}":  # ``{}name``: no namespace
+            step = step[2:]
+    # an exact tag: compare the (cached) tag strings of the children, no matcher object per call
+    return [c for c in el.getchildren() if c.tag == step]
+
+
 def findall(el: etree._Element, path: str) -> list[etree._Element]:
     """``el.findall(path)`` for a path of child steps."""
     steps = _path_steps(path)
-    found = list(el.iterchildren(steps[0]))
+    found = _children(el, steps[0])
     for tag in steps[1:]:
         if not found:
             break
-        found = [c for parent in found for c in parent.iterchildren(tag)]
+        found = [c for parent in found for c in _children(parent, tag)]
     return found
 
 
 def find(el: etree._Element, path: str) -> etree._Element | None:
     """``el.find(path)`` for a path of child steps."""
-    steps = _path_steps(path)
-    if len(steps) == 1:
-        return next(el.iterchildren(steps[0]), None)
     found = findall(el, path)
     return found[0] if found else None
 

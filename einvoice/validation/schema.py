@@ -50,6 +50,19 @@ def _schema(syntax: str) -> etree.XMLSchema | None:
         return None
 
 
+def _attachment_texts(parsed: ParsedInvoice) -> dict[etree._Element, str]:
+    """The base64 text the reader already took from each attachment element (not decoded a second time)."""
+    out: dict[etree._Element, str] = {}
+    for doc in parsed.invoice.additional_documents:
+        att = doc.attachment
+        text = att.encoded if att is not None else None
+        if text is not None:
+            el = parsed.locations.element("BT-125", doc)
+            if el is not None:
+                out[el] = text
+    return out
+
+
 def schema_findings(parsed: ParsedInvoice) -> list[Finding]:
     """``AW-XSD`` errors for ``parsed.root`` (empty when valid or when no schema applies)."""
     if parsed.syntax not in _SCHEMAS or (parsed.profile or "") in _SKIP_PROFILES:
@@ -62,9 +75,12 @@ def schema_findings(parsed: ParsedInvoice) -> list[Finding]:
     # attachments (base64, often hundreds of KB) are checked by AW-DATATYPE; they are left out while
     # validating. A childless binary object is swapped for an empty stand-in with the same tag, attributes,
     # tail and line (moving nodes copies no text: setting 400 KB of text back costs more than validating).
+    read = _attachment_texts(parsed)
     blobs = []
     for el in parsed.root.iter(*_BINARY):
-        text = el.text
+        text = read.get(el)
+        if text is None:
+            text = el.text
         if text and len(text) > 64:
             blobs.append((el, text))
     swapped: list[tuple[etree._Element, etree._Element]] = []

@@ -133,7 +133,7 @@ _PATH_DOC = (
 @pytest.mark.parametrize(
     "path",
     ["{urn:a}x", "{urn:a}x/{urn:b}y", "{*}x/{*}y", "{urn:a}x/{*}z", "q", "{*}q", "y", "{*}y", "z", "{*}z",
-     "{urn:b}y", "{urn:a}x/{urn:b}y/{urn:b}w", "{urn:a}x/{urn:b}z"],
+     "{urn:b}y", "{urn:a}x/{urn:b}y/{urn:b}w", "{urn:a}x/{urn:b}z", "{}y", "{}q", "{*}x/{urn:b}y", "{urn:d}z"],
 )
 def test_child_path_lookups_equal_elementpath(path: str) -> None:
     from einvoice.syntax._common import find, findall, findtext
