@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from search.analysis import GermanAnalyzer, default_analyzer, tokenize
@@ -34,6 +34,8 @@ class RawResult:
     total: int
     hits: list[RawHit] = field(default_factory=list)
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    # an engine may compute facets concurrently: ``search`` calls this after highlighting the hits
+    pending_facets: Callable[[], dict[str, list[FacetValue]]] | None = None
 
 
 def top_facets(counts: Iterable[tuple[str, int]], size: int) -> list[FacetValue]:
@@ -101,6 +103,8 @@ class EngineBase(ABC):
             )
         memo = MatchMemo()
         hits = [self._hit(h, compiled.terms, compiled.prefixes, request.highlight, memo) for h in raw.hits]
+        if raw.pending_facets is not None:
+            raw.facets = raw.pending_facets()
         notices = list(compiled.notices)
         suggestion = None
         if raw.total == 0 and compiled.single_word and request.principal_tokens:

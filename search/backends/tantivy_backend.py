@@ -17,6 +17,7 @@ import re
 import shutil
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -54,6 +55,7 @@ from search.plan import (
 
 SCHEMA_VERSION = "1"
 RESULT_CACHE_SIZE = 1_024  # (index state, plan) -> total + facets
+FACET_THREADS = 2
 PARALLEL_MIN_BATCH = 2_000  # smaller batches are analysed in-process (IPC would cost more than it saves)
 _REGEX_META = re.compile(r"([\\.+*?()|\[\]{}^$#&\-~])")
 _GEN_RE = re.compile(r"^gen-(\d{6})$")
@@ -128,6 +130,7 @@ class TantivyBackend(EngineBase):
         self._workers_pool: Any = None
         self._results: OrderedDict[Any, tuple[int, dict[str, list[FacetValue]]]] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._facet_threads: ThreadPoolExecutor | None = None
         self.path = Path(path)
         self.heap_size = heap_size
         self.num_threads = num_threads
@@ -318,6 +321,9 @@ class TantivyBackend(EngineBase):
         with self._lock:
             self._close_writer(self._gen)
             pool, self._workers_pool = self._workers_pool, None
+            threads, self._facet_threads = self._facet_threads, None
+            if threads is not None:
+                threads.shutdown(wait=True)
             if pool is not None:
                 pool.terminate()
                 pool.join()
@@ -410,6 +416,11 @@ class TantivyBackend(EngineBase):
         key = (state, q, tuple(facets), facet_size)
         cached = self._cache_get(key)
         query = self._translate(q)
+        future: Future[dict[str, list[FacetValue]]] | None = None
+        if cached is None and facets:
+            # Tantivy releases the GIL: facets are counted on another core while this thread ranks,
+            # loads and (in ``search``) highlights the page
+            future = self._facet_executor().submit(self._facets, searcher, query, facets, facet_size)
         kwargs: dict[str, Any] = {"count": cached is None, "offset": offset}
         if sort is not Sort.RELEVANCE:
             kwargs["order_by_field"] = DAY
@@ -429,17 +440,36 @@ class TantivyBackend(EngineBase):
             data.pop("_fp", None)
             doc = SearchDoc.from_json(data)
             hits.append(RawHit(doc.id, score, doc))
-        if cached is None:
-            total = int(result.count)
-            facet_out = (
-                self._facets(searcher, query, facets, facet_size) if facets and total else {f: [] for f in facets}
-            )
-            self._cache_put(key, (total, facet_out))
-        else:
+        if cached is not None:
             total, facet_out = cached
-        return RawResult(total, hits, {name: list(values) for name, values in facet_out.items()})
+            return RawResult(total, hits, {name: list(values) for name, values in facet_out.items()})
+        total = int(result.count)
+        if not facets or not total:
+            facet_out = {f: [] for f in facets}
+            self._cache_put(key, (total, facet_out))
+            return RawResult(total, hits, facet_out)
+        assert future is not None
 
-    def _facets(self, searcher: Any, query: Any, facets: Sequence[str], size: int) -> dict[str, list[Any]]:
+        def finish() -> dict[str, list[FacetValue]]:
+            try:
+                out = future.result()
+            except ValueError as exc:
+                raise BackendUnavailable(f"facet aggregation failed: {exc}") from exc
+            self._cache_put(key, (total, out))
+            return {name: list(values) for name, values in out.items()}
+
+        return RawResult(total, hits, {}, pending_facets=finish)
+
+    def _facet_executor(self) -> ThreadPoolExecutor:
+        if self._facet_threads is None:
+            with self._lock:
+                if self._facet_threads is None:
+                    self._facet_threads = ThreadPoolExecutor(FACET_THREADS, thread_name_prefix="facets")
+        return self._facet_threads
+
+    def _facets(
+        self, searcher: Any, query: Any, facets: Sequence[str], size: int
+    ) -> dict[str, list[FacetValue]]:
         # Like Elasticsearch's shard_size: each segment contributes its top ``segment_size`` values.
         # Exact for low-cardinality facets; for Akten/correspondents a rare boundary value may be missed.
         wanted = size + 5
