@@ -85,7 +85,6 @@ from dms.web.ui.backend.invoices import (
     pain001,
     payment_runs,
     rendering,
-    routing_rules,
     submit_invoice,
     supplier_invoices,
 )
@@ -147,7 +146,6 @@ __all__ = [
     "revoke_sessions",
     "revoke_token",
     "revoke_tokens",
-    "routing_rules",
     "rule",
     "rules",
     "save_search",

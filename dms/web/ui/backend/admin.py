@@ -267,8 +267,9 @@ def update_fileplan_node(request: Request, user: Any, node_id: int, fields: dict
 
 
 # ------------------------------------------------------------------------------------ routing rules
-_RULE_CRITERIA = (("leitweg_id", "Leitweg-ID (BT-10)"), ("buyer_reference", "Käuferreferenz"),
-                  ("order_reference_prefix", "Bestellreferenz (BT-13)"), ("supplier_id", "Lieferant"))
+#: rule attribute → catalog key of its label (translated in the templates)
+_RULE_CRITERIA = (("leitweg_id", "admin.leitweg_id"), ("buyer_reference", "admin.buyer_reference"),
+                  ("order_reference_prefix", "admin.order_prefix"), ("supplier_id", "admin.supplier"))
 
 
 def _rule_dict(r: RoutingRule, names: dict[int, str]) -> dict[str, Any]:

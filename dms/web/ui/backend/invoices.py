@@ -307,26 +307,3 @@ def supplier_invoices(request: Request, user: Any) -> list[dict[str, Any]]:
                 }
             )
     return out
-
-
-def routing_rules(request: Request, user: Any) -> list[dict[str, Any]]:
-    with uow(request, read_only=True) as unit:
-        rules = routing.list_rules(unit.session)
-    out = []
-    for r in rules:
-        field, value = next(
-            (
-                (name, getattr(r, attr))
-                for name, attr in (
-                    ("Leitweg-ID (BT-10)", "leitweg_id"),
-                    ("Käuferreferenz", "buyer_reference"),
-                    ("Bestellreferenz (BT-13)", "order_reference_prefix"),
-                    ("Lieferant", "supplier_id"),
-                )
-                if getattr(r, attr)
-            ),
-            ("–", ""),
-        )
-        out.append({"field": field, "value": value, "department": r.department, "clerk": r.assignee_id})
-    return out
-
