@@ -2,7 +2,9 @@
 
 Three steps, the middle one pure:
 
-1. :func:`detect_codes` renders each page (pypdfium2) and reads QR codes and barcodes with pyzbar.
+1. :func:`detect_codes` renders each page of a PDF (pypdfium2) and reads QR codes and barcodes with
+   pyzbar; an image stack (TIFF, PNG, JPEG) is read from its decoded frames instead
+   (:func:`scan_frames`: no image→PDF conversion and no rendering just to look for codes).
 2. :func:`plan_batch` turns the codes per page into documents: a page carrying the separator code
    (default ``AW-SPLIT``) ends the current document and is dropped; an Aktenzeichen QR files the
    document into that Akte; an ASN barcode (``ASN00123``) gives its archive serial number. A code on
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from PIL import Image
 from pyzbar import pyzbar
 
 from dms.ocr.errors import EmptyDocumentError
-from dms.ocr.imageops import images_to_pdf, is_blank, sniff
+from dms.ocr.imageops import frame_dpi, images_to_pdf, is_blank, iter_frames, sniff
 from dms.ocr.pdftools import open_checked, render_pages
 
 SYMBOLS = (
@@ -201,6 +203,28 @@ def detect_codes(pdf: Path, *, dpi: float = 200.0) -> list[PageScan]:
     return scans
 
 
+def _at_dpi(frame: Image.Image, dpi: float) -> Image.Image:
+    """The frame scaled down (block averaging, as a renderer would) to about ``dpi``; never up."""
+    image = frame if frame.mode in ("L", "RGB") else frame.convert("L")
+    source_dpi = frame_dpi(frame)[0]
+    factor = source_dpi / dpi
+    if factor < 1.05:
+        return image
+    if abs(factor - round(factor)) < 0.05:
+        return image.reduce(round(factor))
+    size = (max(1, round(image.width / factor)), max(1, round(image.height / factor)))
+    return image.resize(size, Image.Resampling.BOX)
+
+
+def scan_frames(frames: Iterable[Image.Image], *, dpi: float = 200.0) -> list[PageScan]:
+    """Codes and blank pages of decoded page images, each looked at with about ``dpi`` resolution."""
+    scans = []
+    for index, frame in enumerate(frames):
+        image = _at_dpi(frame, dpi)
+        scans.append(PageScan(index=index, codes=decode_image(image), blank=is_blank(image)))
+    return scans
+
+
 def split_pdf(src: Path, plan: BatchPlan, out_dir: Path, *, stem: str = "part") -> list[Path]:
     """Write one PDF per planned document into ``out_dir`` (``<stem>-001.pdf`` …)."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -225,20 +249,41 @@ class BatchResult:
     documents: tuple[Path, ...]
 
 
-def separate_batch(src: Path, out_dir: Path, config: SeparationConfig | None = None) -> BatchResult:
+def is_whole(plan: BatchPlan) -> bool:
+    """True when the plan is the whole stack as one document (nothing split off or dropped)."""
+    return (
+        len(plan.parts) == 1
+        and not plan.separator_pages
+        and not plan.dropped_blank_pages
+        and plan.parts[0].pages == tuple(range(plan.source_pages))
+    )
+
+
+def separate_batch(
+    src: Path, out_dir: Path, config: SeparationConfig | None = None, *, write_whole: bool = True
+) -> BatchResult:
     """Detect codes in a scanned stack (PDF or image), plan documents and write one PDF each.
 
-    ``src`` is only read. Raises :class:`EmptyDocumentError` when no document remains.
+    ``src`` is only read. Raises :class:`EmptyDocumentError` when no document remains. With
+    ``write_whole=False`` a stack that stays one document (:func:`is_whole`) is not written again:
+    ``documents`` is empty and the caller keeps ``src`` itself (an image stack is then never
+    converted to PDF here).
     """
     config = config or SeparationConfig()
     with tempfile.TemporaryDirectory(prefix="aw-batch-") as tmp_name:
         pdf = src
-        if sniff(src) != "pdf":
-            pdf = Path(tmp_name) / "stack.pdf"
-            images_to_pdf(src, pdf, deskew=False)
-        scans = detect_codes(pdf, dpi=config.render_dpi)
+        is_pdf = sniff(src) == "pdf"
+        if is_pdf:
+            scans = detect_codes(pdf, dpi=config.render_dpi)
+        else:
+            scans = scan_frames(iter_frames(src), dpi=config.render_dpi)
         plan = plan_batch(scans, config)
         if not plan.parts:
             raise EmptyDocumentError("the batch contains only separator sheets or blank pages")
+        if not write_whole and is_whole(plan):
+            return BatchResult(plan=plan, scans=tuple(scans), documents=())
+        if not is_pdf:
+            pdf = Path(tmp_name) / "stack.pdf"
+            images_to_pdf(src, pdf, deskew=False)
         documents = split_pdf(pdf, plan, out_dir, stem=src.stem)
     return BatchResult(plan=plan, scans=tuple(scans), documents=tuple(documents))

@@ -34,7 +34,7 @@ from dms.db.tables import Akte, Document
 from dms.domain.principal import Principal
 from dms.errors import DmsError
 from dms.ocr import resiscan
-from dms.ocr.batch import BatchPlan, SeparationConfig, separate_batch
+from dms.ocr.batch import BatchPlan, SeparationConfig, is_whole, separate_batch
 from dms.ocr.config import OcrSettings, ScanFolder
 from dms.ocr.errors import OcrError, UnsupportedFormatError
 from dms.ocr.imageops import FileKind, sniff
@@ -150,17 +150,13 @@ def _split(path: Path, kind: FileKind, data: bytes, cfg: OcrSettings) -> tuple[l
     mime = _MIME[kind]
     with tempfile.TemporaryDirectory(prefix="aw-inbox-") as tmp:
         try:
-            result = separate_batch(path, Path(tmp), SeparationConfig(drop_blank_pages=cfg.drop_blank_pages))
+            result = separate_batch(
+                path, Path(tmp), SeparationConfig(drop_blank_pages=cfg.drop_blank_pages), write_whole=False
+            )
         except OcrError as exc:
             return [_Part(data, path.name, mime, 0, notes=[f"not split: {exc.code}"])], None, exc.code
         plan = result.plan
-        whole = (
-            len(plan.parts) == 1
-            and not plan.separator_pages
-            and not plan.dropped_blank_pages
-            and plan.parts[0].pages == tuple(range(plan.source_pages))
-        )
-        if whole:  # keep the scanner's file bit for bit as the original
+        if is_whole(plan):  # keep the scanner's file bit for bit as the original
             part = plan.parts[0]
             return [_Part(data, path.name, mime, len(part.pages), part.akte, part.asn, list(part.warnings))], plan, ""
         parts = []

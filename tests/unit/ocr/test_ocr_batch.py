@@ -112,3 +112,13 @@ def test_plan_accounts_for_every_page(kinds: list[str]) -> None:
     assert sorted(in_parts + list(plan.separator_pages) + list(plan.dropped_blank_pages)) == list(range(len(kinds)))
     assert all(part.pages for part in plan.parts)
     assert in_parts == sorted(in_parts)
+
+
+def test_a_stack_without_separators_is_not_rewritten_when_the_caller_keeps_it(tmp_path: Path) -> None:
+    pages = [_content(5, [ts.Code("ASN77", kind="code128", x=0.45, y=0.02)]), _content(6)]
+    src = ts.save_tiff(pages, tmp_path / "whole.tif", compression="tiff_deflate")
+    kept = separate_batch(src, tmp_path / "out", write_whole=False)
+    assert kept.documents == () and not (tmp_path / "out").exists()
+    assert [p.pages for p in kept.plan.parts] == [(0, 1)] and kept.plan.parts[0].asn == "ASN00077"
+    written = separate_batch(src, tmp_path / "out", write_whole=True)
+    assert len(written.documents) == 1 and written.plan == kept.plan
