@@ -199,3 +199,18 @@ def test_stored_plan_on_postgresql(pg_settings: Any, make_container: Callable[..
     with container.uow(read_only=True) as unit:
         items, total, held = plan_items(unit.session, run_id, 0, 10)
     assert [i.document_id for i in items] == [1, 3] and (total, held) == (2, 0)
+
+
+def test_beat_task_refreshes_the_stored_plan(container: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import date
+
+    import dms.retention_tasks as tasks
+    from dms.bootstrap import PERIODIC_TASKS
+    from dms.retention_service import latest_run
+
+    monkeypatch.setattr(tasks, "get_container", lambda: container)
+    assert PERIODIC_TASKS["retention-refresh-plan"][0] == tasks.REFRESH_PLAN_TASK
+    run_id = tasks.refresh_plan_task.run("2026-03-01")
+    with container.uow(read_only=True) as unit:
+        run = latest_run(unit.session)
+        assert run is not None and run.id == run_id and run.as_of == date(2026, 3, 1)
