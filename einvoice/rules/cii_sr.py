@@ -282,25 +282,25 @@ def check_cii_sr(ctx: Ctx, root: etree._Element) -> None:
     _count_rules(ctx, root, report)
 
 
-def _count_rules(ctx: Ctx, root: etree._Element, report: object) -> None:
-    fail = report  # type: ignore[assignment]
+def _count_rules(ctx: Ctx, root: etree._Element, report: _Reporter) -> None:
+    fail = report
     context = find(root, "{*}ExchangedDocumentContext")
     if (
         context is not None
         and len(findall(context, "{*}BusinessProcessSpecifiedDocumentContextParameter")) > 1
     ):
-        fail(3, context, 0)  # type: ignore[operator]
+        fail(3, context, 0)
     for note in findall(root, "{*}ExchangedDocument/{*}IncludedNote"):
         if len(findall(note, "{*}Content")) > 1:
-            fail(30, note, id(note))  # type: ignore[operator]
+            fail(30, note, id(note))
     for doc in findall(root,
         "{*}SupplyChainTradeTransaction/{*}IncludedSupplyChainTradeLineItem/{*}AssociatedDocumentLineDocument"
     ):
         notes = findall(doc, "{*}IncludedNote")
         if len(notes) > 1:
-            fail(39, doc, id(doc))  # type: ignore[operator]
+            fail(39, doc, id(doc))
         if sum(len(findall(n, "{*}Content")) for n in notes) > 1:
-            fail(40, doc, id(doc))  # type: ignore[operator]
+            fail(40, doc, id(doc))
     transaction = find(root, "{*}SupplyChainTradeTransaction")
     if transaction is None:
         return
@@ -311,10 +311,10 @@ def _count_rules(ctx: Ctx, root: etree._Element, report: object) -> None:
     ):
         party = find(transaction, path)
         if party is not None and find(party, "{*}ID") is not None and find(party, "{*}GlobalID") is not None:
-            fail(number, party, 0)  # type: ignore[operator]
+            fail(number, party, 0)
     agreement = find(transaction, "{*}ApplicableHeaderTradeAgreement")
     if agreement is not None:
         docs = findall(agreement, "{*}AdditionalReferencedDocument")
         for number, code in ((457, "50"), (458, "130")):
             if sum(1 for d in docs if (findtext(d, "{*}TypeCode") or "").strip() == code) > 1:
-                fail(number, agreement, 0)  # type: ignore[operator]
+                fail(number, agreement, 0)

@@ -159,9 +159,9 @@ def peppol_ubl_tree(ctx: Ctx) -> None:
     if tax_currency:
         cur, tcur = code(ctx.invoice.currency_code), code(ctx.invoice.tax_currency_code)
         amounts = {
-            find(t, _TAX_AMOUNT).get("currencyID"): _dec(find(t, _TAX_AMOUNT).text)
+            amount.get("currencyID"): _dec(amount.text)
             for t in totals
-            if find(t, _TAX_AMOUNT) is not None
+            if (amount := find(t, _TAX_AMOUNT)) is not None
         }
         a, b = amounts.get(cur), amounts.get(tcur)
         if a is not None and b is not None:

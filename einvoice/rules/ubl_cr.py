@@ -281,10 +281,12 @@ for _number, _name in (
     (671, "MultiplierFactorNumeric"),
 ):
     _ANYWHERE_BY_NAME.setdefault(_name, []).append((_number, (_name, "AllowanceCharge", "Price"), None))
-#: names whose "anywhere" rules all need an attribute on the element
-_ATTRIBUTE_ONLY = frozenset(
-    name for name, rules in _ANYWHERE_BY_NAME.items() if all(attr is not None for _n, _p, attr in rules)
-)
+#: names whose "anywhere" rules all need the same attribute on the element → that attribute
+_ATTRIBUTE_ONLY = {
+    name: attrs.pop()
+    for name, rules in _ANYWHERE_BY_NAME.items()
+    if len(attrs := {attr for _n, _p, attr in rules}) == 1 and None not in attrs
+}
 _ANYWHERE_TAGS = tuple(f"{{*}}{name}" for name in _ANYWHERE_BY_NAME)
 #: same elements as ``//*[@unitCodeListID]`` (document order), without a predicate per element
 _WITH_UNIT_LIST = etree.XPath("//@unitCodeListID/..")
@@ -375,7 +377,8 @@ def check_ubl_cr(ctx: Ctx, root: etree._Element) -> None:
     _walk(root, _TRIE, 0, report)
     for el in root.iter(*_ANYWHERE_TAGS):
         name = _local(el.tag)
-        if name in _ATTRIBUTE_ONLY and not el.attrib:
+        needed = _ATTRIBUTE_ONLY.get(name)
+        if needed is not None and el.get(needed) is None:
             continue  # the common case (an ID without schemeID): no rule can fire
         for number, names, attr in _ANYWHERE_BY_NAME[name]:
             if (attr is None or el.get(attr) is not None) and _below_root_as(el, names, root):

@@ -63,7 +63,7 @@ class Locations:
 
     def __init__(self) -> None:
         self._terms: dict[str, list[etree._Element]] = {}  # term -> elements in reading order
-        self._by_obj: dict[tuple[str, int], etree._Element] = {}  # (term, id(obj)) -> first element
+        self._by_obj: dict[int, dict[str, etree._Element]] = {}  # id(obj) -> term -> first element
         self._objects: dict[int, etree._Element] = {}  # id(obj) -> group element
         # keeps every keyed object alive, so an ``id()`` can never be reused by another object
         self._alive: dict[int, object] = {}
@@ -78,8 +78,12 @@ class Locations:
             lst.append(el)
         if obj is not None:
             key = id(obj)
-            self._alive[key] = obj
-            self._by_obj.setdefault((term, key), el)
+            terms = self._by_obj.get(key)
+            if terms is None:
+                self._by_obj[key] = {term: el}
+                self._alive[key] = obj
+            elif term not in terms:
+                terms[term] = el
 
     def bind(self, obj: object, el: etree._Element) -> None:
         """Record the element a model object (group) was read from."""
@@ -91,8 +95,9 @@ class Locations:
         """Replace recorded elements by their counterparts (used when reading a renamed copy)."""
         for term, lst in self._terms.items():
             self._terms[term] = [mapping.get(el, el) for el in lst]
-        for pair, el in self._by_obj.items():
-            self._by_obj[pair] = mapping.get(el, el)
+        for terms in self._by_obj.values():
+            for term, el in terms.items():
+                terms[term] = mapping.get(el, el)
         for key, el in self._objects.items():
             self._objects[key] = mapping.get(el, el)
 
@@ -100,8 +105,10 @@ class Locations:
         """Add everything recorded in ``other``."""
         for term, lst in other._terms.items():
             self._terms.setdefault(term, []).extend(lst)
-        for pair, el in other._by_obj.items():
-            self._by_obj.setdefault(pair, el)
+        for key, terms in other._by_obj.items():
+            mine = self._by_obj.setdefault(key, {})
+            for term, el in terms.items():
+                mine.setdefault(term, el)
         self._objects.update(other._objects)
         self._alive.update(other._alive)
 
@@ -111,7 +118,8 @@ class Locations:
         if obj is None:
             lst = self._terms.get(term)
             return lst[0] if lst else None
-        return self._by_obj.get((term, id(obj)))
+        terms = self._by_obj.get(id(obj))
+        return terms.get(term) if terms is not None else None
 
     def path(self, term: str, obj: object | None = None) -> str | None:
         """XPath of the element ``term`` was read from (for ``obj`` if given), or None."""
