@@ -153,15 +153,16 @@ def build_pain001(
     raw = sepa.export(validate=False)
     root = parse_xml(raw, max_bytes=MAX_PAYMENT_FILE_BYTES)
     ns = {"p": PAIN001_NS}
-    root.find("p:CstmrCdtTrfInitn/p:GrpHdr/p:MsgId", ns).text = message_id  # type: ignore[union-attr]
+    root.find("p:CstmrCdtTrfInitn/p:GrpHdr/p:MsgId", ns).text = message_id
     stamp = (created_at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    root.find("p:CstmrCdtTrfInitn/p:GrpHdr/p:CreDtTm", ns).text = stamp.isoformat()  # type: ignore[union-attr]
+    root.find("p:CstmrCdtTrfInitn/p:GrpHdr/p:CreDtTm", ns).text = stamp.isoformat()
     for n, pmt_inf_id in enumerate(root.iterfind("p:CstmrCdtTrfInitn/p:PmtInf/p:PmtInfId", ns), start=1):
         pmt_inf_id.text = f"{message_id[:30]}-{n}"
     problems = _problems(root)
     if problems:
         raise PaymentFileError("pain.001 verletzt das XSD.", problems=tuple(problems))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return out
 
 
 def validate_pain001(xml: bytes) -> list[str]:
@@ -176,7 +177,7 @@ def validate_pain001(xml: bytes) -> list[str]:
 def _problems(root: etree._Element) -> list[str]:
     schema = _xsd()
     if not schema.validate(etree.ElementTree(root)):
-        return [f"Zeile {e.line}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]
+        return [f"Zeile {e.line}: {e.message}" for e in schema.error_log]
     summary = _summary(root)
     problems = []
     if summary.control_sum != summary.sum_of_amounts:

@@ -752,7 +752,7 @@ def severity_overrides(
 ) -> dict[str, Severity]:
     """Severity changes the KoSIT XRechnung scenario for this document applies to CEN rules."""
     if profile == "EXTENDED":
-        return dict.fromkeys(EXTENDED_RELAXED, "warning")  # type: ignore[arg-type]
+        return dict.fromkeys(EXTENDED_RELAXED, "warning")
     if not xrechnung:
         return {}
     out: dict[str, str] = dict(_XR_COMMON)
