@@ -80,6 +80,9 @@ class GermanAnalyzer:
         self.stopwords = _load_words("stopwords_de.txt")
         self.parts_dict = frozenset(w for w in _load_words("compound_parts_de.txt") if len(w) >= MIN_PART)
         self._part_stems = frozenset(self._stem(w) for w in self.parts_dict)
+        # every prefix of a dictionary part (a trie as a set): the splitter stops extending a piece as
+        # soon as no part starts with it
+        self._part_prefixes = frozenset(w[:k] for w in self.parts_dict for k in range(1, len(w) + 1))
         self._cache: dict[str, TokenInfo] = {}
         self._chunk_stems: dict[str, str] = {}  # whitespace chunk -> its stems, space-joined
         self._chunk_parts: dict[str, str] = {}  # only chunks that contain compounds
@@ -122,7 +125,7 @@ class GermanAnalyzer:
 
     def _split(self, word: str) -> tuple[str, ...] | None:
         """Fewest-parts segmentation of ``word`` into dictionary parts joined by linking morphemes."""
-        return _split_cached(word, self.parts_dict, self._part_stems, self._stem)
+        return _split_cached(word, self.parts_dict, self._part_stems, self._stem, self._part_prefixes)
 
     # -- texts -----------------------------------------------------------------------------------
     def _learn_chunk(self, chunk: str) -> str:
@@ -147,22 +150,26 @@ class GermanAnalyzer:
     def _analyze_text(self, text: str) -> tuple[str, str]:
         """(stems, parts) of ``text`` as space-joined strings; the hot path runs at C speed via map/join.
 
-        Fast path: every chunk is known, so one ``map`` of ``dict.__getitem__`` builds the stems (a
-        ``KeyError`` sends the text through the learning path once). Chunks that are only stop words map
-        to ``""`` and are filtered out, so the result is identical either way."""
+        One ``map`` of ``dict.get`` looks every chunk up; unknown chunks (the long tail: names, numbers,
+        new compounds) are found with ``list.index`` (C speed) and learnt one by one. Chunks that are
+        only stop words map to ``""`` and are filtered out."""
         words = text.split()
+        known = self._chunk_stems
+        stems = list(map(known.get, words))
+        clears = self._chunk_clears
+        i = 0
         try:
-            body = " ".join(filter(None, map(self._chunk_stems.__getitem__, words)))
-        except KeyError:
-            clears = self._chunk_clears
-            known = self._chunk_stems
-            for word in words:
-                if word not in known:
-                    self._learn_chunk(word)
-            if clears != self._chunk_clears:  # the caches were emptied meanwhile: word by word
-                pairs = [self.chunk_analysis(word) for word in words]
-                return " ".join(b for b, _p in pairs if b), " ".join(p for _b, p in pairs if p)
-            body = " ".join(filter(None, map(self._chunk_stems.__getitem__, words)))
+            while True:
+                i = stems.index(None, i)
+                value = known.get(words[i])  # learnt earlier in this text?
+                stems[i] = value if value is not None else self._learn_chunk(words[i])
+                i += 1
+        except ValueError:
+            pass
+        if clears != self._chunk_clears:  # the caches were emptied meanwhile: word by word
+            pairs = [self.chunk_analysis(word) for word in words]
+            return " ".join(b for b, _p in pairs if b), " ".join(p for _b, p in pairs if p)
+        body = " ".join(filter(None, stems))
         parts = " ".join(filter(None, map(self._chunk_parts.get, words)))
         return body, parts
 
@@ -213,7 +220,11 @@ def default_analyzer() -> GermanAnalyzer:
 
 
 def _split_cached(
-    word: str, parts: frozenset[str], part_stems: frozenset[str], stem: Callable[[str], str]
+    word: str,
+    parts: frozenset[str],
+    part_stems: frozenset[str],
+    stem: Callable[[str], str],
+    prefixes: frozenset[str] | None = None,
 ) -> tuple[str, ...] | None:
     """Fewest-parts segmentation, searched forward: only positions reachable through dictionary parts
     (and linking morphemes) are extended, and the tail is stemmed at most once per reachable position."""
@@ -236,6 +247,8 @@ def _split_cached(
             continue
         for j in range(i + MIN_PART, n - MIN_PART + 1):
             piece = word[i:j]
+            if prefixes is not None and piece not in prefixes:
+                break  # no dictionary part starts with this piece, nor with any longer one
             if piece not in parts:
                 continue
             for link in _LINKS:
