@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
+from functools import lru_cache
 from typing import Any
 
 from einvoice.domain.model import AllowanceCharge, Invoice, InvoiceLine, VatBreakdown
@@ -77,6 +78,16 @@ def code(value: object) -> str | None:
 MAX_FINDINGS_PER_RULE = 200
 
 
+@lru_cache(maxsize=4096)
+def _step_name(tag: str) -> str:
+    """``{ns}local`` → ``prefix:local`` (``*:local`` for an unknown namespace)."""
+    if tag[:1] == "{":
+        ns, local = tag[1:].split("}", 1)
+        prefix = PREFIXES.get(ns)
+        return f"{prefix}:{local}" if prefix else f"*:{local}"
+    return tag
+
+
 class XPaths:
     """Readable XPaths (as `einvoice.syntax.parsed.xpath_of`) in O(1) amortised per element.
 
@@ -92,11 +103,7 @@ class XPaths:
 
     @staticmethod
     def _name(tag: str) -> str:
-        if tag[:1] == "{":
-            ns, local = tag[1:].split("}", 1)
-            prefix = PREFIXES.get(ns)
-            return f"{prefix}:{local}" if prefix else f"*:{local}"
-        return tag
+        return _step_name(tag)
 
     def _step(self, el: Any, parent: Any) -> str:
         step = self._steps.get(el)
@@ -106,7 +113,7 @@ class XPaths:
             step = self._steps[el] = self._name(el.tag)
             return step
         groups: dict[str, list[Any]] = {}
-        for child in parent:
+        for child in parent.getchildren():
             if isinstance(child.tag, str):
                 groups.setdefault(child.tag, []).append(child)
         for tag, kids in groups.items():

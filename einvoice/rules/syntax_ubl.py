@@ -14,6 +14,7 @@ from lxml import etree
 from einvoice.domain.codes import ISO_4217, UNTDID_1153
 from einvoice.rules.base import Ctx
 from einvoice.rules.ubl_cr import check_ubl_cr
+from einvoice.syntax._common import Kids, index
 from einvoice.syntax.namespaces import CAC, CBC
 
 __all__ = ["check_ubl"]
@@ -40,6 +41,17 @@ def _findall(el: etree._Element, path: str) -> list[etree._Element]:
     steps = _steps(path)
     first = steps[0]
     found = [c for c in el.getchildren() if c.tag == first]
+    for tag in steps[1:]:
+        if not found:
+            break
+        found = [c for parent in found for c in parent.getchildren() if c.tag == tag]
+    return found
+
+
+def _sub(k: Kids, path: str) -> list[etree._Element]:
+    """Like `_findall` for an element whose children are already indexed (``k = index(el)``)."""
+    steps = _steps(path)
+    found = k.get(steps[0], [])
     for tag in steps[1:]:
         if not found:
             break
@@ -155,21 +167,23 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
         if len(found) > 1:
             fail(rid, location=ctx.xpath(found[1]))
     docs = kids.all("cac:AdditionalDocumentReference")
+    doc_kids = [index(d) for d in docs]
     if (
         sum(
             1
-            for d in docs
-            if _texts(_findall(d, "cbc:DocumentTypeCode")) == ["130"] and _find(d, "cbc:ID") is not None
+            for dk in doc_kids
+            if _texts(_sub(dk, "cbc:DocumentTypeCode")) == ["130"] and _sub(dk, "cbc:ID")
         )
         > 1
     ):
         fail("UBL-SR-04", location=ctx.xpath(docs[-1]))
     is_cn = root.tag.endswith("}CreditNote")
-    for d in docs:
-        if len(_findall(d, "cbc:DocumentDescription")) > 1:
+    for d, dk in zip(docs, doc_kids, strict=True):
+        if len(_sub(dk, "cbc:DocumentDescription")) > 1:
             fail("UBL-SR-33", location=ctx.xpath(d))
-        type_codes = _texts(_findall(d, "cbc:DocumentTypeCode"))
-        id_el = _find(d, "cbc:ID")
+        type_codes = _texts(_sub(dk, "cbc:DocumentTypeCode"))
+        id_els = _sub(dk, "cbc:ID")
+        id_el = id_els[0] if id_els else None
         ok = (
             "130" in type_codes
             or (is_cn and "50" in type_codes)
@@ -249,18 +263,19 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
     means_codes: set[str] = set()
     card_accounts = mandates = code_names = 0
     for pm in means:
-        ids = _findall(pm, "cbc:PaymentID")
-        codes = _findall(pm, "cbc:PaymentMeansCode")
+        pk = index(pm)
+        ids = _sub(pk, "cbc:PaymentID")
+        codes = _sub(pk, "cbc:PaymentMeansCode")
         if len(ids) > 1:
             fail("UBL-SR-26", location=ctx.xpath(pm))
         if len(codes) > 1:
             fail("UBL-SR-27", location=ctx.xpath(pm))
-        if len(_findall(pm, "cac:PaymentMandate/cbc:ID")) > 1:
+        if len(_sub(pk, "cac:PaymentMandate/cbc:ID")) > 1:
             fail("UBL-SR-28", location=ctx.xpath(pm))
         payment_ids.update(_texts(ids))
         means_codes.update(_texts(codes))
-        card_accounts += len(_findall(pm, "cac:CardAccount"))
-        mandates += len(_findall(pm, "cac:PaymentMandate"))
+        card_accounts += len(_sub(pk, "cac:CardAccount"))
+        mandates += len(_sub(pk, "cac:PaymentMandate"))
         code_names += sum(1 for c in codes if c.get("name") is not None)
     if len(payment_ids) > 1:
         fail("UBL-SR-44", "BT-83")
@@ -291,16 +306,17 @@ def check_ubl(ctx: Ctx, root: etree._Element) -> None:
             fail("UBL-SR-32", location=ctx.xpath(sub))
     line_tag = "cac:CreditNoteLine" if is_cn else "cac:InvoiceLine"
     for line in kids.all(line_tag):
+        lk = index(line)
         for rid, path in _LINE_MAX1:
-            if len(_findall(line, path)) > 1:
+            if len(_sub(lk, path)) > 1:
                 fail(rid, location=ctx.xpath(line))
-        for ref in _findall(line, "cac:DocumentReference"):
+        for ref in _sub(lk, "cac:DocumentReference"):
             if _texts(_findall(ref, "cbc:DocumentTypeCode")) == ["130"]:
                 ref_id = _find(ref, "cbc:ID")
                 scheme = ref_id.get("schemeID") if ref_id is not None else None
                 if scheme is not None and " ".join(scheme.split()) not in UNTDID_1153:
                     fail("BR-CL-07", "BT-128", location=ctx.xpath(ref_id))
-        if len(_findall(line, "cac:Item/cac:ClassifiedTaxCategory")) != 1:
+        if len(_sub(lk, "cac:Item/cac:ClassifiedTaxCategory")) != 1:
             fail("UBL-SR-48", location=ctx.xpath(line))
     # BR-CO-15 (UBL binding): exactly one TaxAmount in the document currency
     currency = (_text(kids.first("cbc:DocumentCurrencyCode"))).strip()
