@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -223,11 +224,13 @@ class TantivyBackend(EngineBase):
             return
         size = max(200, len(docs) // (self.workers * 4))
         chunks = [docs[i : i + size] for i in range(0, len(docs), size)]
-        for chunk, prepared in zip(chunks, pool.imap(_prepare_chunk, chunks), strict=True):
-            for doc, fields in zip(chunk, prepared, strict=True):
-                if isinstance(fields, str):  # the worker's validation message
-                    raise DocumentInvalid(fields)
-                yield doc.id, fields
+        # plain tuples cross the process boundary: pickling them is ~3x cheaper than dataclasses/dicts
+        payloads = [[tuple(getattr(d, name) for name in _DOC_FIELDS) for d in chunk] for chunk in chunks]
+        for chunk, prepared in zip(chunks, pool.imap(_prepare_chunk, payloads), strict=True):
+            for doc, values in zip(chunk, prepared, strict=True):
+                if isinstance(values, str):  # the worker's validation message
+                    raise DocumentInvalid(values)
+                yield doc.id, {k: v for k, v in zip(_PREPARED_KEYS, values, strict=True) if v is not None}
 
     def _pool(self) -> Any:
         """The analysis worker processes (started on first use; ``None`` when ``workers`` is 0)."""
@@ -550,15 +553,18 @@ def prepare_fields(doc: SearchDoc, analyzer: GermanAnalyzer) -> dict[str, Any]:
     return fields
 
 
-def _prepare_chunk(docs: Sequence[SearchDoc]) -> list[dict[str, Any] | str]:
-    """Worker-process side of :meth:`TantivyBackend._prepared` (an invalid document yields its message)."""
+def _prepare_chunk(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...] | str]:
+    """Worker-process side of :meth:`TantivyBackend._prepared`: SearchDoc field tuples in, prepared
+    field tuples (``None`` = field absent) out; an invalid document yields its message."""
     analyzer = default_analyzer()
-    out: list[dict[str, Any] | str] = []
-    for doc in docs:
+    out: list[tuple[Any, ...] | str] = []
+    for row in rows:
         try:
-            out.append(prepare_fields(doc, analyzer))
+            fields = prepare_fields(SearchDoc(**dict(zip(_DOC_FIELDS, row, strict=True))), analyzer)
         except SearchError as exc:
             out.append(str(exc))
+            continue
+        out.append(tuple(fields.get(k) for k in _PREPARED_KEYS))
     return out
 
 
@@ -567,6 +573,12 @@ def _make_document(doc_id: str, fields: dict[str, Any]) -> tantivy.Document:
         return tantivy.Document(**fields)
     except (ValueError, TypeError) as exc:
         raise DocumentInvalid(f"document {doc_id!r} cannot be indexed: {exc}") from exc
+
+
+_DOC_FIELDS = tuple(f.name for f in dataclasses.fields(SearchDoc))
+_PREPARED_KEYS = (
+    ID, "src", BODY, TITLE, PARTS, CORR, DAY, YEAR, *KEYWORD_FIELDS.values(), ACL, *TEXT_FACETS.values()
+)
 
 
 class _RebuildTarget:
