@@ -3,14 +3,18 @@
 Phases (each prints one JSON line; ``--json FILE`` also writes them all):
   build   full reindex of N documents through ``TantivyBackend.rebuild()`` (a new generation, switched
           atomically at the end, exactly what ``aktenwerk reindex`` does)
-  steady  outbox-style indexing: batches of upserts (half updates, half new documents), commit per batch
+  steady  outbox-style indexing: batches of upserts (half updates, half new documents), commit per batch,
+          after a warm-up batch (a long-lived indexer); ``--workers N`` analyses in N worker processes
   serve   a *separate* process opens the index read-only and runs a clerk query mix through the service
           layer (parse + permission filter + top 20 + highlights + facets); latency percentiles and the
-          serving process' peak RSS
+          serving process' peak RSS; CPU is the process' (facets run on a second thread) and
+          ``idle_bound_*`` = max(calling thread CPU, all CPU / 2), a lower bound for two idle cores
+  summary the issue's figures next to their targets
 
 Usage:
   .venv/bin/python bench/search.py --docs 1000000 --path /tmp/aktenwerk-bench
   .venv/bin/python bench/search.py --path /tmp/aktenwerk-bench --skip-build --skip-steady   # queries only
+  .venv/bin/python bench/search.py --path /tmp/aktenwerk-bench --docs 1000000 --skip-build --workers 2
 """
 
 from __future__ import annotations

@@ -101,8 +101,15 @@ class _Generation:
         # always belongs to a known index state: the key of the count/facet cache.
         self.index.config_reader(reload_policy="Manual")
         self.meta = directory / "meta.json"
-        self.stamp: tuple[int, int, int] | None = self.meta_stamp()
+        self.stamp: tuple[int, int, int] | None = None
+        self.reload()
+
+    def reload(self, stamp: tuple[int, int, int] | None = None) -> None:
+        """Reload the searcher; the stamp is taken *before* reloading, so it never claims a newer
+        state than the searcher has (a commit in between just causes one more reload later)."""
+        stamp = stamp or self.meta_stamp()
         self.index.reload()
+        self.stamp = stamp
 
     def meta_stamp(self) -> tuple[int, int, int] | None:
         try:
@@ -272,21 +279,18 @@ class TantivyBackend(EngineBase):
             gen = self._gen
             if gen.writer is not None:
                 gen.writer.commit()
-            gen.stamp = gen.meta_stamp()
-            gen.index.reload()
+            gen.reload()
 
     def refresh(self) -> None:
         self._maybe_switch()
-        self._gen.stamp = self._gen.meta_stamp()
-        self._gen.index.reload()
+        self._gen.reload()
 
     def clear(self) -> None:
         with self._lock:
             writer = self._writer(self._gen)
             writer.delete_all_documents()
             writer.commit()
-            self._gen.stamp = self._gen.meta_stamp()
-            self._gen.index.reload()
+            self._gen.reload()
 
     @contextmanager
     def rebuild(self) -> Iterator[_RebuildTarget]:
@@ -345,8 +349,7 @@ class TantivyBackend(EngineBase):
         if stamp != gen.stamp:
             with self._lock:
                 if stamp != gen.stamp:
-                    gen.index.reload()
-                    gen.stamp = stamp
+                    gen.reload(stamp)
         return (gen.name, stamp), gen.index.searcher()
 
     @staticmethod
