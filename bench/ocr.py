@@ -6,7 +6,9 @@ run and on the same pages:
 1. baseline: ``tesseract PAGE.png - -l deu+eng`` with 2 parallel jobs (OMP_THREAD_LIMIT=1; the
    same Tesseract, languages and default engine/page-segmentation modes the pipeline uses);
 2. pipeline: ``dms.ocr.engine.ocr_to_pdfa`` on multi-page TIFF documents (deskew and rotation on,
-   PDF/A-2b output), documents processed by ``--workers`` parallel workers with ``jobs=2/workers``;
+   PDF/A-2b output), documents processed by ``--workers`` parallel workers (like the worker
+   processes of ``aktenwerk serve``), each OCR'ing ``--jobs`` pages at a time (default: the
+   production default, one per core, so a document running alone still uses both cores);
    the OCR children (and their zygote) are started inside the measured section and reaped at its end,
    so their start-up and all their CPU time (Tesseract included) count;
 3. word recall of both against the printed text.
@@ -14,7 +16,7 @@ run and on the same pages:
 CPU = user+sys of this process and all reaped descendants. Each round prints the 1-minute load
 average before and after: wall-clock figures only mean something on an otherwise idle machine.
 
-Usage: .venv/bin/python bench/ocr.py [--pages 12] [--per-doc 4] [--workers 2] [--rounds 1]
+Usage: .venv/bin/python bench/ocr.py [--pages 12] [--per-doc 4] [--workers 2] [--jobs N] [--rounds 1]
 """
 
 from __future__ import annotations
@@ -59,9 +61,7 @@ def run_tesseract(pngs: list[Path], jobs: int) -> tuple[float, list[str]]:
     return time.perf_counter() - started, texts
 
 
-def run_pipeline(docs: list[Path], out_dir: Path, workers: int) -> tuple[float, list[str]]:
-    jobs = max(1, 2 // workers)
-
+def run_pipeline(docs: list[Path], out_dir: Path, workers: int, jobs: int | None = None) -> tuple[float, list[str]]:
     def one(doc: Path) -> list[str]:
         result = ocr_to_pdfa(doc, out_dir / f"{doc.stem}.pdf", jobs=jobs)
         assert result.conformance == "2B"
@@ -81,6 +81,8 @@ def main() -> None:
     parser.add_argument("--per-doc", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="pages OCR'd at a time per document (default: production default, one per core)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="aw-bench-ocr-") as tmp_name:
@@ -102,7 +104,7 @@ def main() -> None:
             c1 = cpu_seconds()
             out = tmp / f"out-{rnd}"
             out.mkdir()
-            t_pipe, pipe_texts = run_pipeline(docs, out, args.workers)
+            t_pipe, pipe_texts = run_pipeline(docs, out, args.workers, args.jobs)
             c2 = cpu_seconds()
             cpu_base, cpu_pipe = c1 - c0, c2 - c1
             base_ppm = len(pages) / t_base * 60

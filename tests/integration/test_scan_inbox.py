@@ -205,10 +205,12 @@ def test_aktenzeichen_qr_files_the_document_into_that_akte(container: Any) -> No
 
     with container.uow() as uow:
         node = fileplan.create_node(uow.session, SYSTEM, "63.01.02", "Baugenehmigungen", department="63")
-        akte = fileplan.create_akte(uow.session, SYSTEM, container.settings.aktenzeichen_pattern, int(node.id),
+        assert node.id is not None
+        akte = fileplan.create_akte(uow.session, SYSTEM, container.settings.aktenzeichen_pattern, node.id,
                                     "Gartenstraße 12", department="63", year=2026)
         uow.commit()
-        akte_id, aktenzeichen = int(akte.id), akte.aktenzeichen
+        assert akte.id is not None
+        akte_id, aktenzeichen = akte.id, akte.aktenzeichen
     inbox = container.settings.scan_path
     inbox.mkdir(parents=True, exist_ok=True)
     stack = [ts.separator_page(size_mm=A6, extra_codes=[ts.Code(f"AW-AKTE:{aktenzeichen}", x=0.1, y=0.7,

@@ -57,8 +57,9 @@ def test_alpha_png_and_multipage_tiff_convert(tmp_path: Path) -> None:
     assert conv.pages == 3 and conv.blank_pages == ()
 
 
-def _page_image_stream(pdf: pikepdf.Pdf, index: int) -> pikepdf.Object:
+def _page_image_stream(pdf: pikepdf.Pdf, index: int) -> pikepdf.Stream:
     (image,) = pdf.pages[index].Resources.XObject.values()
+    assert isinstance(image, pikepdf.Stream)
     return image
 
 
