@@ -50,6 +50,16 @@ def _schema(syntax: str) -> etree.XMLSchema | None:
         return None
 
 
+def _movable(el: etree._Element, parent: etree._Element) -> bool:
+    """True when ``el`` can leave and re-enter ``parent`` unchanged: lxml then re-resolves its namespaces
+    against ``parent``, which is exact when ``el`` declares none itself and no URI has two prefixes."""
+    nsmap = el.nsmap
+    if nsmap != parent.nsmap:
+        return False
+    uris = list(nsmap.values())
+    return len(uris) == len(set(uris))
+
+
 def _attachment_texts(parsed: ParsedInvoice) -> dict[etree._Element, str]:
     """The base64 text the reader already took from each attachment element (not decoded a second time)."""
     out: dict[etree._Element, str] = {}
@@ -88,10 +98,15 @@ def schema_findings(parsed: ParsedInvoice) -> list[Finding]:
     try:
         for el, text in blobs:
             parent = el.getparent()
-            if parent is not None and len(el) == 0:
-                stub = etree.Element(el.tag, el.attrib)
+            if parent is not None and len(el) == 0 and _movable(el, parent):
+                stub = etree.Element(el.tag, el.attrib, nsmap=el.nsmap)
                 tail = el.tail
                 parent.replace(el, stub)
+                if stub.prefix != el.prefix:  # error paths would name another prefix: blank the original
+                    parent.replace(stub, el)
+                    el.text = ""
+                    blanked.append((el, text))
+                    continue
                 swapped.append((el, stub))
                 stub.tail = tail
                 stub.sourceline = el.sourceline

@@ -161,3 +161,32 @@ def test_parsed_invoice_holds_its_element_proxies_bounded(monkeypatch: pytest.Mo
     monkeypatch.setattr(reading, "KEEP_ELEMENTS", 10)
     many = b"<Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'>" + b"<x/>" * 5000 + b"</Invoice>"
     assert len(parse(many, "many.xml").elements) == 10
+
+
+@pytest.mark.parametrize(
+    ("declaration", "prefix"),
+    [
+        ("xmlns:b='urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2'", "b"),  # own prefix
+        ("", "cbc"),
+    ],
+)
+def test_schema_check_keeps_namespace_prefixes_and_error_paths(declaration: str, prefix: str) -> None:
+    """An attachment that declares its own prefix is left in place (blanked): tree and error paths as before."""
+
+    def doc(blob: str) -> bytes:
+        text = UBL[0].read_text(encoding="utf-8")
+        return text.replace(
+            "</cbc:BuyerReference>",
+            "</cbc:BuyerReference><cac:AdditionalDocumentReference><cbc:ID>A1</cbc:ID><cac:Attachment>"
+            f"<{prefix}:EmbeddedDocumentBinaryObject {declaration} filename='a.pdf'>{blob}"
+            f"</{prefix}:EmbeddedDocumentBinaryObject></cac:Attachment></cac:AdditionalDocumentReference>",
+            1,
+        ).encode()
+
+    small = [f for f in validate(doc("QUJD"), "a.xml").findings if f.rule == "AW-XSD"]
+    large_report = validate(doc(_BLOB), "a.xml")
+    large = [f for f in large_report.findings if f.rule == "AW-XSD"]
+    assert small and large == small and f"{prefix}:EmbeddedDocumentBinaryObject" in (small[0].location or "")
+    parsed = parse(doc(_BLOB), "a.xml")
+    before = etree.tostring(parsed.root)
+    assert schema_findings(parsed) and etree.tostring(parsed.root) == before
