@@ -320,12 +320,10 @@ def parse_leitweg_id(value: str) -> LeitwegId:
 
 
 def is_valid_leitweg_id(value: str) -> bool:
-    """True iff ``value`` is a well-formed Leitweg-ID with correct check digits."""
-    try:
-        parse_leitweg_id(value)
-    except TermsError:
-        return False
-    return True
+    """True iff ``value`` is a well-formed Leitweg-ID with correct check digits (`parse_leitweg_id`
+    accepts it), without building the error message of a wrong one."""
+    m = _LEITWEG.match((value or "").strip())
+    return m is not None and _mod97_10(m["coarse"] + (m["fine"] or "") + m["check"]) == 1
 
 
 # ------------------------------------------------------------------------------------------ IBAN / BIC

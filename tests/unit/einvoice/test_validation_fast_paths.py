@@ -190,3 +190,27 @@ def test_schema_check_keeps_namespace_prefixes_and_error_paths(declaration: str,
     parsed = parse(doc(_BLOB), "a.xml")
     before = etree.tostring(parsed.root)
     assert schema_findings(parsed) and etree.tostring(parsed.root) == before
+
+
+def test_leitweg_id_check_agrees_with_the_parser() -> None:
+    import random
+    import string
+
+    from einvoice.domain.terms import TermsError, is_valid_leitweg_id, leitweg_check_digits, parse_leitweg_id
+
+    def parses(value: str) -> bool:
+        try:
+            parse_leitweg_id(value)
+        except TermsError:
+            return False
+        return True
+
+    rnd = random.Random(7)
+    cases = ["04011000-1234512345-06", "991-01234-44", " 04011000-12345-03 ", "", "abc", "05-1-00", "1-2-3"]
+    for _ in range(2000):
+        coarse = "".join(rnd.choice(string.digits) for _ in range(rnd.randint(1, 13)))
+        fine = "".join(rnd.choice(string.ascii_letters + string.digits) for _ in range(rnd.randint(0, 4)))
+        check = leitweg_check_digits(coarse, fine or None) if rnd.random() < 0.5 else f"{rnd.randint(0, 99):02d}"
+        cases.append(f"{coarse}{'-' + fine if fine else ''}-{check}")
+    assert [is_valid_leitweg_id(v) for v in cases] == [parses(v) for v in cases]
+    assert any(is_valid_leitweg_id(v) for v in cases) and not all(is_valid_leitweg_id(v) for v in cases)
