@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy import text as sa_text
@@ -37,6 +38,26 @@ METADATA_FIELDS = ("title", "document_type", "correspondent", "tags", "document_
                    "custom_fields", "retention_class", "asn")
 #: control characters, characters Windows refuses, and bidi overrides that disguise an extension ("\u202eexe.txt")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+def path_traversal(name: str | None) -> bool:
+    """True when a client-sent file name carries a path that climbs or starts at a root.
+
+    ``../x``, ``..\\x``, ``....//x``, ``/etc/x``, ``C:\\x`` and their percent-encoded forms are refused
+    at the API with a 4xx; plain names (and names with harmless characters, which
+    :func:`sanitise_filename` cleans) pass."""
+    if not name:
+        return False
+    for candidate in {name, unquote(name)}:
+        flat = candidate.replace("\\", "/")
+        if flat.startswith("/") or _DRIVE.match(candidate):
+            return True
+        if any(len(seg) >= 2 and set(seg) == {"."} for seg in flat.split("/")):
+            return True
+    return False
 
 
 def sanitise_filename(name: str | None) -> str:

@@ -39,6 +39,10 @@ _INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "ima
 
 def _store_upload(container: Any, file: UploadFile) -> tuple[Any, str, str | None]:
     """Stream the upload into the store (size-limited). Returns (blob, safe filename, detected mime)."""
+    if svc.path_traversal(file.filename):
+        raise ValidationFailed(
+            f"refused the file name {file.filename!r}: it contains a path ('..' or an absolute path); "
+            "send the bare file name")
     filename = svc.sanitise_filename(file.filename)
     f = file.file
     f.seek(0)
