@@ -72,7 +72,9 @@ def main() -> None:
             validate(data, path.name)
             n += 1
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    print(f"throughput (XML, one core, CPU time):   {n / cpu:6.0f} invoices/s  ({n} validations in {cpu:.2f} s CPU)")
+    print(
+        f"throughput (XML, one core, CPU time):   {n / cpu:6.0f} invoices/s  ({n} validations in {cpu:.2f} s CPU)"
+    )
     print(
         f"throughput (XML, one core, wall clock): {n / wall:6.0f} invoices/s  ({n} validations in {wall:.2f} s;"
         " equals the CPU figure only on an otherwise idle machine)"

@@ -71,7 +71,9 @@ def test_first_empty_element_agrees_with_the_r008_xpath(xml: bytes) -> None:
 
 
 def test_first_empty_element_agrees_with_the_r008_xpath_on_the_corpus() -> None:
-    files = corpus_files("xrechnung-ubl") + corpus_files("en16931-ubl") + corpus_files("invalid/kosit-valconf")
+    files = (
+        corpus_files("xrechnung-ubl") + corpus_files("en16931-ubl") + corpus_files("invalid/kosit-valconf")
+    )
     checked = 0
     for path in files:
         if path.suffix.lower() != ".xml":
@@ -132,8 +134,25 @@ _PATH_DOC = (
 
 @pytest.mark.parametrize(
     "path",
-    ["{urn:a}x", "{urn:a}x/{urn:b}y", "{*}x/{*}y", "{urn:a}x/{*}z", "q", "{*}q", "y", "{*}y", "z", "{*}z",
-     "{urn:b}y", "{urn:a}x/{urn:b}y/{urn:b}w", "{urn:a}x/{urn:b}z", "{}y", "{}q", "{*}x/{urn:b}y", "{urn:d}z"],
+    [
+        "{urn:a}x",
+        "{urn:a}x/{urn:b}y",
+        "{*}x/{*}y",
+        "{urn:a}x/{*}z",
+        "q",
+        "{*}q",
+        "y",
+        "{*}y",
+        "z",
+        "{*}z",
+        "{urn:b}y",
+        "{urn:a}x/{urn:b}y/{urn:b}w",
+        "{urn:a}x/{urn:b}z",
+        "{}y",
+        "{}q",
+        "{*}x/{urn:b}y",
+        "{urn:d}z",
+    ],
 )
 def test_child_path_lookups_equal_elementpath(path: str) -> None:
     from einvoice.syntax._common import find, findall, findtext
@@ -159,7 +178,11 @@ def test_parsed_invoice_holds_its_element_proxies_bounded(monkeypatch: pytest.Mo
     assert parsed.elements[0] is parsed.root and len(parsed.elements) == sum(1 for _ in parsed.root.iter())
     assert parsed.root[0] is parsed.elements[1]  # lxml hands out the held proxy, not a new one
     monkeypatch.setattr(reading, "KEEP_ELEMENTS", 10)
-    many = b"<Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'>" + b"<x/>" * 5000 + b"</Invoice>"
+    many = (
+        b"<Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'>"
+        + b"<x/>" * 5000
+        + b"</Invoice>"
+    )
     assert len(parse(many, "many.xml").elements) == 10
 
 
@@ -210,7 +233,9 @@ def test_leitweg_id_check_agrees_with_the_parser() -> None:
     for _ in range(2000):
         coarse = "".join(rnd.choice(string.digits) for _ in range(rnd.randint(1, 13)))
         fine = "".join(rnd.choice(string.ascii_letters + string.digits) for _ in range(rnd.randint(0, 4)))
-        check = leitweg_check_digits(coarse, fine or None) if rnd.random() < 0.5 else f"{rnd.randint(0, 99):02d}"
+        check = (
+            leitweg_check_digits(coarse, fine or None) if rnd.random() < 0.5 else f"{rnd.randint(0, 99):02d}"
+        )
         cases.append(f"{coarse}{'-' + fine if fine else ''}-{check}")
     assert [is_valid_leitweg_id(v) for v in cases] == [parses(v) for v in cases]
     assert any(is_valid_leitweg_id(v) for v in cases) and not all(is_valid_leitweg_id(v) for v in cases)
