@@ -50,11 +50,12 @@ def text_of(el: etree._Element | None) -> str | None:
 class Reader:
     """Reads values while recording locations and problems (never raises on bad values)."""
 
-    __slots__ = ("locations", "problems")
+    __slots__ = ("_add", "locations", "problems")
 
     def __init__(self) -> None:
         self.locations = Locations()
         self.problems: list[ParseProblem] = []
+        self._add = self.locations.add  # bound once: recording is the most frequent call while reading
 
     def text(self, kids: Kids, tag: str, term: str, obj: object | None = None, *, raw: bool = False) -> str | None:
         """Stripped text of the first ``tag`` child ('' when empty, None when absent); ``raw`` keeps it as written."""
@@ -62,7 +63,7 @@ class Reader:
         if not lst:
             return None
         el = lst[0]
-        self.locations.add(term, el, obj)
+        self._add(term, el, obj)
         t = el.text
         if raw:
             return t or ""
@@ -71,7 +72,7 @@ class Reader:
     def el_text(self, el: etree._Element | None, term: str, obj: object | None = None) -> str | None:
         if el is None:
             return None
-        self.locations.add(term, el, obj)
+        self._add(term, el, obj)
         t = el.text
         return t.strip() if t else ""
 
@@ -79,7 +80,7 @@ class Reader:
         """Exact decimal as written (keeps trailing zeros); bad text → None + a problem."""
         if el is None:
             return None
-        self.locations.add(term, el, obj)
+        self._add(term, el, obj)
         raw = el.text
         t = raw.strip() if raw else ""
         if _DECIMAL.match(t):
@@ -98,7 +99,7 @@ class Reader:
         """A UBL date ``YYYY-MM-DD``."""
         if el is None:
             return None
-        self.locations.add(term, el, obj)
+        self._add(term, el, obj)
         t = (el.text or "").strip()
         if _ISO_DATE.match(t):
             try:
@@ -112,7 +113,7 @@ class Reader:
         """A CII date string element (``udt:DateTimeString``/``udt:DateString``/``qdt:…``) ``format="102"``."""
         if el is None:
             return None
-        self.locations.add(term, el, obj)
+        self._add(term, el, obj)
         t = (el.text or "").strip()
         fmt = el.get("format")
         if (fmt is None or fmt == "102") and _DATE_102.match(t):
@@ -125,12 +126,12 @@ class Reader:
 
     def b64(self, el: etree._Element, term: str, obj: object | None = None) -> str:
         """Base64 text of a binary object element (decoded lazily by the model)."""
-        self.locations.add(term, el, obj)
+        self._add(term, el, obj)
         return el.text or ""
 
     def binary(self, el: etree._Element, term: str, obj: object | None = None) -> bytes:
         """Base64 content of a binary object element; bad base64 → b'' + a problem."""
-        self.locations.add(term, el, obj)
+        self._add(term, el, obj)
         raw = el.text or ""
         try:
             return base64.b64decode("".join(raw.split()), validate=True)
