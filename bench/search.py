@@ -166,7 +166,9 @@ def build(path: Path, n: int, batch: int, threads: int, heap: int, workers: int)
     }
 
 
-def steady(path: Path, n_existing: int, total: int, batch: int, threads: int, heap: int, workers: int) -> dict:
+def steady(
+    path: Path, n_existing: int, total: int, batch: int, threads: int, heap: int, workers: int
+) -> dict:
     backend = TantivyBackend(path, heap_size=heap, num_threads=threads, workers=workers)
     # a long-lived indexer: warm the analyzer caches (and start any worker processes) before measuring
     backend.index(list(generate(max(batch, 2_000), seed=9, start=0)))
@@ -338,14 +340,22 @@ def main() -> None:
     args = ap.parse_args()
     heap = args.heap_mb * 1_000_000
     if args.serve_only:
-        print(json.dumps(serve(args.path, args.queries, not args.no_result_cache), ensure_ascii=False), flush=True)
+        print(
+            json.dumps(serve(args.path, args.queries, not args.no_result_cache), ensure_ascii=False),
+            flush=True,
+        )
         return
     results: list[dict] = []
     emit(results, {"phase": "setup", "cpus": os.cpu_count(), "load_avg": os.getloadavg(), "docs": args.docs})
     if not args.skip_build:
         emit(results, build(args.path, args.docs, args.batch, args.threads, heap, args.workers))
     if not args.skip_steady:
-        emit(results, steady(args.path, args.docs, args.steady_docs, args.steady_batch, args.threads, heap, args.workers))
+        emit(
+            results,
+            steady(
+                args.path, args.docs, args.steady_docs, args.steady_batch, args.threads, heap, args.workers
+            ),
+        )
     proc = subprocess.run(
         [
             sys.executable,

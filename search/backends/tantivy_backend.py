@@ -18,8 +18,8 @@ import re
 import shutil
 import threading
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -580,7 +580,17 @@ def _make_document(doc_id: str, fields: dict[str, Any]) -> tantivy.Document:
 
 _DOC_FIELDS = tuple(f.name for f in dataclasses.fields(SearchDoc))
 _PREPARED_KEYS = (
-    ID, "src", BODY, TITLE, PARTS, CORR, DAY, YEAR, *KEYWORD_FIELDS.values(), ACL, *TEXT_FACETS.values()
+    ID,
+    "src",
+    BODY,
+    TITLE,
+    PARTS,
+    CORR,
+    DAY,
+    YEAR,
+    *KEYWORD_FIELDS.values(),
+    ACL,
+    *TEXT_FACETS.values(),
 )
 
 

@@ -82,10 +82,9 @@ def test_worker_processes_index_exactly_what_the_process_itself_would(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Large batches are analysed in worker processes: same stored fields, same hits, same errors."""
-    import search.backends.tantivy_backend as tb  # noqa: PLC0415 - the batch threshold is patched
-
-    from search.analysis import GermanAnalyzer  # noqa: PLC0415
-    from search.synthetic import generate  # noqa: PLC0415
+    import search.backends.tantivy_backend as tb
+    from search.analysis import GermanAnalyzer
+    from search.synthetic import generate
 
     monkeypatch.setattr(tb, "PARALLEL_MIN_BATCH", 10)
     docs = list(generate(60, seed=3))
@@ -104,7 +103,10 @@ def test_worker_processes_index_exactly_what_the_process_itself_would(
             req = SearchRequest(query=q, principal_tokens=ALL)
             a, b = backend.search(req), serial.search(req)
             assert (a.total, [h.id for h in a.hits]) == (b.total, [h.id for h in b.hits])
-        bad = [*docs[:20], SearchDoc(id=" ", title="x", content="x", created=datetime(2024, 1, 1, tzinfo=UTC))]
+        bad = [
+            *docs[:20],
+            SearchDoc(id=" ", title="x", content="x", created=datetime(2024, 1, 1, tzinfo=UTC)),
+        ]
         with pytest.raises(DocumentInvalid):
             backend.index(bad)
     finally:
