@@ -303,3 +303,25 @@ def test_cli_restore_refusals_are_sentences_and_the_key_is_never_printed(tmp_pat
     assert code == 0, out
     assert json.loads((tmp_path / "bk2" / SIGNATURE).read_text())["key_id"] == json.loads(saved)["key_id"]
     assert all(key not in out for out in outputs)
+
+
+def test_restore_into_a_used_installation_is_refused_before_writing(make_settings, make_container, tmp_path,
+                                                                     pdf_bytes):
+    from dms.auth import service as auth
+    from dms.errors import Conflict
+
+    src_settings, dest = _source_with_backup(make_settings, make_container, tmp_path, pdf_bytes)
+    used_settings = make_settings()
+    used = make_container(used_settings)
+    with used.uow() as uow:
+        auth.create_user(uow.session, None, "schon-da", "clerk", department="20")
+        uow.commit()
+    own_key = used_settings.backup_key_file.read_text()
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in used_settings.data_path.iterdir() if p.is_file())
+    with pytest.raises(Conflict, match="not empty"):
+        restore(used_settings, dest, key_file=src_settings.backup_key_file)
+    assert used_settings.backup_key_file.read_text() == own_key  # its own key, not the backup's
+    after = sorted((p.name, p.stat().st_mtime_ns) for p in used_settings.data_path.iterdir() if p.is_file())
+    assert [n for n, _ in after] == [n for n, _ in before]
+    with used.uow(read_only=True) as uow:
+        assert uow.session.execute(text("SELECT count(*) FROM users")).scalar_one() == 1
