@@ -262,8 +262,9 @@ def _walk(el: etree._Element, node: _Node, context: int, report: _Reporter) -> N
         name = local.get(tag)
         if name is None:
             name = tag.rsplit("}", 1)[-1]
-            if len(local) < _MAX_CACHED_NAMES:
-                local[tag] = name
+            if len(local) >= _MAX_CACHED_NAMES:  # bounded: start over rather than stop caching
+                local.clear()
+            local[tag] = name
         sub = children.get(name)
         if sub is None:
             continue

@@ -194,8 +194,9 @@ def _ram_kind(tag: str) -> tuple[str, bool, bool, bool]:
     if kind is None:
         name = tag[len(_RAM) :]
         kind = (name, name.endswith("ReferencedDocument"), name.endswith("TradeTax"), name.endswith("Quantity"))
-        if len(_RAM_KINDS) < 20_000:
-            _RAM_KINDS[tag] = kind
+        if len(_RAM_KINDS) >= 20_000:  # bounded: start over rather than stop caching
+            _RAM_KINDS.clear()
+        _RAM_KINDS[tag] = kind
     return kind
 
 

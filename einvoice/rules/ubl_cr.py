@@ -298,8 +298,9 @@ def _local(tag: object) -> str:
     name = _LOCAL_NAMES.get(tag)
     if name is None:
         name = tag.rsplit("}", 1)[-1]
-        if len(_LOCAL_NAMES) < _MAX_CACHED_STEPS:
-            _LOCAL_NAMES[tag] = name
+        if len(_LOCAL_NAMES) >= _MAX_CACHED_STEPS:  # bounded: start over rather than stop caching
+            _LOCAL_NAMES.clear()
+        _LOCAL_NAMES[tag] = name
     return name
 
 
@@ -338,8 +339,9 @@ _STEPS: dict[tuple[int, object], _Node | None] = {}
 
 def _step(node: _Node, tag: object) -> _Node | None:
     sub = node.children.get(_local(tag))
-    if len(_STEPS) < _MAX_CACHED_STEPS:
-        _STEPS[(id(node), tag)] = sub
+    if len(_STEPS) >= _MAX_CACHED_STEPS:  # bounded: start over rather than stop caching
+        _STEPS.clear()
+    _STEPS[(id(node), tag)] = sub
     return sub
 
 

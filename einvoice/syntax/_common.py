@@ -153,8 +153,9 @@ def _path_steps(path: str) -> tuple[str, ...]:
         steps = tuple(_STEP.findall(path))
         if "/".join(steps) != path or any(s[:1] in (".", "*") or "[" in s or "@" in s for s in steps):
             raise ValueError(f"not a child path: {path!r}")
-        if len(_PATHS) < 4096:
-            _PATHS[path] = steps
+        if len(_PATHS) >= 4096:  # bounded: start over rather than stop caching
+            _PATHS.clear()
+        _PATHS[path] = steps
     return steps
 
 

@@ -239,3 +239,18 @@ def test_leitweg_id_check_agrees_with_the_parser() -> None:
         cases.append(f"{coarse}{'-' + fine if fine else ''}-{check}")
     assert [is_valid_leitweg_id(v) for v in cases] == [parses(v) for v in cases]
     assert any(is_valid_leitweg_id(v) for v in cases) and not all(is_valid_leitweg_id(v) for v in cases)
+
+
+def test_tag_caches_stay_bounded_and_answers_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Documents with many distinct tags cannot grow the per-tag caches without bound."""
+    from einvoice.rules import ubl_cr
+
+    text = UBL[0].read_text(encoding="utf-8")
+    unknown = "".join(f"<cbc:X{i}>1</cbc:X{i}>" for i in range(300))
+    data = text.replace("</cbc:BuyerReference>", "</cbc:BuyerReference>" + unknown, 1).encode()
+    expected = [(f.rule, f.location) for f in validate(data, "x.xml").findings]
+    monkeypatch.setattr(ubl_cr, "_MAX_CACHED_STEPS", 50)
+    ubl_cr._STEPS.clear()
+    ubl_cr._LOCAL_NAMES.clear()
+    assert [(f.rule, f.location) for f in validate(data, "x.xml").findings] == expected
+    assert len(ubl_cr._STEPS) <= 50 and len(ubl_cr._LOCAL_NAMES) <= 50
