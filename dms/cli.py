@@ -40,6 +40,48 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+#: commands that run without an initialised database (they create, serve, check or restore one, or need none)
+_NO_DATABASE_NEEDED = frozenset({"init", "serve", "worker", "doctor", "restore", "einvoice"})
+
+
+def _uninitialised(settings: Settings) -> str | None:
+    """A sentence when the configured database has no Aktenwerk schema yet (nothing is created on the way)."""
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.pool import NullPool
+
+    from dms.db.engine import normalise_url
+
+    url = make_url(normalise_url(settings.db_url))
+    hint = "run `aktenwerk init` first, or point AKTENWERK_DATA_DIR / AKTENWERK_DATABASE_URL at an initialised installation"
+    if (url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+            and not Path(url.database).exists()):
+        return f"no Aktenwerk database at {url.database}: {hint}"
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return f"the database {url.render_as_string(hide_password=True)} has no Aktenwerk schema: {hint}"
+    except SQLAlchemyError as exc:
+        first = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        return f"cannot reach the database {url.render_as_string(hide_password=True)}: {first}"
+    finally:
+        engine.dispose()
+    return None
+
+
+@app.callback()
+def _require_initialised(ctx: typer.Context) -> None:
+    # Commands that read or write the installation refuse, with a sentence, to run against nothing.
+    # (A comment, not a docstring: typer would show a callback docstring as the program's help.)
+    if ctx.resilient_parsing or ctx.invoked_subcommand in _NO_DATABASE_NEEDED or {"--help", "-h"} & set(sys.argv):
+        return
+    problem = _uninitialised(_settings())
+    if problem:
+        _fail(problem)
+
+
 @app.command()
 def init(
     admin: Annotated[str, typer.Option(help="Username of the first admin")] = "admin",

@@ -188,3 +188,18 @@ def test_fileplan_import_and_reimport_versions(cli_env, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("code;title\n;ohne Code\n", encoding="utf-8")
     assert run("fileplan", "import", str(bad)).exit_code == 1
+
+
+@pytest.mark.parametrize("args", [("audit", "verify"), ("user", "list"), ("backup", "somewhere")])
+def test_commands_refuse_an_uninitialised_installation(cli_env, tmp_path, args):
+    r = run(*[str(tmp_path / a) if a == "somewhere" else a for a in args])
+    assert r.exit_code == 1
+    assert "aktenwerk init" in r.output
+    assert not cli_env.exists()  # nothing was created on the way
+
+
+def test_help_and_pure_commands_need_no_installation(cli_env):
+    assert run("--help").exit_code == 0
+    assert "E-Akte" in run("--help").output
+    r = run("einvoice", "validate", "/nonexistent.xml", "--json")
+    assert r.exit_code == 2  # unreadable file, not "run init"
