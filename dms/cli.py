@@ -64,7 +64,8 @@ def _uninitialised(settings: Settings) -> str | None:
             if not inspect(conn).has_table("alembic_version"):
                 return f"the database {url.render_as_string(hide_password=True)} has no Aktenwerk schema: {hint}"
     except SQLAlchemyError as exc:
-        first = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        cause = getattr(exc, "orig", None) or exc  # DBAPIError carries the driver's own message
+        first = (str(cause).strip().splitlines() or [type(exc).__name__])[0]
         return f"cannot reach the database {url.render_as_string(hide_password=True)}: {first}"
     finally:
         engine.dispose()
