@@ -14,6 +14,7 @@ downscaled copy; and the pixels Tesseract will read are written once, uncompress
 from __future__ import annotations
 
 import io
+import math
 import warnings
 import zlib
 from collections.abc import Iterable, Iterator
@@ -189,9 +190,10 @@ class ImageConversion:
     deskew_angles: tuple[float, ...]
 
 
-#: Resampling for deskew rotation: bilinear is 2.5x faster than bicubic with no measurable OCR
-#: difference, and keeps stroke edges smooth in the archive copy (nearest is 4x faster, but jagged).
-DESKEW_RESAMPLE = Image.Resampling.BILINEAR
+#: Resampling of the deskewed raster Tesseract reads. The archive page is not resampled at all (its
+#: image is drawn rotated, see :func:`_placement`), so this raster only has to be right for OCR:
+#: nearest neighbour is 4x cheaper than bilinear and reads the same words.
+DESKEW_RESAMPLE = Image.Resampling.NEAREST
 _EXIF_ORIENTATION = 0x0112
 
 
@@ -219,23 +221,24 @@ def _normalize(frame: Image.Image) -> Image.Image:
 
 
 def _rotate(frame: Image.Image, angle: float) -> Image.Image:
-    if frame.mode == "1":
+    if frame.mode == "1" and DESKEW_RESAMPLE != Image.Resampling.NEAREST:
         frame = frame.convert("L")
-    fill = 255 if frame.mode == "L" else (255, 255, 255)
+    fill = (255, 255, 255) if frame.mode == "RGB" else 255
     return frame.rotate(angle, resample=DESKEW_RESAMPLE, fillcolor=fill)
 
 
-def _encode_frame(frame: Image.Image, dpi: tuple[float, float], angle: float) -> bytes:
-    """An image file (TIFF G4 for bilevel, else PNG) of the upright, deskewed frame."""
-    frame = _normalize(frame)
-    if angle:
-        frame = _rotate(frame, angle)
-    buf = io.BytesIO()
-    if frame.mode == "1":
-        frame.save(buf, format="TIFF", compression="group4", dpi=dpi)
-    else:
-        frame.save(buf, format="PNG", compress_level=1, dpi=dpi)
-    return buf.getvalue()
+def _placement(width_pt: float, height_pt: float, angle: float) -> str:
+    """The ``cm`` operands that draw a page-filling image rotated by ``angle`` degrees
+    (counter-clockwise, like ``Image.rotate``) about the page centre: the page shows the scan
+    straightened while the embedded pixels stay exactly as scanned (no resampling, no generation
+    loss; the corners that turn out of the page are clipped, as ``Image.rotate`` crops them)."""
+    if not angle:
+        return f"{width_pt} 0 0 {height_pt} 0 0"
+    cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    cx, cy = width_pt / 2, height_pt / 2
+    a, b, c, d = width_pt * cos, width_pt * sin, -height_pt * sin, height_pt * cos
+    e, f = cx - cx * cos + cy * sin, cy - cx * sin - cy * cos
+    return " ".join(f"{v:.6f}" for v in (a, b, c, d, e, f))
 
 
 def _page_layout(width_px: int, height_px: int, dpi: tuple[float, float]) -> tuple[float, float]:
@@ -246,9 +249,11 @@ def _page_layout(width_px: int, height_px: int, dpi: tuple[float, float]) -> tup
 
 
 def _add_image_page(
-    pdf: pikepdf.Pdf, data: bytes, *, filter_: str, size: tuple[int, int], mode: str, dpi: tuple[float, float]
+    pdf: pikepdf.Pdf, data: bytes, *, filter_: str, size: tuple[int, int], mode: str, dpi: tuple[float, float],
+    angle: float = 0.0,
 ) -> None:
-    """Append a page that shows nothing but one image (already encoded with ``filter_``) at ``dpi``."""
+    """Append a page that shows nothing but one image (already encoded with ``filter_``) at ``dpi``,
+    turned by ``angle`` degrees about the page centre."""
     width_pt, height_pt = _page_layout(size[0], size[1], dpi)
     image = pikepdf.Stream(pdf, b"")
     image.write(data, filter=pikepdf.Name(filter_))
@@ -257,7 +262,7 @@ def _add_image_page(
     image.Width, image.Height = size
     image.ColorSpace = pikepdf.Name.DeviceGray if mode == "L" else pikepdf.Name.DeviceRGB
     image.BitsPerComponent = 8
-    content = pikepdf.Stream(pdf, f"q {width_pt} 0 0 {height_pt} 0 0 cm /Im0 Do Q".encode())
+    content = pikepdf.Stream(pdf, f"q {_placement(width_pt, height_pt, angle)} cm /Im0 Do Q".encode())
     page = pikepdf.Dictionary(
         Type=pikepdf.Name.Page,
         MediaBox=[0, 0, width_pt, height_pt],
@@ -267,8 +272,9 @@ def _add_image_page(
     pdf.pages.append(pikepdf.Page(page))
 
 
-def _add_bilevel_page(pdf: pikepdf.Pdf, frame: Image.Image, dpi: tuple[float, float]) -> None:
-    """Append a bilevel page as CCITT G4 (img2pdf embeds Pillow's G4 TIFF without re-encoding)."""
+def _add_bilevel_page(pdf: pikepdf.Pdf, frame: Image.Image, dpi: tuple[float, float], angle: float = 0.0) -> None:
+    """Append a bilevel page as CCITT G4 (img2pdf embeds Pillow's G4 TIFF without re-encoding),
+    turned by ``angle`` degrees about the page centre."""
     buf = io.BytesIO()
     frame.save(buf, format="TIFF", compression="group4", dpi=dpi)
 
@@ -283,6 +289,11 @@ def _add_bilevel_page(pdf: pikepdf.Pdf, frame: Image.Image, dpi: tuple[float, fl
     assert single is not None
     with pikepdf.open(io.BytesIO(single)) as src:
         pdf.pages.append(src.pages[0])  # copies the page and its image into pdf
+    if angle:
+        page = pdf.pages[-1]
+        (name,) = page.resources.XObject.keys()
+        width_pt, height_pt = float(page.mediabox[2]), float(page.mediabox[3])
+        page.obj.Contents = pikepdf.Stream(pdf, f"q {_placement(width_pt, height_pt, angle)} cm {name} Do Q".encode())
 
 
 def images_to_pdf(src: Path, dst: Path, *, deskew: bool = True, raster_dir: Path | None = None) -> ImageConversion:
@@ -333,19 +344,19 @@ def frames_to_pdf(
             blanks.append(index)
         angle = estimate_skew(frame, small=small) if deskew and not blank else 0.0
         angles.append(angle)
-        if angle:
-            frame = _rotate(frame, angle)
         if raster_dir is not None:
-            frame.save(raster_dir / raster_name(index + 1), format="TIFF", compression="raw", dpi=dpi)
+            # what the page shows: the scan turned by angle (the text layer must match the view)
+            raster = _rotate(frame, angle) if angle else frame
+            raster.save(raster_dir / raster_name(index + 1), format="TIFF", compression="raw", dpi=dpi)
         if frame.mode == "1":
-            _add_bilevel_page(pdf, frame, dpi)
-        elif reuse_jpeg and not angle:
+            _add_bilevel_page(pdf, frame, dpi, angle)
+        elif reuse_jpeg:
             assert encoded is not None
-            _add_image_page(pdf, encoded, filter_="/DCTDecode", size=frame.size, mode=frame.mode, dpi=dpi)
+            _add_image_page(pdf, encoded, filter_="/DCTDecode", size=frame.size, mode=frame.mode, dpi=dpi, angle=angle)
         else:
             packer = zlib.compressobj(FLATE_LEVEL, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
             data = packer.compress(frame.tobytes()) + packer.flush()
-            _add_image_page(pdf, data, filter_="/FlateDecode", size=frame.size, mode=frame.mode, dpi=dpi)
+            _add_image_page(pdf, data, filter_="/FlateDecode", size=frame.size, mode=frame.mode, dpi=dpi, angle=angle)
     if not angles:
         raise CorruptInputError("the image has no pages")
     pdf.save(dst)

@@ -133,7 +133,7 @@ def _rasterize(tmp_path: Path, out_name: str, dpi: float, mode: str = "skip") ->
 def test_rasterize_takes_the_parents_raster_once_then_extracts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from PIL import Image
 
-    page = ts.german_page(2, n_sentences=2, size_mm=ts.A6_MM)
+    page = ts.german_page(2, n_sentences=2, size_mm=ts.A6_MM, rotation_deg=0.0)
     ts.save_png(page, tmp_path / "p.png")
     rasters = tmp_path / "rasters"
     rasters.mkdir()
