@@ -6,8 +6,11 @@ time limit, checks the result declares PDF/A-2B, and moves it atomically to ``ds
 
 Orientation is handled optimistically: the first pass runs without Tesseract's orientation detection
 (about 0.8 s per page); only when an inked page yields implausible text is the document run again with
-``rotate_pages``. Deskew of images happens during image→PDF conversion, of PDFs through the plugin's
-fast skew estimate (see ``_plugin.py``).
+``rotate_pages``. Deskew of images and of scanner PDFs (one image per page) happens during the
+conversion to the image PDF ocrmypdf works on (``imageops.frames_to_pdf``: the image is drawn rotated,
+Tesseract gets a straightened raster written alongside); other PDFs use the plugin's fast skew
+estimate (see ``_plugin.py``). ocrmypdf writes a plain PDF, which the OCR child converts to PDF/A-2b
+with pikepdf (validated once as written).
 """
 
 from __future__ import annotations

@@ -6,9 +6,12 @@ truncated files fail here with a clear reason instead of deep inside OCR.
 
 Cost per 300 dpi A4 page matters here (it is added to every page Tesseract reads): gray and colour
 pages are embedded as plain Flate streams written with zlib's run-length strategy (PNG's per-row
-filter search costs three times as much and compresses noisy scans no better); blank and skew detection share one
-downscaled copy; and the pixels Tesseract will read are written once, uncompressed, next to the PDF
-(``raster_dir``), so the OCR child neither decodes the page image again nor re-encodes it.
+filter search costs three times as much and compresses noisy scans no better); blank and skew
+detection share one downscaled copy; a skewed page is straightened by drawing its image rotated on
+the page, so the archive keeps the scanned pixels (no resampling, and a JPEG stays as it came); and
+the pixels Tesseract will read (the page as shown: rotated, cheaply, with nearest neighbour) are
+written once, uncompressed, next to the PDF (``raster_dir``), so the OCR child neither decodes the
+page image again nor re-encodes it.
 """
 
 from __future__ import annotations
@@ -300,9 +303,10 @@ def images_to_pdf(src: Path, dst: Path, *, deskew: bool = True, raster_dir: Path
     """Write every page of a TIFF/PNG/JPEG to an image-only PDF at ``dst``.
 
     Pages are decoded and checked; images without a plausible resolution get :data:`DEFAULT_DPI`.
-    JPEG pages that need no deskew are embedded unchanged (no recompression); other pages are
-    re-encoded losslessly. Skewed pages are straightened here when ``deskew`` is set, which is far
-    cheaper than a Tesseract layout pass per page. See :func:`frames_to_pdf` for ``raster_dir``.
+    JPEG pages are embedded unchanged (no recompression); other pages are re-encoded losslessly.
+    Skewed pages are straightened here when ``deskew`` is set (drawn rotated, see :func:`_placement`),
+    which is far cheaper than a Tesseract layout pass per page. See :func:`frames_to_pdf` for
+    ``raster_dir``.
     """
     kind = sniff(src)
     if kind == "pdf":
@@ -320,13 +324,14 @@ def frames_to_pdf(
     deskew: bool = True,
     raster_dir: Path | None = None,
 ) -> ImageConversion:
-    """Write page images to an image-only PDF; ``bytes`` (if given) is a JPEG that can be embedded
-    unchanged when the page needs no deskew.
+    """Write page images to an image-only PDF; ``bytes`` (if given) is a JPEG that is embedded
+    unchanged.
 
     Gray and colour pages become Flate streams of the raw pixels (zlib level :data:`FLATE_LEVEL`),
-    bilevel pages CCITT G4. With ``raster_dir``, each page's final pixels (upright, deskewed) are also
-    written there uncompressed as ``raster_name(pageno)`` with their resolution: exactly what the OCR
-    child's rasterizer would otherwise extract from the PDF again (see ``dms.ocr._plugin``).
+    bilevel pages CCITT G4; a skewed page's image is drawn rotated by its deskew angle. With
+    ``raster_dir``, each page as shown (upright, deskewed) is also written there uncompressed as
+    ``raster_name(pageno)`` with its resolution: what the OCR child's rasterizer would otherwise have
+    to produce from the PDF (see ``dms.ocr._plugin``).
     """
     blanks: list[int] = []
     angles: list[float] = []
