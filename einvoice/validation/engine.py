@@ -38,7 +38,7 @@ def fatal_report(path: str | None, reason: str, rule: str = "AW-UNREADABLE") -> 
     finding = Finding(
         rule,
         "fatal",
-        f"{spec.message_en} {reason}",
+        f"{spec.message} {reason}",  # the official text, German for Aktenwerk's own rules like every AW-*
         None,
         None,
         f"{spec.message_en} {reason}",

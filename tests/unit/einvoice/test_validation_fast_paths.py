@@ -254,3 +254,13 @@ def test_tag_caches_stay_bounded_and_answers_unchanged(monkeypatch: pytest.Monke
     ubl_cr._LOCAL_NAMES.clear()
     assert [(f.rule, f.location) for f in validate(data, "x.xml").findings] == expected
     assert len(ubl_cr._STEPS) <= 50 and len(ubl_cr._LOCAL_NAMES) <= 50
+
+
+def test_unreadable_report_speaks_german_first_like_every_aktenwerk_rule():
+    from einvoice.validation.engine import validate
+
+    report = validate(b"<Invoice", "broken.xml")
+    (finding,) = report.findings
+    assert finding.rule == "AW-UNREADABLE" and finding.severity == "fatal"
+    assert finding.message == finding.message_de and finding.message.startswith("Die Datei")
+    assert finding.message_en.startswith("The file")
