@@ -152,3 +152,29 @@ def test_rasterize_takes_the_parents_raster_once_then_extracts(tmp_path: Path, m
     assert _rasterize(tmp_path, "r2.png", 300.0) == tmp_path / "r2.png"  # second pass: extracted again
     monkeypatch.setattr(_plugin, "RASTER_DIR", None)
     assert _rasterize(tmp_path, "r3.png", 300.0) == tmp_path / "r3.png"
+
+
+def test_tesseract_slots_admit_one_holder_per_slot() -> None:
+    import threading
+    import time
+
+    held: list[int] = []
+    peak = 0
+    lock = threading.Lock()
+
+    def work() -> None:
+        nonlocal peak
+        with _plugin.tesseract_slot(slots=2, poll=0.001) as index:
+            with lock:
+                held.append(index)
+                peak = max(peak, len(held))
+            time.sleep(0.02)
+            with lock:
+                held.remove(index)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert peak == 2 and held == []
