@@ -333,6 +333,45 @@ def _save_pdfa(path: Path, flavour: str) -> None:
     os.replace(converted, path)
 
 
+def _cache_tool_versions() -> None:
+    """Ask each tool for its version and Tesseract for its languages once per process, not per job.
+
+    ocrmypdf runs ``tesseract --version`` four times and ``tesseract --list-langs`` once for every
+    document (five process starts, ~50 ms CPU). A warm OCR process keeps the first answers; only
+    successful ones, so a tool installed later is still found. Best effort: should ocrmypdf's
+    internals move, jobs simply probe as before.
+    """
+    try:
+        from ocrmypdf._exec import _probe, tesseract  # noqa: PLC0415 - OCR processes only
+    except ImportError:
+        return
+    probe = getattr(_probe, "get_version", None)
+    languages = getattr(tesseract, "get_languages", None)
+    if probe is None or languages is None or getattr(probe, "_aktenwerk_cached", False):
+        return
+    versions: dict[tuple[str, str, str], str] = {}
+
+    def get_version(program: str, *, version_arg: str = "--version", regex: str = r"(\d+(\.\d+)*)",
+                    env: Any = None) -> str:
+        if env:
+            return str(probe(program, version_arg=version_arg, regex=regex, env=env))
+        key = (program, version_arg, regex)
+        if key not in versions:
+            versions[key] = probe(program, version_arg=version_arg, regex=regex)
+        return versions[key]
+
+    known: list[set[str]] = []
+
+    def get_languages() -> set[str]:
+        if not known:
+            known.append(set(languages()))
+        return set(known[0])
+
+    get_version._aktenwerk_cached = True  # type: ignore[attr-defined]
+    setattr(_probe, "get_version", get_version)  # noqa: B010 - private module, not typed as writable
+    setattr(tesseract, "get_languages", get_languages)  # noqa: B010
+
+
 def _preload() -> None:
     """Import what an OCR job needs, including what ocrmypdf and pikepdf load lazily on first use."""
     import ocrmypdf  # noqa: F401, PLC0415 - only OCR processes pay for importing ocrmypdf
@@ -345,6 +384,7 @@ def _preload() -> None:
                  "PIL.TiffImagePlugin", "PIL.JpegImagePlugin", "PIL.PpmImagePlugin", "PIL.BmpImagePlugin"):
         with contextlib.suppress(ImportError):
             __import__(name)
+    _cache_tool_versions()
     # one tiny PDF/A save loads the validator's schemas, fonts and XMP machinery
     with contextlib.suppress(Exception), pikepdf.new() as pdf:
         pdf.add_blank_page()
@@ -360,6 +400,7 @@ def serve() -> None:
 
     from dms.ocr import _plugin  # noqa: PLC0415 - the module ocrmypdf loads as plugin by this name
 
+    _cache_tool_versions()
     for line in sys.stdin:
         if not line.strip():
             continue
