@@ -132,7 +132,9 @@ class TantivyBackend(EngineBase):
         analyzer: GermanAnalyzer | None = None,
     ) -> None:
         """``workers`` > 0 analyses batches of at least :data:`PARALLEL_MIN_BATCH` documents in that many
-        worker processes (the default analyzer there: same analysis) while this process feeds Tantivy."""
+        worker processes (the default analyzer there: same analysis) while this process feeds Tantivy.
+        Off by default: on two cores Tantivy's own writer threads already use the second core and the
+        pickling costs ~25 % more CPU, so it measured slower there (bench/search.py --workers)."""
         super().__init__(analyzer)
         self.workers = workers
         self._workers_pool: Any = None
