@@ -48,7 +48,7 @@ PERIODIC_TASKS: dict[str, tuple[str, float]] = {
     "retention-fixity": ("retention.fixity_check", 86400.0),
     "retention-resume-disposals": ("retention.resume_disposals", 900.0),
     "retention-refresh-plan": ("retention.refresh_plan", 900.0),  # stored plan behind /records/due
-    "scan-inbox": ("ocr.scan_inbox", 30.0),  # scan station (issue 7)
+    "scan-inbox": ("ocr.scan_inbox", 5.0),  # scan station (issue 7); AKTENWERK_OCR_INBOX_INTERVAL_SECONDS
     # <<< registration <<<
 }
 

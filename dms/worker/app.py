@@ -28,6 +28,10 @@ def create_celery(settings: Settings) -> Celery:
     }
     for name, (task, interval) in PERIODIC_TASKS.items():
         schedule[name] = {"task": task, "schedule": interval}
+    if "scan-inbox" in schedule:  # the scan station's poll interval is an OCR setting (AKTENWERK_OCR_…)
+        from dms.ocr.config import OcrSettings  # noqa: PLC0415 - only when the scan station is registered
+
+        schedule["scan-inbox"]["schedule"] = OcrSettings().inbox_interval_seconds
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
