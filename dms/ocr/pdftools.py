@@ -46,6 +46,14 @@ def _is_signed(pdf: pikepdf.Pdf) -> bool:
     return False
 
 
+def _reason(exc: BaseException, path: Path | bytes | None = None) -> str:
+    """The library's message without the worker's temporary path (failure reasons are shown to users)."""
+    text = str(exc)
+    if isinstance(path, Path):
+        text = text.replace(str(path), path.name).replace(str(path.parent) + "/", "")
+    return text
+
+
 def open_checked(path: Path) -> pikepdf.Pdf:
     """Open a PDF or raise a typed error (encrypted, damaged)."""
     try:
@@ -53,7 +61,7 @@ def open_checked(path: Path) -> pikepdf.Pdf:
     except pikepdf.PasswordError as exc:
         raise EncryptedPdfError("a password is required to open it") from exc
     except (pikepdf.PdfError, OSError, ValueError, RuntimeError) as exc:
-        raise CorruptInputError(f"cannot read PDF: {exc}") from exc
+        raise CorruptInputError(f"cannot read PDF: {_reason(exc, path)}") from exc
     if pdf.is_encrypted:
         pdf.close()
         raise EncryptedPdfError(
@@ -68,7 +76,7 @@ def page_texts(source: Path | bytes) -> list[str]:
     try:
         doc = pypdfium2.PdfDocument(source)
     except pypdfium2.PdfiumError as exc:
-        raise CorruptInputError(f"cannot read PDF: {exc}") from exc
+        raise CorruptInputError(f"cannot read PDF: {_reason(exc, source)}") from exc
     try:
         out = []
         for page in doc:
@@ -86,7 +94,7 @@ def render_pages(path: Path, *, dpi: float = 150, grayscale: bool = True) -> Ite
     try:
         doc = pypdfium2.PdfDocument(path)
     except pypdfium2.PdfiumError as exc:
-        raise CorruptInputError(f"cannot read PDF: {exc}") from exc
+        raise CorruptInputError(f"cannot read PDF: {_reason(exc, path)}") from exc
     try:
         for page in doc:
             bitmap = page.render(scale=dpi / 72, grayscale=grayscale)
