@@ -116,20 +116,16 @@ class CompiledQuery:
     match_all: bool = False
 
 
-def text_match(term: str, parts: tuple[str, ...] = ()) -> Q:
-    """A word matches the text, the title (boosted), compound parts (damped) or the correspondent.
-
-    A word that is itself a compound (``Bauantrag`` → ``bau antrag``) also matches documents whose compounds
-    contain all of its parts (``Bauantragsformular``), damped like a part match."""
-    should: tuple[Q, ...] = (
-        Term(BODY, term),
-        Boost(Term(TITLE, term), TITLE_BOOST),
-        Boost(Term(PARTS, term), PARTS_BOOST),
-        Term(CORR, term),
+def text_match(term: str) -> Q:
+    """A word matches the text, the title (boosted), compound parts (damped) or the correspondent."""
+    return Bool(
+        should=(
+            Term(BODY, term),
+            Boost(Term(TITLE, term), TITLE_BOOST),
+            Boost(Term(PARTS, term), PARTS_BOOST),
+            Term(CORR, term),
+        )
     )
-    if len(parts) >= 2:
-        should += (Boost(Bool(must=tuple(Term(PARTS, p) for p in parts)), PARTS_BOOST),)
-    return Bool(should=should)
 
 
 def phrase_match(terms: tuple[str, ...]) -> Q:
@@ -256,9 +252,7 @@ def _word(node: Word, ctx: _Ctx, positive: bool) -> Q | None:
         return None
     if positive:
         ctx.terms.update(stems)
-    if len(stems) == 1:
-        return text_match(stems[0], ctx.analyzer.token(raw_tokens[0]).parts if len(raw_tokens) == 1 else ())
-    return phrase_match(stems)
+    return text_match(stems[0]) if len(stems) == 1 else phrase_match(stems)
 
 
 def _field(node: FieldFilter, ctx: _Ctx) -> Q | None:

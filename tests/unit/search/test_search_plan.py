@@ -32,13 +32,9 @@ def test_empty_query_matches_all() -> None:
 
 def test_word_becomes_text_match_on_its_stem() -> None:
     c = compiled("Bauanträge")
-    assert c.ir == text_match("bauantrag", ("bau", "antrag"))  # a compound also matches by all its parts
+    assert c.ir == text_match("bauantrag")
     assert c.terms == frozenset({"bauantrag"})
     assert c.single_word == "Bauanträge"
-
-
-def test_simple_word_has_no_parts_clause() -> None:
-    assert compiled("Formular").ir == text_match("formular")
 
 
 def test_multi_token_word_is_a_phrase() -> None:
