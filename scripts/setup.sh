@@ -8,6 +8,8 @@ SYSTEM_PACKAGES=(
   tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng ghostscript unpaper pngquant qpdf
   libzbar0 zbar-tools libmagic1 poppler-utils fonts-dejavu-core
   chromium
+  dovecot-imapd  # the test suite starts its own throw-away IMAP server for the mailbox intake of invoices
+  wrk            # load generator of bench/api_latency.py --wrk
 )
 missing=()
 for p in "${SYSTEM_PACKAGES[@]}"; do
