@@ -115,13 +115,39 @@ class GermanAnalyzer:
         return self.token(word).stem
 
     def decompound(self, folded: str) -> tuple[str, ...]:
-        """Stems of the dictionary parts of a folded compound, or ``()`` if it is not one."""
+        """Stems of the dictionary parts of a folded compound, or ``()`` if it is not one.
+
+        A compound of three or more parts also yields its inner compounds as written (adjacent parts with
+        their linking morphemes): ``Bauantragsformular`` → ``bau antrag formular bauantrag antragsformular``,
+        so a search for ``Bauantrag`` finds the form (a plain term lookup, nothing extra at query time)."""
         if len(folded) < MIN_COMPOUND or not folded.isalpha():
             return ()
         split = self._split(folded)
         if not split or len(split) < 2:
             return ()
-        return tuple(dict.fromkeys(self._stem(p) for p in split))
+        stems = [self._stem(p) for p in split]
+        if len(split) >= 3:
+            stems += self._inner_compounds(folded, split)
+        return tuple(dict.fromkeys(stems))
+
+    def _inner_compounds(self, folded: str, split: tuple[str, ...]) -> list[str]:
+        """Stems of every run of adjacent parts shorter than the whole word, cut from ``folded``."""
+        starts: list[int] = []
+        pos = 0
+        for piece in split:
+            found = folded.find(piece, pos)
+            if found < 0:  # pragma: no cover - a split piece always occurs in order
+                return []
+            starts.append(found)
+            pos = found + len(piece)
+        ends = [start + len(piece) for start, piece in zip(starts, split, strict=True)]
+        last = len(split) - 1
+        return [
+            self._stem(folded[starts[a] : ends[b]])
+            for a in range(len(split))
+            for b in range(a + 1, len(split))
+            if (a, b) != (0, last)
+        ]
 
     def _split(self, word: str) -> tuple[str, ...] | None:
         """Fewest-parts segmentation of ``word`` into dictionary parts joined by linking morphemes."""

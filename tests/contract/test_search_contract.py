@@ -36,6 +36,7 @@ def idset(engine: SearchBackend, query: str, tokens: frozenset[str] = ALL) -> se
         ("Hauptstraße", {"bau-1", "bau-3"}),
         ("Bauantrag", {"bau-1", "bau-2", "sec-1"}),  # Bauanträge → Bauantrag (stemming)
         ("Formular", {"bau-1"}),  # Bauantragsformular (decompounding)
+        ("Antragsformular", {"bau-1"}),  # inner compounds of Bauantragsformular are indexed too
         ("Anmeldung", {"ord-2"}),  # Gewerbeanmeldung
         ("reinigung", {"fin-2"}),  # Straßenreinigung, Reinigungsgebühren
         ("RECHNUNG", {"fin-1", "fin-2", "fin-3"}),

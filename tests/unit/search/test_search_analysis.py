@@ -122,3 +122,10 @@ def test_bounded_caches_give_the_same_analysis_when_they_are_emptied(monkeypatch
     for _ in range(3):  # cold, then warm-with-clears
         assert tiny.analyze_doc("Titel", text) == reference
     assert tiny._chunk_clears > 0
+
+
+def test_inner_compounds_are_parts_too(an: GermanAnalyzer) -> None:
+    parts = an.token("Bauantragsformular").parts
+    assert {an.stem("Bauantrag"), an.stem("Antragsformular"), "bau", "antrag", "formular"} <= set(parts)
+    assert an.stem("Bauantragsformular") not in parts  # the whole word is the body term, not a part
+    assert an.token("Gewerbeanmeldung").parts == (an.stem("Gewerbe"), an.stem("Anmeldung"))  # two parts: no joins
