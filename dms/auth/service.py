@@ -6,10 +6,11 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from dms import audit
+from dms.auth.cache import principals_changed
 from dms.auth.secrets import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -160,6 +161,7 @@ def update_user(session: Session, actor: Principal, user_id: int, **changes: obj
         setattr(user, key, value)
         applied[key] = value
     session.add(user)
+    principals_changed(session)
     audit.record(session, actor, "user.update", "user", user_id, applied)
     if changes.get("active") is False:
         # a deactivated user is refused at once anyway (every session/token check reads ``active``);
@@ -180,43 +182,33 @@ def list_tokens(session: Session, user_id: int) -> list[ApiToken]:
 def revoke_tokens(session: Session, actor: Principal, user_id: int) -> int:
     """Revoke every API token of a user; returns how many were still valid."""
     get_user(session, user_id)
-    rows = list(
-        session.execute(
-            select(ApiToken).where(col(ApiToken.user_id) == user_id, col(ApiToken.revoked).is_(False))
-        ).scalars()
-    )
-    for row in rows:
-        row.revoked = True
-        session.add(row)
-    audit.record(session, actor, "token.revoke_all", "user", user_id, {"count": len(rows)})
-    return len(rows)
+    count = session.exec(
+        update(ApiToken).where(col(ApiToken.user_id) == user_id, col(ApiToken.revoked).is_(False)).values(revoked=True)
+    ).rowcount
+    principals_changed(session)
+    audit.record(session, actor, "token.revoke_all", "user", user_id, {"count": count})
+    return count
 
 
 def active_session_count(session: Session, user_id: int) -> int:
-    return len(
-        session.execute(
-            select(col(WebSession.id)).where(
-                col(WebSession.user_id) == user_id,
-                col(WebSession.revoked).is_(False),
-                col(WebSession.expires_at) > utcnow(),
-            )
-        ).all()
-    )
+    return session.scalars(
+        select(func.count()).select_from(WebSession).where(
+            col(WebSession.user_id) == user_id,
+            col(WebSession.revoked).is_(False),
+            col(WebSession.expires_at) > utcnow(),
+        )
+    ).one()
 
 
 def revoke_sessions(session: Session, actor: Principal | None, user_id: int) -> int:
     """End every open browser session of a user (the next request of that browser is signed out)."""
     get_user(session, user_id)
-    rows = list(
-        session.execute(
-            select(WebSession).where(col(WebSession.user_id) == user_id, col(WebSession.revoked).is_(False))
-        ).scalars()
-    )
-    for row in rows:
-        row.revoked = True
-        session.add(row)
-    audit.record(session, actor, "session.revoke_all", "user", user_id, {"count": len(rows)})
-    return len(rows)
+    count = session.exec(
+        update(WebSession).where(col(WebSession.user_id) == user_id, col(WebSession.revoked).is_(False))
+        .values(revoked=True)
+    ).rowcount
+    audit.record(session, actor, "session.revoke_all", "user", user_id, {"count": count})
+    return count
 
 
 def create_token(
@@ -244,6 +236,7 @@ def revoke_token(session: Session, actor: Principal, token_id: int, *, owner_id:
         raise NotFound(f"token {token_id} not found")
     row.revoked = True
     session.add(row)
+    principals_changed(session)
     audit.record(session, actor, "token.revoke", "user", row.user_id, {"token_id": token_id})
 
 

@@ -11,7 +11,6 @@ Each route declares exactly one permission with ``require(...)`` (or ``public()`
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -20,6 +19,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from dms.auth import service as auth
+from dms.auth.cache import principal_cache
 from dms.auth.secrets import token_hash
 from dms.bootstrap import Container
 from dms.db.uow import UnitOfWork
@@ -79,34 +79,6 @@ def _same_origin(request: Request) -> bool:
     return origin.split("://", 1)[-1].rstrip("/") == host
 
 
-class PrincipalCache:
-    """Short-lived cache of resolved bearer tokens (saves two queries and a thread hop per request).
-
-    A revoked token or a changed user is honoured within ``TTL`` seconds in other processes and at once
-    in this one (``clear()`` is called by the user and token routes)."""
-
-    TTL = 2.0
-    MAX = 10_000
-
-    def __init__(self) -> None:
-        self._data: dict[str, tuple[float, Principal]] = {}
-
-    def get(self, key: str) -> Principal | None:
-        hit = self._data.get(key)
-        if hit is None or hit[0] < time.monotonic():
-            return None
-        return hit[1]
-
-    def put(self, key: str, principal: Principal) -> None:
-        if len(self._data) >= self.MAX:
-            self._data.clear()
-        self._data[key] = (time.monotonic() + self.TTL, principal)
-
-    def clear(self) -> None:
-        self._data.clear()
-
-
-principal_cache = PrincipalCache()
 
 
 def _resolve(request: Request, container: Container, token: str | None, cookie: str | None) -> Principal:

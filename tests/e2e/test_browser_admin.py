@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.e2e.harness import create_supplier, create_user
+from tests.e2e.harness import create_supplier
 from tests.e2e.test_browser_journeys import _unique_invoice, _users
 from tests.e2e.test_ui_finance import IBAN
 

@@ -20,7 +20,6 @@ from dms.web.deps import (
     ContainerDep,
     ReadSession,
     Uow,
-    principal_cache,
     public,
 )
 from dms.web.permissions import ROLE_PERMISSIONS
@@ -80,7 +79,6 @@ def login(
     ws, plain = auth.create_session(uow.session, user, container.settings.session_hours)
     principal = auth.principal_of(uow.session, user)
     uow.commit()
-    principal_cache.clear()
     response.set_cookie(
         SESSION_COOKIE, plain, httponly=True, samesite="lax", secure=container.settings.cookie_secure,
         max_age=container.settings.session_hours * 3600, path="/",
@@ -95,7 +93,6 @@ def logout(request: Request, principal: AUTHENTICATED_DEP, uow: Uow) -> Response
     if cookie:
         auth.end_session(uow.session, cookie)
         uow.commit()
-    principal_cache.clear()
     resp = Response(status_code=204)
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
@@ -118,7 +115,6 @@ def my_tokens(principal: AUTHENTICATED_DEP, session: ReadSession) -> list[TokenO
 def create_my_token(body: TokenIn, principal: AUTHENTICATED_DEP, uow: Uow) -> TokenOut:
     row, plain = auth.create_token(uow.session, principal, principal.user_id, body.name, body.days)
     uow.commit()
-    principal_cache.clear()
     return TokenOut.of(row, plain)
 
 
@@ -126,7 +122,6 @@ def create_my_token(body: TokenIn, principal: AUTHENTICATED_DEP, uow: Uow) -> To
 def revoke_my_token(token_id: int, principal: AUTHENTICATED_DEP, uow: Uow) -> Response:
     auth.revoke_token(uow.session, principal, token_id, owner_id=principal.user_id)
     uow.commit()
-    principal_cache.clear()
     return Response(status_code=204)
 
 

@@ -15,7 +15,7 @@ from dms.domain.principal import Principal
 from dms.errors import ValidationFailed
 from dms.invoices.suppliers import supplier_exists
 from dms.web.api.schemas import TokenIn, TokenOut, UserIn, UserOut, UserUpdate
-from dms.web.deps import ReadSession, Uow, principal_cache, require
+from dms.web.deps import ReadSession, Uow, require
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
@@ -45,7 +45,6 @@ def create_user(body: UserIn, principal: Annotated[Principal, require("users:adm
                             department=body.department, supplier_id=body.supplier_id, amount_limit=body.amount_limit,
                             groups=body.groups, display_name=body.display_name, email=body.email)
     uow.commit()
-    principal_cache.clear()
     return UserOut.of(user, body.groups)
 
 
@@ -61,7 +60,6 @@ def update_user(user_id: int, body: UserUpdate, principal: Annotated[Principal, 
         raise ValidationFailed(f"supplier {body.supplier_id} does not exist")
     user = auth.update_user(uow.session, principal, user_id, **body.model_dump(exclude_unset=True))
     uow.commit()
-    principal_cache.clear()
     return UserOut.of(user, _groups(uow.session, user_id))
 
 
@@ -70,7 +68,6 @@ def create_token(user_id: int, body: TokenIn, principal: Annotated[Principal, re
                  uow: Uow) -> TokenOut:
     row, plain = auth.create_token(uow.session, principal, user_id, body.name, body.days)
     uow.commit()
-    principal_cache.clear()
     return TokenOut.of(row, plain)
 
 
@@ -86,7 +83,6 @@ def revoke_token(user_id: int, token_id: int, principal: Annotated[Principal, re
     """Revoke one API token of the user; effective with the next request (the token cache is cleared)."""
     auth.revoke_token(uow.session, principal, token_id, owner_id=user_id)
     uow.commit()
-    principal_cache.clear()
 
 
 @router.delete("/{user_id}/tokens", response_model=RevokedOut)
@@ -94,7 +90,6 @@ def revoke_tokens(user_id: int, principal: Annotated[Principal, require("users:a
     """Revoke every API token of the user."""
     count = auth.revoke_tokens(uow.session, principal, user_id)
     uow.commit()
-    principal_cache.clear()
     return RevokedOut(revoked=count)
 
 
@@ -104,5 +99,4 @@ def revoke_sessions(user_id: int, principal: Annotated[Principal, require("users
     """End every browser session of the user (they must sign in again)."""
     count = auth.revoke_sessions(uow.session, principal, user_id)
     uow.commit()
-    principal_cache.clear()
     return RevokedOut(revoked=count)

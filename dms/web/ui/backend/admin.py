@@ -17,7 +17,6 @@ from dms.invoices.suppliers import supplier_exists
 from dms.invoices.tables import ApprovalChainConfig, RoutingRule
 from dms.services import fileplan as fileplan_svc
 from dms.web.api.system import health_report
-from dms.web.deps import principal_cache
 from dms.web.ui.backend.base import NotFound, UserError, container, uow, user_errors
 from einvoice.domain import approval
 
@@ -179,21 +178,18 @@ def update_user(request: Request, user: Any, user_id: int, fields: dict[str, Any
             changes["password"] = fields["password"]
         auth.update_user(unit.session, user, user_id, **changes)
         unit.commit()
-    principal_cache.clear()
 
 
 def revoke_token(request: Request, user: Any, user_id: int, token_id: int) -> None:
     with uow(request) as unit, user_errors():
         auth.revoke_token(unit.session, user, token_id, owner_id=user_id)
         unit.commit()
-    principal_cache.clear()
 
 
 def revoke_tokens(request: Request, user: Any, user_id: int) -> int:
     with uow(request) as unit, user_errors():
         count = auth.revoke_tokens(unit.session, user, user_id)
         unit.commit()
-    principal_cache.clear()
     return count
 
 
@@ -201,7 +197,6 @@ def revoke_sessions(request: Request, user: Any, user_id: int) -> int:
     with uow(request) as unit, user_errors():
         count = auth.revoke_sessions(unit.session, user, user_id)
         unit.commit()
-    principal_cache.clear()
     return count
 
 
@@ -222,7 +217,6 @@ def set_amount_limit(request: Request, user: Any, user_id: int, value: str) -> N
     with uow(request) as unit, user_errors():
         auth.update_user(unit.session, user, user_id, amount_limit=value or "")
         unit.commit()
-    principal_cache.clear()
 
 
 # ---------------------------------------------------------------------------------- file plan entry
