@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from einvoice.syntax._common import find, findall, findtext
+from einvoice.syntax._common import OncePerContext, find, findall, findtext
 
 if TYPE_CHECKING:
     from einvoice.rules.base import Ctx
@@ -234,24 +234,7 @@ def _trie() -> _Node:
 _TRIE = _trie()
 
 
-class _Reporter:
-    """Reports each rule once per context (the document, or one invoice line)."""
-
-    __slots__ = ("ctx", "seen")
-
-    def __init__(self, ctx: Ctx) -> None:
-        self.ctx = ctx
-        self.seen: set[tuple[int, int]] = set()
-
-    def __call__(self, number: int, el: etree._Element, context: int) -> None:
-        key = (number, context)
-        if key not in self.seen:
-            self.seen.add(key)
-            ctx = self.ctx
-            ctx.fail(f"CII-SR-{number:03d}", location=ctx.xpath(el))
-
-
-def _walk(el: etree._Element, node: _Node, context: int, report: _Reporter) -> None:
+def _walk(el: etree._Element, node: _Node, context: int, report: OncePerContext) -> None:
     """Pre-order over the children of ``el`` that some table path continues into."""
     children = node.children
     local = _LOCAL
@@ -278,12 +261,12 @@ def _walk(el: etree._Element, node: _Node, context: int, report: _Reporter) -> N
 def check_cii_sr(ctx: Ctx, root: etree._Element) -> None:
     """One pruned pass over the table paths: document-level rules fire once per document, line rules once
     per line; subtrees no rule refers to are not visited."""
-    report = _Reporter(ctx)
+    report = OncePerContext(ctx, "CII-SR")
     _walk(root, _TRIE, 0, report)
     _count_rules(ctx, root, report)
 
 
-def _count_rules(ctx: Ctx, root: etree._Element, report: _Reporter) -> None:
+def _count_rules(ctx: Ctx, root: etree._Element, report: OncePerContext) -> None:
     fail = report
     context = find(root, "{*}ExchangedDocumentContext")
     if (

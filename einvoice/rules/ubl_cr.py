@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from einvoice.syntax._common import find, findall
+from einvoice.syntax._common import OncePerContext, find, findall
 
 if TYPE_CHECKING:
     from einvoice.rules.base import Ctx
@@ -314,25 +314,6 @@ def _below_root_as(el: etree._Element, names: tuple[str, ...], root: etree._Elem
     return node is not None
 
 
-class _Reporter:
-    """Reports each rule once per context (the document, or one invoice line)."""
-
-    __slots__ = ("ctx", "seen")
-
-    def __init__(self, ctx: Ctx) -> None:
-        self.ctx = ctx
-        self.seen: set[tuple[int, int]] = set()
-
-    def __call__(self, number: int, el: etree._Element, context: int) -> None:
-        if number == 646:  # sub invoice lines: reported by the syntax rules with the KoSIT level
-            return
-        key = (number, context)
-        if key not in self.seen:
-            self.seen.add(key)
-            ctx = self.ctx
-            ctx.fail(f"UBL-CR-{number:03d}", location=ctx.xpath(el))
-
-
 #: trie step per (trie node, child tag): the tag → local name → child lookup done once per tag
 _STEPS: dict[tuple[int, object], _Node | None] = {}
 
@@ -345,7 +326,7 @@ def _step(node: _Node, tag: object) -> _Node | None:
     return sub
 
 
-def _walk(el: etree._Element, node: _Node, line: int, report: _Reporter) -> None:
+def _walk(el: etree._Element, node: _Node, line: int, report: OncePerContext) -> None:
     """Pre-order over the children of ``el`` that some table path continues into."""
     key = id(node)
     steps = _STEPS
@@ -375,7 +356,8 @@ def check_ubl_cr(ctx: Ctx, root: etree._Element) -> None:
     The fixed paths are checked by a walk that only enters subtrees some rule refers to; the few
     "anywhere" rules use lxml's C-level tag iteration."""
     is_cn = _local(root.tag) == "CreditNote"
-    report = _Reporter(ctx)
+    # UBL-CR-646 (sub invoice lines) is reported by the syntax rules with the KoSIT level
+    report = OncePerContext(ctx, "UBL-CR", skip=frozenset({646}))
     _walk(root, _TRIE, 0, report)
     for el in root.iter(*_ANYWHERE_TAGS):
         name = _local(el.tag)

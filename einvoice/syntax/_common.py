@@ -7,10 +7,14 @@ import binascii
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from einvoice.syntax.parsed import Locations, ParseProblem
+
+if TYPE_CHECKING:
+    from einvoice.rules.base import Ctx
 
 __all__ = ["Reader", "find", "findall", "findtext", "index"]
 
@@ -192,3 +196,23 @@ def findtext(el: etree._Element, path: str) -> str | None:
     if found is None:
         return None
     return found.text or ""
+
+
+class OncePerContext:
+    """Reports table rule ``<prefix>-<number>`` once per context (the document, or one invoice line), as the
+    schematron does; ``skip`` names rules another check reports instead."""
+
+    __slots__ = ("ctx", "prefix", "seen", "skip")
+
+    def __init__(self, ctx: Ctx, prefix: str, skip: frozenset[int] = frozenset()) -> None:
+        self.ctx = ctx
+        self.prefix = prefix
+        self.skip = skip
+        self.seen: set[tuple[int, int]] = set()
+
+    def __call__(self, number: int, el: etree._Element, context: int) -> None:
+        key = (number, context)
+        if key in self.seen or number in self.skip:
+            return
+        self.seen.add(key)
+        self.ctx.fail(f"{self.prefix}-{number:03d}", location=self.ctx.xpath(el))
