@@ -7,6 +7,7 @@ Other contexts plug in here with ONE line each in the marked registration blocks
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,14 +42,21 @@ CELERY_TASK_MODULES: list[str] = [
     # <<< registration <<<
 ]
 
-# Periodic jobs: name -> (task name, interval in seconds); beat runs them.
-PERIODIC_TASKS: dict[str, tuple[str, float]] = {
+def _scan_inbox_interval() -> float:
+    from dms.ocr.config import OcrSettings  # lazy: read when beat builds its schedule
+
+    return OcrSettings().inbox_interval_seconds
+
+
+# Periodic jobs: name -> (task name, interval in seconds, or a function returning it from a setting);
+# beat runs them.
+PERIODIC_TASKS: dict[str, tuple[str, float | Callable[[], float]]] = {
     # >>> registration: periodic tasks of other contexts, one line each >>>
     "invoice-reminders": ("invoices.send_reminders", 3600.0),
     "retention-fixity": ("retention.fixity_check", 86400.0),
     "retention-resume-disposals": ("retention.resume_disposals", 900.0),
     "retention-refresh-plan": ("retention.refresh_plan", 900.0),  # stored plan behind /records/due
-    "scan-inbox": ("ocr.scan_inbox", 5.0),  # scan station (issue 7); AKTENWERK_OCR_INBOX_INTERVAL_SECONDS
+    "scan-inbox": ("ocr.scan_inbox", _scan_inbox_interval),  # scan station (issue 7)
     # <<< registration <<<
 }
 

@@ -27,11 +27,7 @@ def create_celery(settings: Settings) -> Celery:
         "orphan-blob-sweep": {"task": "dms.orphan_sweep", "schedule": settings.orphan_sweep_interval_seconds},
     }
     for name, (task, interval) in PERIODIC_TASKS.items():
-        schedule[name] = {"task": task, "schedule": interval}
-    if "scan-inbox" in schedule:  # the scan station's poll interval is an OCR setting (AKTENWERK_OCR_…)
-        from dms.ocr.config import OcrSettings  # noqa: PLC0415 - only when the scan station is registered
-
-        schedule["scan-inbox"]["schedule"] = OcrSettings().inbox_interval_seconds
+        schedule[name] = {"task": task, "schedule": interval() if callable(interval) else interval}
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
