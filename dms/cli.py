@@ -46,29 +46,25 @@ _NO_DATABASE_NEEDED = frozenset({"init", "serve", "worker", "doctor", "restore",
 
 def _uninitialised(settings: Settings) -> str | None:
     """A sentence when the configured database has no Aktenwerk schema yet (nothing is created on the way)."""
-    from sqlalchemy import create_engine, inspect
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
-    from sqlalchemy.pool import NullPool
 
     from dms.db.engine import normalise_url
+    from dms.db.migrate import current_revisions
 
     url = make_url(normalise_url(settings.db_url))
+    shown = url.render_as_string(hide_password=True)
     hint = "run `aktenwerk init` first, or point AKTENWERK_DATA_DIR / AKTENWERK_DATABASE_URL at an initialised installation"
     if (url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-            and not Path(url.database).exists()):
+            and not Path(url.database).exists()):  # checked first: opening SQLite would create the file
         return f"no Aktenwerk database at {url.database}: {hint}"
-    engine = create_engine(url, poolclass=NullPool)
     try:
-        with engine.connect() as conn:
-            if not inspect(conn).has_table("alembic_version"):
-                return f"the database {url.render_as_string(hide_password=True)} has no Aktenwerk schema: {hint}"
+        if not current_revisions(settings.db_url):
+            return f"the database {shown} has no Aktenwerk schema: {hint}"
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc  # DBAPIError carries the driver's own message
         first = (str(cause).strip().splitlines() or [type(exc).__name__])[0]
-        return f"cannot reach the database {url.render_as_string(hide_password=True)}: {first}"
-    finally:
-        engine.dispose()
+        return f"cannot reach the database {shown}: {first}"
     return None
 
 
