@@ -2,7 +2,8 @@
 indexer, rebuilds the index without downtime and reports drift.
 
 * :class:`SearchIndexAdapter` implements dms' ``SearchIndexer`` port (``upsert``/``delete``/``health``)
-  on a :class:`search.ports.SearchBackend`; ``dms.pipeline.indexing.drain_outbox`` feeds it in batches.
+  on a :class:`search.ports.SearchBackend`; ``dms.pipeline.indexing.drain_outbox`` feeds it batches of
+  ``SearchDoc`` built by ``dms.pipeline.indexing.load_search_docs`` (one Core statement per batch).
   Each call writes and commits, so an outbox row is only marked done once its change is durable.
 * :func:`reindex` fills a fresh index generation from the database while the live one keeps serving,
   switches atomically, then re-queues the outbox rows written during the rebuild (idempotent upserts),
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,42 +25,20 @@ from sqlmodel import col
 
 from dms.db.tables import Document, SearchOutbox
 from dms.domain.principal import Principal
-from dms.pipeline.indexing import IndexableDocument, build_indexable
+from dms.pipeline.indexing import count_live_documents, iter_search_docs, lock_drain
 from search.backends import create_backend
 from search.model import SearchDoc, SearchRequest, SearchResult, Sort
 from search.ports import SearchBackend
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from dms.bootstrap import Container
     from dms.settings import Settings
 
 log = logging.getLogger(__name__)
 INDEX_DIRNAME = "search-index"
 REINDEX_BATCH = 500
-
-
-# --------------------------------------------------------------------------------------- DTOs
-def to_search_doc(doc: IndexableDocument) -> SearchDoc:
-    """The one translation from dms' hand-over DTO to the search package's DTO."""
-    extra = dict(doc.extra)
-    if doc.mime_type:
-        extra["mime_type"] = doc.mime_type
-    extra["status"] = doc.status
-    return SearchDoc(
-        id=str(doc.id),
-        title=doc.title or "",
-        content=doc.content or "",
-        created=doc.created,
-        document_type=doc.document_type or "",
-        department=doc.department or "",
-        correspondent=doc.correspondent or "",
-        tags=[t for t in doc.tags if t],
-        document_date=doc.document_date,
-        akte=doc.akte,
-        asn=doc.asn,
-        acl=list(doc.acl),
-        extra=extra,
-    )
 
 
 # --------------------------------------------------------------------------------------- engine
@@ -91,9 +71,9 @@ class SearchIndexAdapter:
                     self._backend = build_backend(self._settings)
         return self._backend
 
-    def upsert(self, docs: Sequence[IndexableDocument]) -> None:
+    def upsert(self, docs: Sequence[SearchDoc]) -> None:
         backend = self.backend
-        backend.index([to_search_doc(d) for d in docs])
+        backend.index(docs)
         backend.commit()
 
     def delete(self, ids: Sequence[int]) -> None:
@@ -192,30 +172,21 @@ class ReindexReport:
     seconds: float = 0.0
 
 
-def _document_ids(container: Container) -> list[int]:
+@contextmanager
+def _read_session(container: Container) -> Iterator[Session]:
+    """A read-only session: one short read transaction per batch."""
     with container.uow(read_only=True) as uow:
-        return list(
-            uow.session.execute(
-                select(col(Document.id)).where(col(Document.deleted).is_(False)).order_by(col(Document.id))
-            ).scalars()
-        )
+        yield uow.session
 
 
-def _indexables(container: Container, ids: Sequence[int]) -> Iterator[SearchDoc]:
-    with container.uow(read_only=True) as uow:
-        docs = uow.session.execute(select(Document).where(col(Document.id).in_(ids))).scalars()
-        for doc in docs:
-            if not doc.deleted:
-                yield to_search_doc(build_indexable(uow.session, doc))
+def _live_batches(container: Container, batch: int) -> Iterator[list[SearchDoc]]:
+    """Every live document as ``SearchDoc``, ``batch`` at a time, id order (keyset pagination)."""
+    return iter_search_docs(lambda: _read_session(container), batch)
 
 
 def count_documents(container: Container) -> int:
     with container.uow(read_only=True) as uow:
-        return int(
-            uow.session.execute(
-                select(func.count()).select_from(Document).where(col(Document.deleted).is_(False))
-            ).scalar_one()
-        )
+        return count_live_documents(uow.session)
 
 
 def reindex(
@@ -233,19 +204,17 @@ def reindex(
     report = ReindexReport()
     with container.uow(read_only=True) as uow:
         mark = int(uow.session.execute(select(func.coalesce(func.max(col(SearchOutbox.id)), 0))).scalar_one())
-    ids = _document_ids(container)
     with backend.rebuild() as target:
-        for start in range(0, len(ids), batch):
-            chunk = ids[start : start + batch]
-            n = target.index(list(_indexables(container, chunk)))
-            report.documents += n
+        for docs in _live_batches(container, batch):
+            report.documents += target.index(docs)
             if progress:
-                progress(len(chunk))
+                progress(len(docs))
         target.commit()
     backend.refresh()
     report.generation = getattr(backend, "generation", lambda: None)()
     # Changes that arrived while we were building went to the old generation: apply them again.
     with container.uow() as uow:
+        lock_drain(uow.session)  # a drain batch in flight finishes (and marks its rows) first
         result = uow.session.execute(
             update(SearchOutbox).where(col(SearchOutbox.id) > mark).values(processed_at=None)
         )
@@ -297,11 +266,10 @@ def check(container: Container, *, batch: int = REINDEX_BATCH) -> DriftReport:
             ).scalars()
         }
     report = DriftReport(indexed=len(indexed), pending=len(pending_ids))
-    ids = _document_ids(container)
-    report.database = len(ids)
     seen: set[str] = set()
-    for start in range(0, len(ids), batch):
-        for doc in _indexables(container, ids[start : start + batch]):
+    for docs in _live_batches(container, batch):
+        report.database += len(docs)
+        for doc in docs:
             seen.add(doc.id)
             if doc.id in pending_ids:
                 continue

@@ -1,23 +1,44 @@
-"""Search hand-over: the indexer port, the DTO dms builds from its rows, and the outbox drain."""
+"""Search hand-over: the indexer port, the DTOs dms builds from its rows, and the outbox drain.
+
+Two ways from the database to a :class:`search.model.SearchDoc`, proven equal by
+``tests/unit/dms/test_outbox_batch.py``:
+
+* :func:`build_indexable` + :func:`to_search_doc` — one document through the ORM (the reference);
+* :func:`load_search_docs` / :func:`iter_search_docs` — many documents in ONE Core statement
+  (documents ⟕ document_texts ⟕ akten, plain row tuples): what the outbox drain, ``reindex`` and
+  ``search check`` use, so the database side stays far below the engine's cost per document.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import select
-from sqlmodel import col
+from sqlalchemy import Select, func, select, update
 
-from dms.db.tables import Akte, Document, DocumentText, SearchOutbox
+from dms.db.tables import Akte, Document, DocumentText, SearchOutbox, core_table
 from dms.db.types import utcnow
+from search.model import SearchDoc
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
+
     from dms.bootstrap import Container
 
 log = logging.getLogger(__name__)
+
+#: Outbox rows per drain transaction (measured with bench/search_outbox.py; the engine is most
+#: efficient with a few thousand documents per commit).
+DRAIN_BATCH = 5_000
+#: PostgreSQL advisory lock serialising outbox drains (and the re-queue at the end of a reindex):
+#: a batch is read, indexed and marked under it, so two Celery workers never index one document's
+#: changes out of order. SQLite needs none: the drain's write transaction is BEGIN IMMEDIATE.
+DRAIN_LOCK_KEY = 0x616B772D64726E  # "akw-drn"
 
 
 @dataclass(frozen=True)
@@ -42,7 +63,7 @@ class IndexableDocument:
 
 
 class SearchIndexer(Protocol):
-    def upsert(self, docs: Sequence[IndexableDocument]) -> None: ...
+    def upsert(self, docs: Sequence[SearchDoc]) -> None: ...
 
     def delete(self, ids: Sequence[int]) -> None: ...
 
@@ -56,7 +77,7 @@ class NullIndexer:
         self.upserted = 0
         self.deleted = 0
 
-    def upsert(self, docs: Sequence[IndexableDocument]) -> None:
+    def upsert(self, docs: Sequence[SearchDoc]) -> None:
         self.upserted += len(docs)
 
     def delete(self, ids: Sequence[int]) -> None:
@@ -66,11 +87,13 @@ class NullIndexer:
         return "disabled (no search backend configured)"
 
 
+# --------------------------------------------------------------------------------------- one document
 def acl_list(doc: Document) -> list[str]:
     return [t for t in doc.acl_tokens.split(" ") if t]
 
 
 def build_indexable(session: Any, doc: Document) -> IndexableDocument:
+    """One document through the ORM (the reference the batched loader is tested against)."""
     text = session.get(DocumentText, doc.id)
     akte = session.get(Akte, doc.akte_id) if doc.akte_id else None
     extra = {str(k): str(v) for k, v in (doc.custom_fields or {}).items()}
@@ -95,32 +118,165 @@ def build_indexable(session: Any, doc: Document) -> IndexableDocument:
     )
 
 
-def drain_outbox(container: Container, batch: int = 1000) -> int:
-    """Send pending outbox rows to the indexer; returns how many rows were processed."""
+def to_search_doc(doc: IndexableDocument) -> SearchDoc:
+    """The one translation from dms' hand-over DTO to the search package's DTO."""
+    extra = dict(doc.extra)
+    if doc.mime_type:
+        extra["mime_type"] = doc.mime_type
+    extra["status"] = doc.status
+    return SearchDoc(
+        id=str(doc.id),
+        title=doc.title or "",
+        content=doc.content or "",
+        created=doc.created,
+        document_type=doc.document_type or "",
+        department=doc.department or "",
+        correspondent=doc.correspondent or "",
+        tags=[t for t in doc.tags if t],
+        document_date=doc.document_date,
+        akte=doc.akte,
+        asn=doc.asn,
+        acl=list(doc.acl),
+        extra=extra,
+    )
+
+
+# --------------------------------------------------------------------------------------- many documents
+_DOC = core_table(Document)
+_TEXT = core_table(DocumentText)
+_AKTE = core_table(Akte)
+_OUTBOX = core_table(SearchOutbox)
+
+
+def _search_doc_select() -> Select[Any]:
+    """documents ⟕ document_texts ⟕ akten, live documents only, in the column order of :func:`_to_doc`."""
+    d = _DOC.c
+    return (
+        select(
+            d.id,
+            d.title,
+            _TEXT.c.content,
+            d.received_at,
+            d.document_type,
+            d.department,
+            d.correspondent,
+            d.tags,
+            d.document_date,
+            _AKTE.c.aktenzeichen,
+            d.asn,
+            d.acl_tokens,
+            d.custom_fields,
+            d.retention_class,
+            d.mime_type,
+            d.status,
+        )
+        .select_from(
+            _DOC.outerjoin(_TEXT, _TEXT.c.document_id == d.id).outerjoin(_AKTE, _AKTE.c.id == d.akte_id)
+        )
+        .where(d.deleted.is_(False))
+    )
+
+
+def _to_doc(row: Sequence[Any]) -> SearchDoc:
+    """One joined row → ``SearchDoc``; exactly ``to_search_doc(build_indexable(...))``."""
+    (doc_id, title, content, created, document_type, department, correspondent, tags, document_date, akte,
+     asn, acl_tokens, custom_fields, retention_class, mime_type, status) = row  # fmt: skip
+    extra = {str(k): str(v) for k, v in custom_fields.items()} if custom_fields else {}
+    if retention_class:
+        extra["retention_class"] = retention_class
+    if mime_type:
+        extra["mime_type"] = mime_type
+    extra["status"] = status
+    return SearchDoc(
+        id=str(doc_id),
+        title=title or "",
+        content=content or "",
+        created=created,
+        document_type=document_type or "",
+        department=department or "",
+        correspondent=correspondent or "",
+        tags=[t for t in tags if t] if tags else [],
+        document_date=document_date,
+        akte=akte,
+        asn=asn,
+        acl=[t for t in acl_tokens.split(" ") if t],
+        extra=extra,
+    )
+
+
+def load_search_docs(db: Session | Connection, ids: Iterable[int]) -> list[SearchDoc]:
+    """The live documents among ``ids`` as ``SearchDoc`` (deleted and unknown ids are left out), in one
+    statement; any order."""
+    wanted = list(ids)
+    if not wanted:
+        return []
+    rows = db.execute(_search_doc_select().where(_DOC.c.id.in_(wanted)))
+    return [_to_doc(r) for r in rows]
+
+
+def iter_search_docs(
+    db_of: Callable[[], AbstractContextManager[Session | Connection]], batch: int
+) -> Iterator[list[SearchDoc]]:
+    """Every live document in id order, ``batch`` at a time (keyset pagination, one statement per batch
+    in its own short read transaction: no id list in memory, no long-lived snapshot).
+    ``db_of()`` returns a context manager yielding a ``Session`` or ``Connection``."""
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    stmt = _search_doc_select().order_by(_DOC.c.id).limit(batch)
+    last = 0
+    while True:
+        with db_of() as db:
+            docs = [_to_doc(r) for r in db.execute(stmt.where(_DOC.c.id > last))]
+        if not docs:
+            return
+        yield docs
+        if len(docs) < batch:
+            return
+        last = int(docs[-1].id)
+
+
+def count_live_documents(db: Session | Connection) -> int:
+    return int(
+        db.execute(select(func.count()).select_from(_DOC).where(_DOC.c.deleted.is_(False))).scalar_one()
+    )
+
+
+# --------------------------------------------------------------------------------------- outbox drain
+def lock_drain(session: Session) -> None:
+    """Serialise drains on PostgreSQL until the transaction ends (see :data:`DRAIN_LOCK_KEY`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(DRAIN_LOCK_KEY)))
+
+
+def drain_outbox(container: Container, batch: int = DRAIN_BATCH) -> int:
+    """Send pending outbox rows to the indexer; returns how many rows were processed.
+
+    Per batch, in one transaction: read the oldest pending rows, keep the latest op per document, load
+    the live ones in one statement (deleted/unknown documents become deletes), hand them to the indexer
+    (which commits the engine), then mark the rows processed in one UPDATE and commit. A failing indexer
+    leaves the rows pending with ``attempts + 1`` and ``last_error`` and ends the drain. Concurrent
+    drainers take turns per batch (SQLite: IMMEDIATE write transaction; PostgreSQL: advisory lock).
+    """
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    o = _OUTBOX.c
+    pending = select(o.id, o.document_id, o.op).where(o.processed_at.is_(None)).order_by(o.id).limit(batch)
     done = 0
     while True:
         with container.uow() as uow:
-            rows = list(
-                uow.session.execute(
-                    select(SearchOutbox)
-                    .where(col(SearchOutbox.processed_at).is_(None))
-                    .order_by(col(SearchOutbox.id))
-                    .limit(batch)
-                ).scalars()
-            )
+            session = uow.session
+            lock_drain(session)
+            rows = session.execute(pending).all()
             if not rows:
                 return done
+            row_ids = [r[0] for r in rows]
             latest: dict[int, str] = {}
-            for r in rows:
-                latest[r.document_id] = r.op
-            upserts: list[IndexableDocument] = []
-            deletes: list[int] = []
-            for doc_id, op in latest.items():
-                doc = uow.session.get(Document, doc_id)
-                if op == "delete" or doc is None or doc.deleted:
-                    deletes.append(doc_id)
-                else:
-                    upserts.append(build_indexable(uow.session, doc))
+            for _, doc_id, op in rows:
+                latest[doc_id] = op
+            wanted = [doc_id for doc_id, op in latest.items() if op != "delete"]
+            upserts = load_search_docs(session, wanted)
+            found = {d.id for d in upserts}
+            deletes = [doc_id for doc_id, op in latest.items() if op == "delete" or str(doc_id) not in found]
             try:
                 if upserts:
                     container.indexer.upsert(upserts)
@@ -128,17 +284,18 @@ def drain_outbox(container: Container, batch: int = 1000) -> int:
                     container.indexer.delete(deletes)
             except Exception as exc:
                 log.exception("indexer failed; outbox rows stay pending")
-                for r in rows:
-                    r.attempts += 1
-                    r.last_error = str(exc)[:2000]
-                    uow.session.add(r)
+                session.execute(
+                    update(_OUTBOX)
+                    .where(o.id.in_(row_ids))
+                    .values(attempts=o.attempts + 1, last_error=str(exc)[:2000])
+                )
                 uow.commit()
                 return done
-            now = utcnow()
-            for r in rows:
-                r.processed_at = now
-                r.attempts += 1
-                uow.session.add(r)
+            session.execute(
+                update(_OUTBOX)
+                .where(o.id.in_(row_ids))
+                .values(processed_at=utcnow(), attempts=o.attempts + 1)
+            )
             uow.commit()
             done += len(rows)
             if len(rows) < batch:
