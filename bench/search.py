@@ -4,7 +4,11 @@ Phases (each prints one JSON line; ``--json FILE`` also writes them all):
   build   full reindex of N documents through ``TantivyBackend.rebuild()`` (a new generation, switched
           atomically at the end, exactly what ``aktenwerk reindex`` does)
   steady  outbox-style indexing: batches of upserts (half updates, half new documents), commit per batch,
-          after a warm-up batch (a long-lived indexer); ``--workers N`` analyses in N worker processes
+          after a warm-up batch (a long-lived indexer). As in the product, each document carries the
+          analysis of its content that the ingest worker stored with the extracted text
+          (``DocumentText.analysis``); computing it is timed separately (``ingest_analysis_*``, outside
+          the drain). ``--analyse-in-drain`` drops it (the path after an analyzer upgrade, before the
+          stored analyses are refreshed); ``--workers N`` then analyses in N worker processes
   serve   a *separate* process opens the index read-only and runs a clerk query mix through the service
           layer (parse + permission filter + top 20 + highlights + facets); latency percentiles and the
           serving process' peak RSS; CPU is the process' (facets run on a second thread) and
@@ -167,7 +171,14 @@ def build(path: Path, n: int, batch: int, threads: int, heap: int, workers: int)
 
 
 def steady(
-    path: Path, n_existing: int, total: int, batch: int, threads: int, heap: int, workers: int
+    path: Path,
+    n_existing: int,
+    total: int,
+    batch: int,
+    threads: int,
+    heap: int,
+    workers: int,
+    analyse_in_drain: bool = False,
 ) -> dict:
     backend = TantivyBackend(path, heap_size=heap, num_threads=threads, workers=workers)
     # a long-lived indexer: warm the analyzer caches (and start any worker processes) before measuring
@@ -179,6 +190,7 @@ def steady(
     busy_cpu = 0.0
     wcpu0 = worker_cpu_s(backend)
     main_cpu = 0.0
+    analysis_cpu = 0.0
     next_new = n_existing
     while done < total:
         size = min(batch, total - done)
@@ -186,6 +198,11 @@ def steady(
         new = list(generate(size - len(updates), seed=1, start=next_new))
         next_new += len(new)
         docs = updates + new
+        if not analyse_in_drain:  # what the ingest worker stored with each text (outside the drain)
+            a = time.thread_time()
+            for d in docs:
+                d.content_analysis = backend.analyzer.encode_content(d.content)
+            analysis_cpu += time.thread_time() - a
         t = time.perf_counter()
         c = cpu_s()
         m = time.thread_time()
@@ -204,12 +221,15 @@ def steady(
         "docs": total,
         "batch": batch,
         "workers": workers,
+        "content_analysis": "in the drain" if analyse_in_drain else "stored at ingest",
+        "ingest_analysis_ms_per_doc": None if analyse_in_drain else round(analysis_cpu / total * 1e3, 4),
         "worker_cpu_s": round(wcpu, 2),
         "index_commit_s": round(busy, 2),
         "docs_per_s": round(total / busy),
         "cpu_s": round(busy_cpu, 2),
         "docs_per_cpu_s": round(total / busy_cpu),
         "main_thread_cpu_s": round(main_cpu, 2),
+        "main_thread_cpu_ms_per_doc": round(main_cpu / total * 1e3, 4),
         # no wall time on 2 idle cores can beat max(all CPU / 2, the feeding thread's CPU)
         "idle_2core_bound_docs_per_s": round(total / max(busy_cpu / 2, main_cpu)),
         "load_avg_end": os.getloadavg(),
@@ -302,6 +322,8 @@ def summary(results: list[dict]) -> dict:
         out["steady_docs_per_cpu_s"] = st["docs_per_cpu_s"]
         out["steady_idle_2core_bound_docs_per_s"] = st["idle_2core_bound_docs_per_s"]
         out["steady_target_docs_per_s"] = 5_000
+        out["steady_content_analysis"] = st["content_analysis"]
+        out["steady_ingest_analysis_ms_per_doc"] = st["ingest_analysis_ms_per_doc"]
     if "serve" in by:
         sv = by["serve"]
         out.update(
@@ -332,6 +354,11 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--heap-mb", type=int, default=400)
     ap.add_argument("--workers", type=int, default=0, help="analysis worker processes (0 = in-process)")
+    ap.add_argument(
+        "--analyse-in-drain",
+        action="store_true",
+        help="steady phase without the content analyses stored at ingest (analyser-upgrade path)",
+    )
     ap.add_argument("--no-result-cache", action="store_true", help="serve without the total/facet cache")
     ap.add_argument("--skip-build", action="store_true")
     ap.add_argument("--skip-steady", action="store_true")
@@ -353,7 +380,14 @@ def main() -> None:
         emit(
             results,
             steady(
-                args.path, args.docs, args.steady_docs, args.steady_batch, args.threads, heap, args.workers
+                args.path,
+                args.docs,
+                args.steady_docs,
+                args.steady_batch,
+                args.threads,
+                heap,
+                args.workers,
+                args.analyse_in_drain,
             ),
         )
     proc = subprocess.run(

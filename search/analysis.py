@@ -10,11 +10,13 @@ Per-token results are cached: a municipal corpus reuses a small vocabulary, whic
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import NamedTuple
 
@@ -27,6 +29,9 @@ MIN_PART = 3
 MIN_COMPOUND = 8
 MAX_TOKEN = 64
 _CACHE_LIMIT = 2_000_000
+#: Bump when the analysis changes in a way the dictionaries don't show (it is part of
+#: :attr:`GermanAnalyzer.version`, so stored content analyses made before are recomputed).
+ANALYSIS_REVISION = "2"  # 2: compounds of three or more parts also yield their inner compounds
 
 
 def fold(text: str) -> str:
@@ -87,6 +92,48 @@ class GermanAnalyzer:
         self._chunk_stems: dict[str, str] = {}  # whitespace chunk -> its stems, space-joined
         self._chunk_parts: dict[str, str] = {}  # only chunks that contain compounds
         self._chunk_clears = 0  # how often the chunk caches were emptied (bounded memory)
+
+    @cached_property
+    def version(self) -> str:
+        """Identifies this analysis (code revision, class, dictionaries, stemmer): a stored content
+        analysis is used only by an analyzer of the same version."""
+        h = hashlib.blake2b(digest_size=8)
+        for item in (
+            ANALYSIS_REVISION,
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            repr((MIN_PART, MIN_COMPOUND, MAX_TOKEN, _LINKS)),
+            type(self._stemmer).__module__,
+            "\n".join(sorted(self.stopwords)),
+            "\n".join(sorted(self.parts_dict)),
+        ):
+            h.update(item.encode("utf-8"))
+            h.update(b"\0")
+        return h.hexdigest()
+
+    # -- content analysis computed once, stored with the text ------------------------------------
+    def _content_stamp(self, content: str) -> str:
+        data = content.encode("utf-8", "surrogatepass")
+        return f"{self.version}:{len(data)}:{zlib.crc32(data):08x}"
+
+    def encode_content(self, content: str) -> str:
+        """The analysis of ``content`` (body terms and compound parts) as one string to store beside the
+        text when it is extracted, so indexing a metadata change later need not analyse the text again.
+        It is stamped with :attr:`version` and a checksum of ``content``: see :meth:`decode_content`."""
+        terms, parts = self._analyze_text(content)
+        return f"{self._content_stamp(content)}\n{terms}\n{parts}"
+
+    def decode_content(self, content: str, encoded: str | None) -> tuple[str, str] | None:
+        """(terms, parts) from :meth:`encode_content`'s output, or ``None`` unless it was made by this
+        analyzer's version for exactly ``content`` (a stale or foreign analysis is never trusted)."""
+        if not encoded:
+            return None
+        stamp, sep, rest = encoded.partition("\n")
+        if not sep or stamp != self._content_stamp(content):
+            return None
+        terms, sep, parts = rest.partition("\n")
+        if not sep or "\n" in parts:
+            return None
+        return terms, parts
 
     # -- single tokens -------------------------------------------------------------------------
     def _stem(self, folded: str) -> str:
@@ -210,10 +257,16 @@ class GermanAnalyzer:
         """Stems of all non-stop-word tokens of ``text`` in order."""
         return self._analyze_text(text)[0].split()
 
-    def analyze_doc(self, title: str, content: str, correspondent: str = "") -> AnalyzedDoc:
-        """Everything an engine indexes for one document's text fields (same terms as :meth:`terms`)."""
+    def analyze_doc(
+        self, title: str, content: str, correspondent: str = "", content_analysis: str | None = None
+    ) -> AnalyzedDoc:
+        """Everything an engine indexes for one document's text fields (same terms as :meth:`terms`).
+
+        ``content_analysis`` is the content's stored analysis (:meth:`encode_content`); it is used when
+        valid for this analyzer and this content, else the content is analysed here."""
         title_terms, title_parts = self._analyze_text(title)
-        body_terms, body_parts = self._analyze_text(content)
+        stored = self.decode_content(content, content_analysis) if content_analysis else None
+        body_terms, body_parts = stored if stored is not None else self._analyze_text(content)
         body = f"{title_terms} {body_terms}" if title_terms and body_terms else (title_terms or body_terms)
         parts = f"{title_parts} {body_parts}" if title_parts and body_parts else (title_parts or body_parts)
         return AnalyzedDoc(

@@ -72,6 +72,11 @@ class SearchDoc:
     asn: str | None = None
     acl: list[str] = field(default_factory=list)
     extra: dict[str, str] = field(default_factory=dict)
+    #: The content's analysis as computed once when the text was extracted
+    #: (:meth:`search.analysis.GermanAnalyzer.encode_content`). Derived data: not part of the JSON, the
+    #: fingerprint or equality. Engines use it only if it was made by their analyzer for exactly this
+    #: content (version and checksum match), else they analyse the content themselves.
+    content_analysis: str | None = field(default=None, compare=False, repr=False)
 
     def validate(self) -> None:
         if not self.id or not self.id.strip():

@@ -235,6 +235,10 @@ class DocumentText(SQLModel, table=True):
     version_no: int
     content: str = Field(default="", sa_column=Column(Text, nullable=False))
     attachments: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The search analysis of ``content`` (search.analysis.GermanAnalyzer.encode_content), computed once
+    # here so that indexing a later metadata change need not analyse the text again. Stamped with the
+    # analyzer version and a checksum of ``content``: the indexer ignores it when either differs.
+    analysis: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class DocumentMetadataVersion(SQLModel, table=True):

@@ -13,6 +13,7 @@ from dms.db.tables import Document, DocumentText, SearchOutbox
 from dms.db.types import utcnow
 from dms.errors import DmsError, IntegrityError, NotFound, Unavailable
 from dms.pipeline.base import IngestContext
+from search.analysis import default_analyzer
 
 if TYPE_CHECKING:
     from dms.bootstrap import Container
@@ -39,6 +40,18 @@ def _fail(container: Container, document_id: int, reason: str) -> Outcome:
         audit.record(uow.session, None, "document.failed", "document", document_id, {"reason": reason[:500]})
         uow.commit()
     return "failed"
+
+
+def content_analysis(text: str) -> str | None:
+    """The search analysis stored with an extracted text (``DocumentText.analysis``): computed here, once
+    per text version, so the outbox drain indexes later metadata changes without analysing the text."""
+    if not text:
+        return None
+    try:
+        return default_analyzer().encode_content(text)
+    except Exception:  # an optimisation only: the indexer analyses the text itself without it
+        log.exception("search analysis of an extracted text failed; the indexer will analyse it")
+        return None
 
 
 def release_claim(container: Container, document_id: int) -> None:
@@ -107,6 +120,8 @@ def process_document(container: Container, document_id: int) -> Outcome:
     # a preview can be regenerated: no fsync for it
     thumb = container.store.put(ctx.thumbnail_png, durable=False).sha256 if ctx.thumbnail_png else None
 
+    analysis = content_analysis(ctx.text) if ctx.index else None
+
     # 3. persist
     with container.uow() as uow:
         doc = uow.session.get(Document, document_id)
@@ -126,6 +141,7 @@ def process_document(container: Container, document_id: int) -> Outcome:
         text.version_no = version_no
         text.content = ctx.text
         text.attachments = ctx.attachments
+        text.analysis = analysis
         uow.session.add(text)
         if ctx.index:
             uow.session.add(SearchOutbox(document_id=document_id, op="upsert"))

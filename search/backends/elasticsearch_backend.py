@@ -167,7 +167,7 @@ class ElasticsearchBackend(EngineBase):
     # -- writes ---------------------------------------------------------------------------------------
     def to_source(self, doc: SearchDoc) -> dict[str, Any]:
         doc.validate()
-        analyzed = self.analyzer.analyze_doc(doc.title, doc.content, doc.correspondent)
+        analyzed = self.analyzer.analyze_doc(doc.title, doc.content, doc.correspondent, doc.content_analysis)
         source: dict[str, Any] = {
             ID: doc.id,
             "fp": doc.fingerprint(),

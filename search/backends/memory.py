@@ -177,7 +177,7 @@ class MemoryBackend(EngineBase):
         st.docs[doc.id] = doc
         st.seq[doc.id] = st.next_seq
         st.next_seq += 1
-        analyzed = self.analyzer.analyze_doc(doc.title, doc.content, doc.correspondent)
+        analyzed = self.analyzer.analyze_doc(doc.title, doc.content, doc.correspondent, doc.content_analysis)
         for field_name, text in (
             (BODY, analyzed.body),
             (TITLE, analyzed.title),

@@ -533,7 +533,7 @@ class TantivyBackend(EngineBase):
 def prepare_fields(doc: SearchDoc, analyzer: GermanAnalyzer) -> dict[str, Any]:
     """Everything Tantivy stores and indexes for ``doc`` (plain Python values: picklable)."""
     doc.validate()
-    analyzed = analyzer.analyze_doc(doc.title, doc.content, doc.correspondent)
+    analyzed = analyzer.analyze_doc(doc.title, doc.content, doc.correspondent, doc.content_analysis)
     canonical = doc.canonical_json()
     # stored source = the canonical JSON with the fingerprint prepended (one serialisation per doc)
     src = b'{"_fp":"' + fingerprint_of(canonical).encode("ascii") + b'",' + canonical[1:]

@@ -355,3 +355,35 @@ def test_absurd_metadata_is_indexed_not_fatal(make_engine: EngineFactory) -> Non
     assert [h.id for h in res.hits] == ["big"]
     assert len(res.facets["akte"][0].value) == 500
     assert e.get("big") is not None and e.get("big").akte == huge  # the stored DTO is complete
+
+
+def test_stored_content_analysis_indexes_identically(make_engine: EngineFactory) -> None:
+    """Documents carrying the analysis stored at ingest answer every query exactly as without it; a stored
+    analysis that does not belong to the content (stale, forged) is ignored, never indexed."""
+    plain, stored = make_engine(), make_engine()
+    plain.index(corpus())
+    docs = corpus()
+    analyzer = stored.analyzer  # type: ignore[attr-defined]
+    for d in docs:
+        d.content_analysis = analyzer.encode_content(d.content)
+    stale = make_doc("stale-1", title="Vermerk", content="Hundesteuer Anmeldung")
+    stale.content_analysis = analyzer.encode_content("Kanalsanierung Bahnhofstraße")
+    plain.index([make_doc("stale-1", title="Vermerk", content="Hundesteuer Anmeldung")])
+    stored.index([*docs, stale])
+    plain.commit()
+    stored.commit()
+    for query in (
+        "Bauantrag",
+        "Formular",
+        "Mueller",
+        "Straße",
+        '"Lindenallee 17"',
+        "Kanal*",
+        "",
+        "Hundesteuer",
+    ):
+        assert ids(stored, query) == ids(plain, query), query
+    assert idset(stored, "Kanalsanierung") == idset(plain, "Kanalsanierung")
+    assert "stale-1" in idset(stored, "Hundesteuer")
+    assert stored.get("bau-1") == plain.get("bau-1")
+    assert stored.fingerprints() == plain.fingerprints()

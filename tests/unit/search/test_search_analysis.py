@@ -128,4 +128,55 @@ def test_inner_compounds_are_parts_too(an: GermanAnalyzer) -> None:
     parts = an.token("Bauantragsformular").parts
     assert {an.stem("Bauantrag"), an.stem("Antragsformular"), "bau", "antrag", "formular"} <= set(parts)
     assert an.stem("Bauantragsformular") not in parts  # the whole word is the body term, not a part
-    assert an.token("Gewerbeanmeldung").parts == (an.stem("Gewerbe"), an.stem("Anmeldung"))  # two parts: no joins
+    assert an.token("Gewerbeanmeldung").parts == (
+        an.stem("Gewerbe"),
+        an.stem("Anmeldung"),
+    )  # two parts: no joins
+
+
+# -- content analysis computed once at extraction and stored with the text -----------------------------
+TEXT = "Bauantragsformular für die Lindenallee 17: Die Bauanträge der Müller GmbH, Straße 5, 22.07.2020."
+
+
+def test_stored_content_analysis_gives_the_same_terms(an: GermanAnalyzer) -> None:
+    stored = an.encode_content(TEXT)
+    fresh = GermanAnalyzer()  # another process: a new instance with empty caches
+    assert fresh.decode_content(TEXT, stored) == an._analyze_text(TEXT)
+    assert fresh.analyze_doc("Antrag", TEXT, "Müller", stored) == an.analyze_doc("Antrag", TEXT, "Müller")
+    terms, parts = fresh.decode_content(TEXT, stored) or ("", "")
+    assert "formular" in parts.split() and "lindenalle" in terms.split()
+
+
+@pytest.mark.parametrize(
+    "other_text",
+    ["Bauantragsformular für die Lindenallee 18", TEXT + " ", TEXT.replace("ü", "u"), ""],
+)
+def test_stored_analysis_of_another_text_is_never_used(an: GermanAnalyzer, other_text: str) -> None:
+    stored = an.encode_content(TEXT)
+    assert an.decode_content(other_text, stored) is None
+    # the text is analysed instead: a changed content is indexed with its own terms
+    assert an.analyze_doc("", other_text, "", stored) == an.analyze_doc("", other_text, "")
+
+
+def test_stored_analysis_of_another_analyzer_version_is_never_used(an: GermanAnalyzer) -> None:
+    class Different(GermanAnalyzer):
+        pass
+
+    other = Different()
+    assert other.version != an.version
+    forged = an.encode_content("Hund").replace(an.version, other.version, 1).replace("hund", "katz")
+    assert other.decode_content("Hund", an.encode_content("Hund")) is None
+    assert an.decode_content("Hund", forged) is None
+    assert other.analyze_doc("", "Hund", "", an.encode_content("Hund")).body == "hund"
+
+
+@pytest.mark.parametrize("garbage", ["", "x", "\n\n", "no stamp\nhund\n", None])
+def test_malformed_stored_analysis_is_ignored(an: GermanAnalyzer, garbage: str | None) -> None:
+    assert an.decode_content("Hund", garbage) is None
+    assert an.analyze_doc("", "Hund", "", garbage).body == "hund"
+
+
+def test_stored_analysis_handles_odd_text(an: GermanAnalyzer) -> None:
+    odd = "Zeile1\nZeile2\r\n\tÄrger\u00a0ß \ud800 Ende"  # newlines, NBSP, a lone surrogate
+    stored = an.encode_content(odd)
+    assert an.decode_content(odd, stored) == an._analyze_text(odd)
