@@ -362,13 +362,32 @@ def phase_loader(container: Container, docs: int, k: int, batch: int, rng: rando
     return rec
 
 
+def sizes(value: str) -> list[int]:
+    """``"1000,5000"`` → ``[1000, 5000]`` (each at least 1)."""
+    try:
+        out = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma list of numbers: {value!r}") from None
+    if not out or min(out) < 1:
+        raise argparse.ArgumentTypeError(f"batch sizes must be at least 1: {value!r}")
+    return out
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--docs", type=int, default=100_000, help="documents in the installation (default 100000)")
     p.add_argument("--changes", type=int, default=20_000, help="outbox rows to drain: half updates, half new")
-    p.add_argument("--batch", type=int, default=DRAIN_BATCH, help=f"drain batch (default {DRAIN_BATCH})")
     p.add_argument(
-        "--reindex-batch", type=int, default=None, help="reindex batch (default: the reindex default)"
+        "--batch",
+        type=sizes,
+        default=[DRAIN_BATCH],
+        help=f"drain batch; a comma list drains --changes fresh changes per size (default {DRAIN_BATCH})",
+    )
+    p.add_argument(
+        "--reindex-batch",
+        type=sizes,
+        default=None,
+        help="reindex batch; a comma list reindexes once per size (default: the reindex default)",
     )
     p.add_argument("--warmup", type=int, default=500, help="changes drained before timing (not counted)")
     p.add_argument("--compare-orm", type=int, default=5_000, metavar="K",
@@ -386,15 +405,15 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--json", default=None, help="also write all records to this file")
     args = p.parse_args()
-    for name in ("docs", "changes", "batch"):
+    for name in ("docs", "changes"):
         if getattr(args, name) < 1:
-            p.error(f"--{name.replace('_', '-')} must be at least 1")
+            p.error(f"--{name} must be at least 1")
     if args.warmup < 0 or args.warmup * 2 > args.docs:
         p.error("--warmup must be between 0 and half of --docs")
 
     from dms.search_index import REINDEX_BATCH
 
-    reindex_batch = args.reindex_batch or REINDEX_BATCH
+    reindex_batches = args.reindex_batch or [REINDEX_BATCH]
     rng = random.Random(args.seed)
     results: list[dict[str, Any]] = []
     with installation(args) as container:
@@ -407,22 +426,24 @@ def main() -> int:
                        "docs_per_s_wall": round(args.docs / clock.wall, 1), **clock.as_dict("total", args.docs)})  # fmt: skip
         docs = args.docs
         if not args.skip_reindex:
-            emit(results, phase_reindex(container, docs, reindex_batch))
+            for size in reindex_batches:
+                emit(results, phase_reindex(container, docs, size))
         if args.compare_orm:
-            emit(results, phase_loader(container, docs, args.compare_orm, args.batch, rng))
+            emit(results, phase_loader(container, docs, args.compare_orm, args.batch[0], rng))
         if args.warmup:
             write_changes(container, loader, docs, docs + 1, args.warmup, rng)
             docs += args.warmup - args.warmup // 2
-            drain_outbox(container, batch=args.batch)
-        write_changes(container, loader, docs, docs + 1, args.changes, rng)
-        docs += args.changes - args.changes // 2
-        rec = phase_drain(container, args.changes, args.batch)
-        rec["ru_maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-        emit(results, rec)
+            drain_outbox(container, batch=args.batch[0])
+        for size in args.batch:
+            write_changes(container, loader, docs, docs + 1, args.changes, rng)
+            docs += args.changes - args.changes // 2
+            rec = phase_drain(container, args.changes, size)
+            rec["ru_maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+            emit(results, rec)
         if args.verify:
             clock = Clock()
             with clock:
-                report = check(container, batch=reindex_batch)
+                report = check(container, batch=reindex_batches[0])
             emit(results, {"phase": "verify", "ok": report.ok, "database": report.database,
                            "indexed": report.indexed, "missing": len(report.missing), "stale": len(report.stale),
                            "orphaned": len(report.orphaned), **clock.as_dict("total", report.database)})  # fmt: skip
