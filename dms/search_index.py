@@ -25,7 +25,7 @@ from sqlmodel import col
 
 from dms.db.tables import Document, SearchOutbox
 from dms.domain.principal import Principal
-from dms.pipeline.indexing import count_live_documents, iter_search_docs, lock_drain
+from dms.pipeline.indexing import count_live_documents, gc_paused, iter_search_docs, lock_drain
 from search.backends import create_backend
 from search.model import SearchDoc, SearchRequest, SearchResult, Sort
 from search.ports import SearchBackend
@@ -205,10 +205,17 @@ def reindex(
     with container.uow(read_only=True) as uow:
         mark = int(uow.session.execute(select(func.coalesce(func.max(col(SearchOutbox.id)), 0))).scalar_one())
     with backend.rebuild() as target:
-        for docs in _live_batches(container, batch):
-            report.documents += target.index(docs)
+        batches = _live_batches(container, batch)
+        while True:
+            with gc_paused():  # per batch: see dms.pipeline.indexing.gc_paused
+                docs = next(batches, None)
+                if docs is None:
+                    break
+                report.documents += target.index(docs)
+                n = len(docs)
+                del docs
             if progress:
-                progress(len(docs))
+                progress(n)
         target.commit()
     backend.refresh()
     report.generation = getattr(backend, "generation", lambda: None)()

@@ -321,3 +321,27 @@ def test_reindex_streams_keyset_batches_and_check_agrees(container: Any) -> None
         uow.session.add(doc)
         uow.commit()
     assert check(container, batch=2).stale == [str(ids["umlaut"])]
+
+
+def test_cyclic_gc_is_paused_per_batch_and_restored(make_container: Any, settings: Any) -> None:
+    import gc
+
+    states: list[bool] = []
+    indexer = RecordingIndexer(hook=lambda: states.append(gc.isenabled()))
+    container = make_container(settings, indexer=indexer)
+    ids = _varied_documents(container)
+    _outbox(container, (ids["full"], "upsert"))
+    assert gc.isenabled()
+    assert drain_outbox(container) == 1
+    assert states == [False] and gc.isenabled()
+    indexer.fail = ConnectionError("down")
+    _outbox(container, (ids["bare"], "upsert"))
+    assert drain_outbox(container) == 0
+    assert gc.isenabled()  # restored after a failing batch too
+    gc.disable()
+    try:
+        indexer.fail = None
+        assert drain_outbox(container) == 1
+        assert not gc.isenabled()  # a caller's choice is left alone
+    finally:
+        gc.enable()
