@@ -146,7 +146,7 @@ def check_cmd(
 
 
 def reindex(
-    batch: Annotated[int, typer.Option(min=1, max=10_000, help="Documents per batch")] = 500,
+    batch: Annotated[int, typer.Option(min=1, max=10_000, help="Documents per batch")] = 5_000,
 ) -> None:
     """Rebuild the search index from the database (no downtime: search keeps working meanwhile)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn

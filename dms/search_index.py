@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 INDEX_DIRNAME = "search-index"
-REINDEX_BATCH = 500
+REINDEX_BATCH = 5_000  # measured with bench/search_outbox.py: 500 → 4,900 docs/s, 2,000–5,000 → ~6,200
 
 
 # --------------------------------------------------------------------------------------- engine
