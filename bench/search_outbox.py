@@ -148,20 +148,25 @@ def emit(results: list[dict[str, Any]], record: dict[str, Any]) -> None:
 # ------------------------------------------------------------------------------------------ installation
 @contextmanager
 def installation(args: argparse.Namespace) -> Iterator[Container]:
-    tmp = Path(args.path) if args.path else Path(tempfile.mkdtemp(prefix="aw-outbox-"))
     pg_db: str | None = None
     admin: Any = None
-    values: dict[str, Any] = {"data_dir": tmp / "data", "search_backend": "tantivy", "secret_key": "bench"}
+    values: dict[str, Any] = {"search_backend": "tantivy", "secret_key": "bench"}
     if args.database_url:
         from sqlalchemy.engine import make_url
 
-        base = make_url(args.database_url)
-        pg_db = f"akw_outbox_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{pg_db}"'))
+        from dms.db.engine import normalise_url
+
+        try:
+            base = make_url(normalise_url(args.database_url))
+            pg_db = f"akw_outbox_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(base, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{pg_db}"'))
+        except Exception as exc:  # reported as one sentence, exit code 1
+            raise SystemExit(f"cannot create a temporary database at {args.database_url}: {exc}") from None
         values["database_url"] = base.set(database=pg_db).render_as_string(hide_password=False)
-    settings = Settings(**values)
+    tmp = Path(args.path) if args.path else Path(tempfile.mkdtemp(prefix="aw-outbox-"))
+    settings = Settings(data_dir=tmp / "data", **values)
     ensure_dirs(settings)
     upgrade(settings.db_url)
     container = build_container(settings, dispatcher=RecordingDispatcher())
