@@ -63,6 +63,7 @@ class IndexableDocument:
     mime_type: str | None
     status: str
     extra: dict[str, str] = field(default_factory=dict)
+    content_analysis: str | None = None  # DocumentText.analysis (see search.model.SearchDoc)
 
 
 class SearchIndexer(Protocol):
@@ -118,6 +119,7 @@ def build_indexable(session: Any, doc: Document) -> IndexableDocument:
         mime_type=doc.mime_type,
         status=doc.status,
         extra=extra,
+        content_analysis=text.analysis if text else None,
     )
 
 
@@ -141,6 +143,7 @@ def to_search_doc(doc: IndexableDocument) -> SearchDoc:
         asn=doc.asn,
         acl=list(doc.acl),
         extra=extra,
+        content_analysis=doc.content_analysis,
     )
 
 
@@ -172,6 +175,7 @@ def _search_doc_select() -> Select[Any]:
             d.retention_class,
             d.mime_type,
             d.status,
+            _TEXT.c.analysis,
         )
         .select_from(
             _DOC.outerjoin(_TEXT, _TEXT.c.document_id == d.id).outerjoin(_AKTE, _AKTE.c.id == d.akte_id)
@@ -183,7 +187,7 @@ def _search_doc_select() -> Select[Any]:
 def _to_doc(row: Sequence[Any]) -> SearchDoc:
     """One joined row → ``SearchDoc``; exactly ``to_search_doc(build_indexable(...))``."""
     (doc_id, title, content, created, document_type, department, correspondent, tags, document_date, akte,
-     asn, acl_tokens, custom_fields, retention_class, mime_type, status) = row  # fmt: skip
+     asn, acl_tokens, custom_fields, retention_class, mime_type, status, content_analysis) = row  # fmt: skip
     extra = {str(k): str(v) for k, v in custom_fields.items()} if custom_fields else {}
     if retention_class:
         extra["retention_class"] = retention_class
@@ -204,6 +208,7 @@ def _to_doc(row: Sequence[Any]) -> SearchDoc:
         asn=asn,
         acl=[t for t in acl_tokens.split(" ") if t],
         extra=extra,
+        content_analysis=content_analysis,
     )
 
 

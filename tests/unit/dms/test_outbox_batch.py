@@ -23,6 +23,7 @@ from dms.pipeline.indexing import (
     load_search_docs,
     to_search_doc,
 )
+from dms.pipeline.runner import content_analysis
 from dms.search_index import backend_of, check, reindex
 from search.model import SearchDoc
 
@@ -114,7 +115,9 @@ def _varied_documents(container: Any) -> dict[str, int]:
         s.flush()
         ids = {name: int(d.id or 0) for name, d in docs.items()}
         for name in ("full", "bare", "deleted", "umlaut"):
-            s.add(DocumentText(document_id=ids[name], version_no=1, content=f"Inhalt {name} – Straße"))
+            content = f"Inhalt {name} – Straße"
+            analysis = content_analysis(content) if name != "bare" else None
+            s.add(DocumentText(document_id=ids[name], version_no=1, content=content, analysis=analysis))
         uow.commit()
     return ids
 
@@ -151,6 +154,9 @@ def test_batched_loader_builds_the_same_search_docs_as_the_orm_path(container: A
         assert load_search_docs(uow.session, []) == []
     assert got == expected
     assert [d.fingerprint() for d in got] == [d.fingerprint() for d in expected]
+    # derived, so outside equality: the analysis stored with the text travels along
+    assert [d.content_analysis for d in got] == [d.content_analysis for d in expected]
+    assert [d.content_analysis is not None for d in got] == [True, False, False, True]
     full = next(d for d in got if d.id == str(ids["full"]))
     assert full.extra == {"Betrag": "1234.5", "Flur": "17", "geprüft": "True", "leer": "None",
                           "liste": "[1, 'a']", "retention_class": "B10", "mime_type": "application/pdf",
