@@ -6,8 +6,11 @@ with Core statements, then:
 
   reindex   ``dms.search_index.reindex`` over all N documents (the initial index; keyset batches)
   warmup    a small drain (opens the index writer; not counted)
-  drain     M outbox rows (half updates of existing documents, half new documents) drained to
-            completion by ``dms.pipeline.indexing.drain_outbox`` with the real Tantivy indexer
+  drain     M outbox rows (half metadata edits of existing documents, half new documents) drained to
+            completion by ``dms.pipeline.indexing.drain_outbox`` with the real Tantivy indexer. As in the
+            product, each text carries the search analysis the ingest worker stored with it
+            (``DocumentText.analysis``, computed during ``load``, timed there as ``ingest_analysis_*``);
+            ``--analyse-in-drain`` stores none (the path after an analyzer upgrade)
   loader    (``--compare-orm K``) the batched loader vs the per-document ORM path on K documents,
             database side only
   verify    (``--verify``) ``search check``: the index equals the database after the drain
@@ -53,6 +56,7 @@ from dms.ops.setup import ensure_dirs
 from dms.pipeline.indexing import DRAIN_BATCH, build_indexable, drain_outbox, load_search_docs, to_search_doc
 from dms.search_index import backend_of, check, close_backend, reindex
 from dms.settings import Settings
+from search.analysis import default_analyzer
 from search.model import SearchDoc
 from search.synthetic import generate
 
@@ -189,9 +193,12 @@ def installation(args: argparse.Namespace) -> Iterator[Container]:
 class Loader:
     """Bulk Core inserts of synthetic documents (explicit ids; file-plan nodes and Akten made on demand)."""
 
-    def __init__(self, container: Container, seed: int) -> None:
+    def __init__(self, container: Container, seed: int, *, analyse: bool = True) -> None:
         self.container = container
         self.seed = seed
+        #: like the ingest worker: the text's search analysis is stored with it (DocumentText.analysis)
+        self.analyzer = default_analyzer() if analyse else None
+        self.analysis_clock = Clock()
         self.nodes: dict[str, int] = {}
         self.akten: dict[str, int] = {}
         self.now = datetime.now(UTC)
@@ -239,7 +246,12 @@ class Loader:
                 "mime_type": "application/pdf", "size": len(d.content) * 3, "sha256": f"{doc_id:064x}",
                 "status": "ready", "acl_tokens": " " + " ".join(d.acl) + " ", "updated_at": self.now,
             })  # fmt: skip
-            texts.append({"document_id": doc_id, "version_no": 1, "content": d.content, "attachments": []})
+            analysis = None
+            if self.analyzer is not None:
+                with self.analysis_clock:
+                    analysis = self.analyzer.encode_content(d.content)
+            texts.append({"document_id": doc_id, "version_no": 1, "content": d.content, "attachments": [],
+                          "analysis": analysis})  # fmt: skip
         with self.container.db.write.begin() as conn:
             if nodes:
                 conn.execute(NODE.insert(), nodes)
@@ -261,7 +273,8 @@ class Loader:
 def write_changes(
     container: Container, loader: Loader, existing: int, first_new: int, m: int, rng: random.Random
 ) -> None:
-    """M outbox rows: M/2 updates of existing documents (title + text changed), M/2 new documents."""
+    """M outbox rows: M/2 metadata edits of existing documents (title, tags; the text and its stored
+    analysis stay, as for any edit short of a new version), M/2 new documents."""
     updates = m // 2
     new = m - updates
     changed = sorted(rng.sample(range(1, existing + 1), updates))
@@ -271,12 +284,8 @@ def write_changes(
             chunk = changed[i : i + INSERT_CHUNK]
             conn.execute(
                 update(DOC).where(DOC.c.id == bindparam("b_id")).values(
-                    title=DOC.c.title + " (geändert)", metadata_version=DOC.c.metadata_version + 1, updated_at=now),
-                [{"b_id": d} for d in chunk],
-            )  # fmt: skip
-            conn.execute(
-                update(TEXT).where(TEXT.c.document_id == bindparam("b_id")).values(
-                    content=TEXT.c.content + " Nachtrag: Unterlagen nachgereicht."),
+                    title=DOC.c.title + " (geändert)", tags=["Wiedervorlage"],
+                    metadata_version=DOC.c.metadata_version + 1, updated_at=now),
                 [{"b_id": d} for d in chunk],
             )  # fmt: skip
     loader.insert(first_new - 1, new)
@@ -407,6 +416,8 @@ def main() -> int:
     p.add_argument(
         "--skip-reindex", action="store_true", help="no reindex phase (the drain then builds the index)"
     )
+    p.add_argument("--analyse-in-drain", action="store_true",
+                   help="store no content analysis with the texts (the path after an analyzer upgrade)")  # fmt: skip
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--json", default=None, help="also write all records to this file")
     args = p.parse_args()
@@ -422,13 +433,15 @@ def main() -> int:
     rng = random.Random(args.seed)
     results: list[dict[str, Any]] = []
     with installation(args) as container:
-        loader = Loader(container, args.seed)
+        loader = Loader(container, args.seed, analyse=not args.analyse_in_drain)
         clock = Clock()
         with clock:
             loader.insert(0, args.docs)
             loader.fix_sequences()
-        emit(results, {"phase": "load", "docs": args.docs, "db": container.db.dialect,
-                       "docs_per_s_wall": round(args.docs / clock.wall, 1), **clock.as_dict("total", args.docs)})  # fmt: skip
+        mode = "in the drain" if args.analyse_in_drain else "stored at ingest"
+        emit(results, {"phase": "load", "docs": args.docs, "db": container.db.dialect, "content_analysis": mode,
+                       "docs_per_s_wall": round(args.docs / clock.wall, 1), **clock.as_dict("total", args.docs),
+                       **loader.analysis_clock.as_dict("ingest_analysis", args.docs)})  # fmt: skip
         docs = args.docs
         if not args.skip_reindex:
             for size in reindex_batches:
@@ -443,6 +456,7 @@ def main() -> int:
             write_changes(container, loader, docs, docs + 1, args.changes, rng)
             docs += args.changes - args.changes // 2
             rec = phase_drain(container, args.changes, size)
+            rec["content_analysis"] = mode
             rec["ru_maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
             emit(results, rec)
         if args.verify:
