@@ -174,4 +174,5 @@ def reindex(
         f"reindexed {report.documents} document(s) in {report.seconds:.1f}s"
         + (f" into {report.generation}" if report.generation else "")
         + (f"; {report.requeued} change(s) made meanwhile re-queued" if report.requeued else "")
+        + (f"; search analysis stored for {report.analysed} text(s)" if report.analysed else "")
     )

@@ -25,7 +25,14 @@ from sqlmodel import col
 
 from dms.db.tables import Document, SearchOutbox
 from dms.domain.principal import Principal
-from dms.pipeline.indexing import count_live_documents, gc_paused, iter_search_docs, lock_drain
+from dms.pipeline.indexing import (
+    count_live_documents,
+    gc_paused,
+    iter_search_docs,
+    lock_drain,
+    refresh_content_analyses,
+)
+from search.analysis import GermanAnalyzer
 from search.backends import create_backend
 from search.model import SearchDoc, SearchRequest, SearchResult, Sort
 from search.ports import SearchBackend
@@ -167,6 +174,7 @@ def search_as(
 @dataclass
 class ReindexReport:
     documents: int = 0
+    analysed: int = 0  # texts whose stored search analysis was missing or outdated (now stored)
     requeued: int = 0
     generation: str | None = None
     seconds: float = 0.0
@@ -204,6 +212,8 @@ def reindex(
     report = ReindexReport()
     with container.uow(read_only=True) as uow:
         mark = int(uow.session.execute(select(func.coalesce(func.max(col(SearchOutbox.id)), 0))).scalar_one())
+    analyzer = getattr(backend, "analyzer", None)
+    analyzer = analyzer if isinstance(analyzer, GermanAnalyzer) else None
     with backend.rebuild() as target:
         batches = _live_batches(container, batch)
         while True:
@@ -211,6 +221,10 @@ def reindex(
                 docs = next(batches, None)
                 if docs is None:
                     break
+                if analyzer is not None:  # the engine would analyse these anyway: keep the result
+                    with container.uow() as uow:
+                        report.analysed += refresh_content_analyses(uow.session, analyzer, docs)
+                        uow.commit()
                 report.documents += target.index(docs)
                 n = len(docs)
                 del docs

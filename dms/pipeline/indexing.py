@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from dms.db.tables import Akte, Document, DocumentText, SearchOutbox, core_table
 from dms.db.types import utcnow
+from search.analysis import GermanAnalyzer
 from search.model import SearchDoc
 
 if TYPE_CHECKING:
@@ -253,6 +254,40 @@ def iter_search_docs(
         if len(docs) < batch:
             return
         last = int(docs[-1].id)
+
+
+def refresh_content_analyses(session: Session, analyzer: GermanAnalyzer, docs: Sequence[SearchDoc]) -> int:
+    """Give every document of ``docs`` a content analysis valid for ``analyzer`` (computing it where the
+    stored one is missing, e.g. texts extracted before analyses were stored, or was made by another
+    analyzer version) and store the new ones in ``document_texts.analysis``; returns how many.
+
+    A row is only overwritten if it still holds the analysis read with ``docs``: a text re-extracted
+    meanwhile keeps the analysis its ingest stored."""
+    fresh: list[dict[str, Any]] = []
+    replaced: list[dict[str, Any]] = []
+    for doc in docs:
+        if not doc.content or analyzer.decode_content(doc.content, doc.content_analysis) is not None:
+            continue
+        new = analyzer.encode_content(doc.content)
+        row = {"b_id": int(doc.id), "b_new": new, "b_old": doc.content_analysis}
+        (replaced if doc.content_analysis else fresh).append(row)
+        doc.content_analysis = new
+    t = _TEXT.c
+    if fresh:
+        session.execute(
+            update(_TEXT)
+            .where(t.document_id == bindparam("b_id"), t.analysis.is_(None))
+            .values(analysis=bindparam("b_new")),
+            [{k: v for k, v in r.items() if k != "b_old"} for r in fresh],
+        )
+    if replaced:
+        session.execute(
+            update(_TEXT)
+            .where(t.document_id == bindparam("b_id"), t.analysis == bindparam("b_old"))
+            .values(analysis=bindparam("b_new")),
+            replaced,
+        )
+    return len(fresh) + len(replaced)
 
 
 def count_live_documents(db: Session | Connection) -> int:

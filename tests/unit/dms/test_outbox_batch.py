@@ -351,3 +351,53 @@ def test_cyclic_gc_is_paused_per_batch_and_restored(make_container: Any, setting
         assert not gc.isenabled()  # a caller's choice is left alone
     finally:
         gc.enable()
+
+
+def _stored_analyses(container: Any) -> dict[int, str | None]:
+    with container.uow(read_only=True) as uow:
+        return {t.document_id: t.analysis for t in uow.session.exec(select(DocumentText)).all()}
+
+
+def test_reindex_stores_missing_and_outdated_content_analyses(container: Any) -> None:
+    """Texts extracted before analyses were stored (NULL) or analysed by another analyzer version get the
+    analysis the reindex computes anyway; valid ones and deleted documents' texts are left alone."""
+    ids = _varied_documents(container)
+    with container.uow() as uow:
+        t = uow.session.get(DocumentText, ids["umlaut"])
+        assert t is not None
+        t.analysis = "0123456789abcdef:5:00000000\nveraltet\n"  # an older analyzer's stamp
+        uow.session.add(t)
+        uow.commit()
+    before = _stored_analyses(container)
+    report = reindex(container, batch=2)
+    after = _stored_analyses(container)
+    analyzer = backend_of(container).analyzer  # type: ignore[attr-defined]
+    assert report.analysed == 2
+    assert after[ids["bare"]] == content_analysis("Inhalt bare – Straße")
+    assert after[ids["umlaut"]] == content_analysis("Inhalt umlaut – Straße")
+    assert after[ids["full"]] == before[ids["full"]]  # valid: untouched
+    assert after[ids["deleted"]] == before[ids["deleted"]]
+    for i in (ids["bare"], ids["umlaut"], ids["full"]):
+        content = f"Inhalt {next(n for n, v in ids.items() if v == i)} – Straße"
+        assert analyzer.decode_content(content, after[i]) is not None
+    assert reindex(container, batch=2).analysed == 0  # nothing left to store
+    assert check(container).ok
+
+
+def test_refreshing_analyses_never_overwrites_a_text_re_extracted_meanwhile(container: Any) -> None:
+    from dms.pipeline.indexing import refresh_content_analyses
+
+    ids = _varied_documents(container)
+    analyzer = backend_of(container).analyzer  # type: ignore[attr-defined]
+    with container.uow(read_only=True) as uow:
+        docs = load_search_docs(uow.session, [ids["bare"]])
+    with container.uow() as uow:  # a new ingest stores another text and its analysis in between
+        t = uow.session.get(DocumentText, ids["bare"])
+        assert t is not None
+        t.content, t.analysis = "Neuer Text", content_analysis("Neuer Text")
+        uow.session.add(t)
+        uow.commit()
+    with container.uow() as uow:
+        assert refresh_content_analyses(uow.session, analyzer, docs) == 1  # computed for the batch...
+        uow.commit()
+    assert _stored_analyses(container)[ids["bare"]] == content_analysis("Neuer Text")  # ...not stored
