@@ -306,3 +306,18 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     last_id: int = 0
     last_hash: str = Field(sa_column=Column(String(64), nullable=False))
+
+
+# ---------------------------------------------------------------- departments (Organisationseinheiten)
+class Department(SQLModel, table=True):
+    """An organisation unit ("63 – Bauordnung"). ``code`` is the key used everywhere else (``users.department``,
+    ACL tokens ``dept:<code>``, routing rules, approval chains) and never changes; ``name`` is the readable
+    label and may be renamed. Deactivated units are no longer offered for new assignments."""
+
+    __tablename__ = "departments"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -38,6 +38,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(__import__("dms.web.api.search", fromlist=["router"]).router)  # full-text search
     app.include_router(__import__("dms.web.api.scan", fromlist=["router"]).router)  # scan station: archive copy
     app.include_router(__import__("dms.paperless.api", fromlist=["router"]).router)  # Paperless-ngx compatible API (issue 9)
+    app.include_router(__import__("dms.web.api.departments", fromlist=["router"]).router)  # departments as records
     # <<< registration <<<
 
 

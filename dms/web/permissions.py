@@ -24,6 +24,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "invoices:read",  # invoice workflow (dms/invoices)
         "ui:records", "ui:search", "ui:upload", "ui:documents", "ui:akten",  # web UI (dms/web/ui)
         "documents:delete", "retention:read", "retention:holds", "retention:dispose", "retention:manage",  # retention
+        "departments:read",  # departments as records (dms/services/departments.py)
         # <<< registration <<<
     },
     "clerk": _READ_DOCS | {
@@ -31,6 +32,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         # >>> registration: clerk permissions of other contexts >>>
         "invoices:read", "invoices:decide",  # invoice workflow (dms/invoices)
         "ui:inbox", "ui:search", "ui:upload", "ui:documents", "ui:akten",  # web UI (dms/web/ui)
+        "departments:read",  # departments as records (dms/services/departments.py)
         # <<< registration <<<
     },
     "finance": _READ_DOCS | {
@@ -38,6 +40,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         # >>> registration: finance permissions of other contexts >>>
         "invoices:submit", "invoices:read", "invoices:decide", "invoices:release", "invoices:deputies", "payments:run", "payments:read", "suppliers:read", "suppliers:write",  # invoice workflow
         "ui:invoices", "ui:payment_runs", "ui:finance_dashboard", "ui:search", "ui:documents", "ui:akten",  # web UI
+        "departments:read",  # departments as records (dms/services/departments.py)
         # <<< registration <<<
     },
     "supplier": {
@@ -53,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "invoices:read", "payments:read", "suppliers:read",  # invoice workflow
         "ui:search", "ui:documents", "ui:akten", "ui:invoices", "ui:payment_runs", "ui:finance_dashboard", "ui:records",  # web UI
         "retention:read",  # retention
+        "departments:read",  # departments as records (dms/services/departments.py)
         # <<< registration <<<
     },
 }
@@ -279,6 +283,13 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/paperless/api/custom_fields/"): "documents:write",
     ("GET", "/paperless/api/users/"): "users:read",
     ("GET", "/paperless/api/groups/"): "users:read",
+    # departments as records (dms/web/api/departments.py); writes are admin only (admin holds "*")
+    ("GET", "/api/v1/departments"): "departments:read",
+    ("POST", "/api/v1/departments"): "departments:write",
+    ("GET", "/api/v1/departments/{code}"): "departments:read",
+    ("PATCH", "/api/v1/departments/{code}"): "departments:write",
+    ("POST", "/admin/departments"): "departments:write",
+    ("POST", "/admin/departments/{code}"): "departments:write",
     # <<< registration <<<
 }
 
