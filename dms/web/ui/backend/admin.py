@@ -15,6 +15,7 @@ from dms.db.tables import FilePlanNode, User
 from dms.invoices import routing
 from dms.invoices.suppliers import supplier_exists
 from dms.invoices.tables import ApprovalChainConfig, RoutingRule
+from dms.services import departments as departments_svc
 from dms.services import fileplan as fileplan_svc
 from dms.web.api.system import health_report
 from dms.web.ui.backend.base import NotFound, UserError, container, uow, user_errors
@@ -345,33 +346,36 @@ STEPS: tuple[str, ...] = tuple(s.value for s in approval.Step)
 
 
 def departments(request: Request, user: Any) -> list[dict[str, Any]]:
-    """Every organisation unit in use (users, file plan, routing rules, approval chains) with counts."""
+    """Every organisation unit: the records (code, name, active) and codes in use without one (shown with
+    ``registered = False``; they get a record the next time they are saved), with usage counts."""
     with uow(request, read_only=True) as unit:
         s = unit.session
+        counts = departments_svc.usage(s)
         found: dict[str, dict[str, Any]] = {}
-
-        def entry(code: str | None) -> dict[str, Any] | None:
-            if not code:
-                return None
-            return found.setdefault(code, {"code": code, "users": 0, "nodes": 0, "rules": 0, "chain": False})
-
-        for (dept,) in s.execute(select(col(User.department))):
-            if (e := entry(dept)) is not None:
-                e["users"] += 1
-        for (dept,) in s.execute(select(col(FilePlanNode.department))):
-            if (e := entry(dept)) is not None:
-                e["nodes"] += 1
-        for (dept,) in s.execute(select(col(RoutingRule.department))):
-            if (e := entry(dept)) is not None:
-                e["rules"] += 1
-        for (dept,) in s.execute(select(col(ApprovalChainConfig.department))):
-            if dept != routing.DEFAULT_CHAIN_KEY and (e := entry(dept)) is not None:
-                e["chain"] = True
+        for d in departments_svc.list_departments(s):
+            found[d.code] = {"code": d.code, "name": d.name, "active": d.active, "registered": True}
+        for code in counts:
+            found.setdefault(code, {"code": code, "name": code, "active": True, "registered": False})
+        for code, e in found.items():
+            u = counts.get(code, departments_svc.Usage())
+            e.update(users=u.users, nodes=u.nodes, akten=u.akten, documents=u.documents, rules=u.rules,
+                     chain=u.chain)
         return sorted(found.values(), key=lambda e: e["code"])
 
 
+def department_options(request: Request) -> list[dict[str, str]]:
+    """Active units for the department fields of the admin forms (``<datalist>``: value code, label
+    "code – name")."""
+    with uow(request, read_only=True) as unit:
+        return [
+            {"code": d.code, "label": d.code if d.name == d.code else f"{d.code} – {d.name}"}
+            for d in departments_svc.list_departments(unit.session, include_inactive=False)
+        ]
+
+
 def department(request: Request, user: Any, code: str) -> dict[str, Any]:
-    """One unit: its members, routing rules and approval chain (its own or the default one)."""
+    """One unit: its record (name, active), members, routing rules and approval chain (its own or the
+    default one)."""
     with uow(request, read_only=True) as unit:
         s = unit.session
         members = [
@@ -385,15 +389,55 @@ def department(request: Request, user: Any, code: str) -> dict[str, Any]:
                                 "limit_checked": r.limit_checked} for r in chain.rules}
         names = _names(s)
         rules_ = [_rule_dict(r, names) for r in routing.list_rules(s) if r.department == code]
-    if not members and not rules_ and own is None and code != routing.DEFAULT_CHAIN_KEY and not _department_known(
-        request, code
-    ):
+        record = departments_svc.find(s, code) if code != routing.DEFAULT_CHAIN_KEY else None
+        used = departments_svc.usage(s, [code]).get(code, departments_svc.Usage())
+    if record is None and used.total == 0 and code != routing.DEFAULT_CHAIN_KEY:
         raise NotFound(code)
-    return {"code": code, "members": members, "own_chain": own is not None, "steps": steps, "rules": rules_}
+    return {"code": code, "name": record.name if record else code, "active": record.active if record else True,
+            "registered": record is not None, "usage": used, "members": members, "own_chain": own is not None,
+            "steps": steps, "rules": rules_}
 
 
-def _department_known(request: Request, code: str) -> bool:
-    return any(d["code"] == code for d in departments(request, None))
+class DepartmentFieldError(UserError):
+    """A refusal of the department forms that belongs to one field (``code`` or ``name``)."""
+
+    def __init__(self, field: str, error: UserError) -> None:
+        super().__init__(error.key, error.detail, error.status)
+        self.field = field
+
+
+def _check_department_field(field: str, check: Any, value: str) -> None:
+    try:
+        with user_errors():
+            check(value)
+    except UserError as exc:
+        raise DepartmentFieldError(field, exc) from exc
+
+
+def create_department(request: Request, user: Any, code: str, name: str) -> str:
+    """A new unit (admin form); a refusal names the field it belongs to."""
+    _check_department_field("code", departments_svc.validate_code, code)
+    if name.strip():
+        _check_department_field("name", departments_svc.validate_name, name)
+    try:
+        with uow(request) as unit, user_errors():
+            row = departments_svc.create(unit.session, user, code, name or None)
+            unit.commit()
+            return row.code
+    except UserError as exc:
+        raise DepartmentFieldError("code", exc) from exc  # the one refusal left: the code exists (409)
+
+
+def update_department(request: Request, user: Any, code: str, name: str, active: bool) -> None:
+    """Rename / deactivate / reactivate; a code in use without a record is registered first."""
+    _check_department_field("name", departments_svc.validate_name, name)
+    with uow(request) as unit, user_errors():
+        if departments_svc.find(unit.session, code) is None:
+            if departments_svc.usage(unit.session, [code]).get(code) is None:
+                raise NotFound(code)
+            departments_svc.ensure_registered(unit.session, [code], user)
+        departments_svc.update(unit.session, user, code, name=name, active=active)
+        unit.commit()
 
 
 def set_department_chain(request: Request, user: Any, code: str, steps: list[dict[str, Any]]) -> None:

@@ -8,12 +8,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
 from dms.web.ui import backend
+from dms.web.ui.backend import admin as admin_backend
 from dms.web.ui.context import (
     AdminUser,
     FileplanWriter,
     InvoiceAdmin,
     UserAdmin,
     language,
+    require_permission,
     user_message,
     verify_csrf,
 )
@@ -27,7 +29,8 @@ router = APIRouter(route_class=UiRoute, include_in_schema=False)
 
 @router.get("/admin/users")
 def users(request: Request, user: AdminUser) -> Response:
-    ctx = {"users": backend.users(request, user), "roles": ROLES, "error": None, "created_token": None}
+    ctx = {"users": backend.users(request, user), "roles": ROLES, "error": None, "created_token": None,
+           "department_options": admin_backend.department_options(request)}
     return render(request, "admin/users.html", ctx)
 
 
@@ -62,6 +65,7 @@ def create_user(
             "roles": ROLES,
             "error": user_message(request, exc),
             "created_token": None,
+            "department_options": admin_backend.department_options(request),
         }
         return render(request, "admin/users.html", ctx, exc.status)
     return redirect("/admin/users?msg=user_created")
@@ -102,7 +106,8 @@ def health(request: Request, user: AdminUser) -> Response:
 
 # ------------------------------------------------------------------------------------- user editor
 def _user_page(request: Request, user: Any, user_id: int, error: str | None = None, status: int = 200) -> Response:
-    ctx = {"u": backend.user_detail(request, user, user_id), "roles": ROLES, "error": error}
+    ctx = {"u": backend.user_detail(request, user, user_id), "roles": ROLES, "error": error,
+           "department_options": admin_backend.department_options(request)}
     return render(request, "admin/user.html", ctx, status)
 
 
@@ -172,19 +177,67 @@ def set_limit(
 
 
 # ------------------------------------------------------------------------------------- departments
+DepartmentAdmin = Annotated[Any, Depends(require_permission("departments:write"))]
+
+
+def _departments_page(request: Request, user: Any, *, error: admin_backend.DepartmentFieldError | None = None,
+                      form: dict[str, str] | None = None) -> Response:
+    ctx = {"departments": backend.departments(request, user), "form": form or {}, "errors": {}}
+    status = 200
+    if error is not None:
+        ctx["errors"] = {error.field: user_message(request, error)}
+        status = error.status
+    return render(request, "admin/departments.html", ctx, status)
+
+
 @router.get("/admin/departments")
 def departments(request: Request, user: AdminUser) -> Response:
-    return render(request, "admin/departments.html", {"departments": backend.departments(request, user)})
+    return _departments_page(request, user)
 
 
-def _department_page(request: Request, user: Any, code: str, error: str | None = None, status: int = 200) -> Response:
-    ctx = {"d": backend.department(request, user, code), "roles": ROLES, "steps": backend.STEPS, "error": error}
+@router.post("/admin/departments", dependencies=[Depends(verify_csrf)])
+def create_department(
+    request: Request,
+    *,
+    user: DepartmentAdmin,
+    code: Annotated[str, Form(max_length=256)] = "",
+    name: Annotated[str, Form(max_length=800)] = "",
+) -> Response:
+    try:
+        created = admin_backend.create_department(request, user, code, name)
+    except admin_backend.DepartmentFieldError as exc:
+        return _departments_page(request, user, error=exc, form={"code": code, "name": name})
+    return redirect(f"/admin/departments/{quote(created, safe='')}?msg=department_created")
+
+
+def _department_page(request: Request, user: Any, code: str, error: str | None = None, status: int = 200, *,
+                     name_error: str | None = None, form: dict[str, str] | None = None) -> Response:
+    ctx = {"d": backend.department(request, user, code), "roles": ROLES, "steps": backend.STEPS, "error": error,
+           "name_error": name_error, "form": form or {}}
     return render(request, "admin/department.html", ctx, status)
 
 
 @router.get("/admin/departments/{code}")
 def department(request: Request, code: str, user: AdminUser) -> Response:
     return _department_page(request, user, code)
+
+
+@router.post("/admin/departments/{code}", dependencies=[Depends(verify_csrf)])
+def update_department(
+    request: Request,
+    code: str,
+    *,
+    user: DepartmentAdmin,
+    name: Annotated[str, Form(max_length=800)] = "",
+    active: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """Rename and/or deactivate/reactivate (the code stays)."""
+    try:
+        admin_backend.update_department(request, user, code, name, active == "on")
+    except backend.UserError as exc:
+        message = user_message(request, exc)
+        return _department_page(request, user, code, status=exc.status, name_error=message, form={"name": name})
+    return redirect(f"/admin/departments/{quote(code, safe='')}?msg=department_saved")
 
 
 @router.post("/admin/departments/{code}/chain", dependencies=[Depends(verify_csrf)])
@@ -210,7 +263,8 @@ async def set_chain(request: Request, code: str, user: InvoiceAdmin) -> Response
 # ------------------------------------------------------------------------------- file plan entries
 def _node_page(request: Request, user: Any, node_id: int, error: str | None = None, status: int = 200) -> Response:
     return render(request, "admin/fileplan_node.html",
-                  {"n": backend.fileplan_node(request, user, node_id), "error": error}, status)
+                  {"n": backend.fileplan_node(request, user, node_id), "error": error,
+                   "department_options": admin_backend.department_options(request)}, status)
 
 
 @router.get("/admin/fileplan/{node_id}")
@@ -258,7 +312,8 @@ async def _rule_fields(request: Request) -> dict[str, str]:
 
 def _routing_page(request: Request, user: Any, error: str | None = None, status: int = 200,
                   form: dict[str, str] | None = None) -> Response:
-    ctx = {"rules": backend.rules(request, user), "error": error, "form": form or {}}
+    ctx = {"rules": backend.rules(request, user), "error": error, "form": form or {},
+           "department_options": admin_backend.department_options(request)}
     return render(request, "admin/routing.html", ctx, status)
 
 
@@ -275,7 +330,8 @@ async def create_rule(request: Request, user: InvoiceAdmin) -> Response:
 
 @router.get("/admin/routing/{rule_id}")
 def rule_page(request: Request, rule_id: int, user: AdminUser) -> Response:
-    return render(request, "admin/routing_rule.html", {"r": backend.rule(request, user, rule_id), "error": None})
+    return render(request, "admin/routing_rule.html", {"r": backend.rule(request, user, rule_id), "error": None,
+                                                       "department_options": admin_backend.department_options(request)})
 
 
 @router.post("/admin/routing/{rule_id}", dependencies=[Depends(verify_csrf)])
@@ -284,7 +340,8 @@ async def update_rule(request: Request, rule_id: int, user: InvoiceAdmin) -> Res
         fields = await _rule_fields(request)
         backend.update_rule(request, user, rule_id, fields)
     except backend.UserError as exc:
-        ctx = {"r": backend.rule(request, user, rule_id), "error": user_message(request, exc)}
+        ctx = {"r": backend.rule(request, user, rule_id), "error": user_message(request, exc),
+               "department_options": admin_backend.department_options(request)}
         return render(request, "admin/routing_rule.html", ctx, exc.status)
     return redirect("/admin/routing?msg=rule_saved")
 
