@@ -211,12 +211,15 @@ def _table_present(session: OrmSession, engine: Engine) -> bool:
 
 
 def ensure_registered(
-    session: Session, codes: Iterable[str | None], actor: Principal | None = None
+    session: Session, codes: Iterable[str | None], actor: Principal | None = None, *, audited: bool = False
 ) -> list[str]:
     """Create a record (``name = code``) for each code that has none; returns the codes registered now.
 
     Race-safe (``INSERT … ON CONFLICT DO NOTHING``); never validates the format: codes that existing
-    data uses stay usable. Each registration is audited as ``department.register``."""
+    data uses stay usable. ``audited``: record each registration as ``department.register`` (an admin
+    saving a unit that had no record). The automatic registration of a first use is not audited on its
+    own: the change that used the code (user, rule, node, document) is audited with the code, and the
+    record carries ``created_at``."""
     wanted = {c for c in codes if c and c.strip() and c != DEFAULT_CHAIN_KEY and len(c) <= MAX_CODE}
     engine = _engine(session)
     if not wanted or engine is None:
@@ -244,10 +247,8 @@ def ensure_registered(
 
             stmt = sqlite_insert(table).values(rows).on_conflict_do_nothing(index_elements=["code"])
         inserted = sorted(session.execute(stmt.returning(table.c.code)).scalars())
-        for code in inserted:
-            audit.record(
-                session, actor, "department.register", "department", code, {"name": code, "automatic": True}
-            )
+        for code in inserted if audited else ():
+            audit.record(session, actor, "department.register", "department", code, {"name": code})
     session.info.setdefault(_PENDING, set()).update(missing)
     return inserted
 

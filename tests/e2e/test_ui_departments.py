@@ -137,3 +137,16 @@ def test_a_code_in_use_without_a_record_is_shown_and_registered_when_saved(ui, u
     assert r.status_code == 303
     assert "Organisationseinheit 37 – Feuerwehr" in ui.http.get("/admin/departments/37").text
     assert "in Verwendung, noch nicht angelegt" not in ui.http.get("/admin/departments").text
+    from sqlalchemy import select
+
+    from dms.db.tables import AuditEntry
+
+    with ui_env["app"].state.container.uow(read_only=True) as unit:
+        actions = list(
+            unit.session.execute(
+                select(AuditEntry.action)
+                .where(AuditEntry.object_type == "department")
+                .order_by(AuditEntry.id)
+            ).scalars()
+        )
+    assert actions == ["department.register", "department.rename"]

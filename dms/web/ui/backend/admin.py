@@ -435,7 +435,7 @@ def update_department(request: Request, user: Any, code: str, name: str, active:
         if departments_svc.find(unit.session, code) is None:
             if departments_svc.usage(unit.session, [code]).get(code) is None:
                 raise NotFound(code)
-            departments_svc.ensure_registered(unit.session, [code], user)
+            departments_svc.ensure_registered(unit.session, [code], user, audited=True)
         departments_svc.update(unit.session, user, code, name=name, active=active)
         unit.commit()
 
