@@ -231,3 +231,44 @@ def test_migration_seeds_one_record_per_code_in_use_postgres(pg_url: str) -> Non
     with eng.connect() as conn:
         assert conn.execute(text("SELECT to_regclass('departments')")).scalar() is None
     eng.dispose()
+
+
+@pytest.mark.postgres
+def test_two_transactions_registering_the_same_code_both_succeed_postgres(
+    pg_settings, make_container
+) -> None:
+    """The first use of a code in two concurrent transactions: no unique violation, one record."""
+    import threading
+
+    from dms.auth import service as auth
+    from dms.services import departments  # noqa: F401  -- installs the registration hook
+
+    container = make_container(pg_settings)
+    errors: list[BaseException] = []
+    flushed = threading.Event()
+    with container.uow() as first:
+        auth.create_user(first.session, None, "erste", "clerk", department="55", password="Sehr-geheim-123")
+        first.session.flush()  # the record is inserted, not committed
+
+        def second() -> None:
+            try:
+                with container.uow() as unit:
+                    auth.create_user(
+                        unit.session, None, "zweite", "clerk", department="55", password="Sehr-geheim-123"
+                    )
+                    flushed.set()
+                    unit.commit()
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+                flushed.set()
+
+        t = threading.Thread(target=second)
+        t.start()
+        t.join(timeout=1.0)  # blocked on the first transaction's uncommitted row (or done)
+        first.commit()
+    t.join(timeout=30)
+    assert not t.is_alive() and not errors, errors
+    assert _record(container, "55") is not None
+    with container.uow(read_only=True) as unit:
+        assert unit.session.execute(text("SELECT count(*) FROM departments WHERE code = '55'")).scalar() == 1
+        assert unit.session.execute(text("SELECT count(*) FROM users WHERE department = '55'")).scalar() == 2
