@@ -140,7 +140,9 @@ def create(session: Session, actor: Principal | None, code: str, name: str | Non
     code = validate_code(code)
     label = validate_name(name) if (name or "").strip() else code
     if find(session, code) is not None:
-        raise Conflict(f"Die Organisationseinheit „{code}“ gibt es bereits.")
+        raise Conflict(
+            f"Die Organisationseinheit „{code}“ gibt es bereits; ihren Namen ändern Sie auf ihrer Seite."
+        )
     row = Department(code=code, name=label, active=True)
     session.add(row)
     session.flush()

@@ -37,7 +37,9 @@ def test_admin_creates_renames_and_deactivates_a_department(ui, make_ui_user) ->
         page="/admin/departments/63",
     )
     assert r.status_code == 303
-    assert "63 – Bauordnung und Denkmalschutz" in _options(ui.http.get("/admin/users").text)
+    users = ui.http.get("/admin/users").text
+    assert "63 – Bauordnung und Denkmalschutz" in _options(users)
+    assert "<td>63 – Bauordnung und Denkmalschutz</td>" in users  # the list shows the name next to the code
 
     r = ui.post_form(
         "/admin/departments/63", {"name": "Bauordnung und Denkmalschutz"}, page="/admin/departments/63"

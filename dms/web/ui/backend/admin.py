@@ -363,6 +363,13 @@ def departments(request: Request, user: Any) -> list[dict[str, Any]]:
         return sorted(found.values(), key=lambda e: e["code"])
 
 
+def department_labels(request: Request) -> dict[str, str]:
+    """Code → "code – name" of every recorded unit (lists show the readable name next to the code)."""
+    with uow(request, read_only=True) as unit:
+        return {d.code: d.code if d.name == d.code else f"{d.code} – {d.name}"
+                for d in departments_svc.list_departments(unit.session)}
+
+
 def department_options(request: Request) -> list[dict[str, str]]:
     """Active units for the department fields of the admin forms (``<datalist>``: value code, label
     "code – name")."""

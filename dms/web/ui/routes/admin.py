@@ -30,7 +30,8 @@ router = APIRouter(route_class=UiRoute, include_in_schema=False)
 @router.get("/admin/users")
 def users(request: Request, user: AdminUser) -> Response:
     ctx = {"users": backend.users(request, user), "roles": ROLES, "error": None, "created_token": None,
-           "department_options": admin_backend.department_options(request)}
+           "department_options": admin_backend.department_options(request),
+           "department_labels": admin_backend.department_labels(request)}
     return render(request, "admin/users.html", ctx)
 
 
@@ -66,6 +67,7 @@ def create_user(
             "error": user_message(request, exc),
             "created_token": None,
             "department_options": admin_backend.department_options(request),
+            "department_labels": admin_backend.department_labels(request),
         }
         return render(request, "admin/users.html", ctx, exc.status)
     return redirect("/admin/users?msg=user_created")
