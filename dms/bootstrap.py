@@ -29,6 +29,7 @@ TABLE_MODULES: list[str] = [
     "dms.ocr.tables",  # scan station: archive copies, inbox files (issue 7)
     "dms.paperless.tables",  # Paperless bridge: label ids, notes, tasks, import map (issue 9)
     "dms.web.ui.tables",  # web UI: saved searches (issue 8)
+    "dms.services.departments",  # departments as records; registers first uses of a code (issue 8)
     # <<< registration <<<
 ]
 

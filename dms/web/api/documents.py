@@ -168,8 +168,13 @@ def _send_blob(container: Any, sha256: str, filename: str, mime: str | None, inl
     return Response(data, media_type=media, headers=headers)
 
 
-@router.get("/{document_id}/original", response_class=Response,
-            responses={200: {"content": {"application/octet-stream": {}}, "description": "The exact bytes uploaded"}})
+# The original is delivered with the media type it was stored with (PDF, TIFF, XML, …): any type.
+_ORIGINAL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"*/*": {}}, "description": "The exact bytes uploaded, with their stored media type"}
+}
+
+
+@router.get("/{document_id}/original", response_class=Response, responses=_ORIGINAL_RESPONSES)
 def get_original(document_id: int, principal: Annotated[Principal, require("documents:read")],
                  container: ContainerDep, uow: Uow, inline: bool = False) -> Response:
     ver = svc.read_original(uow.session, principal, document_id)
@@ -177,7 +182,8 @@ def get_original(document_id: int, principal: Annotated[Principal, require("docu
     return _send_blob(container, ver.sha256, ver.filename, ver.mime_type, inline)
 
 
-@router.get("/{document_id}/versions/{version_no}/original", response_class=Response)
+@router.get("/{document_id}/versions/{version_no}/original", response_class=Response,
+            responses=_ORIGINAL_RESPONSES)
 def get_version_original(document_id: int, version_no: int, principal: Annotated[Principal, require("documents:read")],
                          container: ContainerDep, uow: Uow, inline: bool = False) -> Response:
     ver = svc.read_original(uow.session, principal, document_id, version_no)

@@ -22,7 +22,16 @@ router = APIRouter(prefix="/api/v1/einvoice", tags=["einvoice"])
 MAX_UPLOAD_BYTES = MAX_XML_BYTES
 
 
-@router.post("/validate", response_model=None)
+@router.post(
+    "/validate",
+    response_model=None,
+    responses={
+        200: {
+            "description": "The validation report: JSON (default) or the German HTML report (?format=html)",
+            "content": {"application/json": {"schema": {"type": "object"}}, "text/html": {}},
+        }
+    },
+)
 def validate_upload(
     principal: AUTHENTICATED_DEP,
     container: ContainerDep,
