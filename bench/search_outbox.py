@@ -13,6 +13,10 @@ with Core statements, then:
             ``--analyse-in-drain`` stores none (the path after an analyzer upgrade)
   loader    (``--compare-orm K``) the batched loader vs the per-document ORM path on K documents,
             database side only
+  writes    (``--probe-writes``) another M changes drained while a second thread commits one tiny write
+            unit of work (one UPDATE of one document row) every 20 ms: how long such a write (an upload,
+            an edit, an audit row of a web process) waits while the drain runs — wall per write (max,
+            p50, p99) and the drain's own figures under that load
   verify    (``--verify``) ``search check``: the index equals the database after the drain
 
 Every phase prints one JSON line: wall seconds, CPU seconds (process: all threads incl. Tantivy's;
@@ -23,6 +27,7 @@ outbox rows, loading documents, marking rows — everything outside the engine) 
 Usage:
   .venv/bin/python bench/search_outbox.py --docs 100000 --changes 20000
   .venv/bin/python bench/search_outbox.py --docs 1000000 --changes 100000 --verify
+  .venv/bin/python bench/search_outbox.py --docs 100000 --changes 20000 --probe-writes
   .venv/bin/python bench/search_outbox.py --docs 100000 --changes 20000 \\
       --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test      # a temp database is created there
 """
@@ -36,6 +41,7 @@ import resource
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -337,6 +343,41 @@ def phase_drain(container: Container, changes: int, batch: int) -> dict[str, Any
     return rec
 
 
+def phase_writes(container: Container, changes: int, batch: int, interval: float = 0.02) -> dict[str, Any]:
+    """The drain of ``changes`` rows while another thread commits a tiny write every ``interval`` s."""
+    waits: list[float] = []
+    writer_cpu = [0.0]
+    stop = threading.Event()
+
+    def writer() -> None:
+        started = time.thread_time()
+        while not stop.is_set():
+            t0 = time.perf_counter()
+            with container.uow() as uow:
+                uow.session.execute(update(DOC).where(DOC.c.id == 1).values(updated_at=datetime.now(UTC)))
+                uow.commit()
+            waits.append(time.perf_counter() - t0)
+            stop.wait(interval)
+        writer_cpu[0] = time.thread_time() - started
+
+    thread = threading.Thread(target=writer, name="probe-writer")
+    thread.start()
+    try:
+        time.sleep(0.2)  # a few uncontended writes first
+        rec = phase_drain(container, changes, batch)
+    finally:
+        stop.set()
+        thread.join()
+    ms = sorted(w * 1000 for w in waits)
+    rec["phase"] = "writes"
+    rec.update({
+        "writes": len(ms), "write_interval_ms": interval * 1000, "write_wait_max_ms": round(ms[-1], 1),
+        "write_wait_p50_ms": round(ms[len(ms) // 2], 1), "write_wait_p99_ms": round(ms[int(len(ms) * 0.99)], 1),
+        "writes_over_100ms": sum(1 for w in ms if w > 100), "writer_thread_cpu_s": round(writer_cpu[0], 3),
+    })  # fmt: skip
+    return rec
+
+
 def split(phase: str, docs: int, total: Clock, engine: Clock, **extra: Any) -> dict[str, Any]:
     db = Clock()
     db.wall, db.cpu, db.thread = (
@@ -418,6 +459,8 @@ def main() -> int:
     )
     p.add_argument("--analyse-in-drain", action="store_true",
                    help="store no content analysis with the texts (the path after an analyzer upgrade)")  # fmt: skip
+    p.add_argument("--probe-writes", action="store_true",
+                   help="drain --changes more rows while a thread commits a tiny write every 20 ms")  # fmt: skip
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--json", default=None, help="also write all records to this file")
     args = p.parse_args()
@@ -459,6 +502,10 @@ def main() -> int:
             rec["content_analysis"] = mode
             rec["ru_maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
             emit(results, rec)
+        if args.probe_writes:
+            write_changes(container, loader, docs, docs + 1, args.changes, rng)
+            docs += args.changes - args.changes // 2
+            emit(results, phase_writes(container, args.changes, args.batch[0]))
         if args.verify:
             clock = Clock()
             with clock:
