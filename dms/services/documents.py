@@ -339,7 +339,9 @@ def add_version(session: Session, principal: Principal, document_id: int, blob: 
     session.add(ver)
     doc.current_version = n
     doc.sha256, doc.size, doc.filename, doc.mime_type = blob.sha256, blob.size, filename, mime_type
-    doc.status, doc.failure_reason, doc.processing_attempts = "processing", None, 0
+    # a fresh claim: the previous version's processing_started_at must not make the worker think another
+    # worker claimed this one recently (the new version would then wait for the recovery sweep)
+    doc.status, doc.failure_reason, doc.processing_attempts, doc.processing_started_at = "processing", None, 0, None
     doc.updated_at = utcnow()
     session.add(doc)
     audit.record(session, principal, "document.new_version", "document", document_id,

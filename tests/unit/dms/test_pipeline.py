@@ -192,3 +192,31 @@ def test_email_parts_without_body():
     m["Subject"] = "leer"
     text, infos, payloads = email_parts(m.as_bytes())
     assert "leer" in text and infos == [] and payloads == []
+
+
+def test_ingest_stores_the_search_analysis_of_the_extracted_text(client_as, container):
+    """The worker analyses the text once and stores it with the text (checksum-stamped, so the indexer
+    uses it only for exactly that text); a new version's text gets its own analysis. (A new version
+    uploaded minutes after the first processing used to wait for the recovery sweep: the earlier claim's
+    ``processing_started_at`` looked like another worker's fresh claim.)"""
+    from dms.db.tables import DocumentText
+    from search.analysis import default_analyzer
+
+    an = default_analyzer()
+    c = client_as("clerk", department="63")
+    doc_id = _upload(c, "Das Bauantragsformular für die Lindenallee".encode(), "a.txt")
+    with container.uow(read_only=True) as uow:
+        text = uow.session.get(DocumentText, doc_id)
+        assert text is not None and text.analysis
+        terms, parts = an.decode_content(text.content, text.analysis) or ("", "")
+    assert an.stem("Lindenallee") in terms.split() and an.stem("Formular") in parts.split()
+    assert c.get("/api/v1/search", params={"q": "Formular"}).json()["total"] == 1
+    r = c.post(f"/api/v1/documents/{doc_id}/versions", files={"file": ("b.txt", "Hundesteuer 2026".encode())})
+    assert r.status_code == 202, r.text
+    with container.uow(read_only=True) as uow:
+        text = uow.session.get(DocumentText, doc_id)
+        assert text is not None and text.content.startswith("Hundesteuer") and text.analysis
+        terms, _parts = an.decode_content(text.content, text.analysis) or ("", "")
+    assert terms.split() == [an.stem("Hundesteuer"), "2026"]
+    assert c.get("/api/v1/search", params={"q": "Hundesteuer"}).json()["total"] == 1
+    assert c.get("/api/v1/search", params={"q": "Formular"}).json()["total"] == 0
