@@ -211,7 +211,7 @@ def test_ingest_stores_the_search_analysis_of_the_extracted_text(client_as, cont
         terms, parts = an.decode_content(text.content, text.analysis) or ("", "")
     assert an.stem("Lindenallee") in terms.split() and an.stem("Formular") in parts.split()
     assert c.get("/api/v1/search", params={"q": "Formular"}).json()["total"] == 1
-    r = c.post(f"/api/v1/documents/{doc_id}/versions", files={"file": ("b.txt", "Hundesteuer 2026".encode())})
+    r = c.post(f"/api/v1/documents/{doc_id}/versions", files={"file": ("b.txt", b"Hundesteuer 2026")})
     assert r.status_code == 202, r.text
     with container.uow(read_only=True) as uow:
         text = uow.session.get(DocumentText, doc_id)
