@@ -27,6 +27,7 @@ from dms.db.tables import Document, SearchOutbox
 from dms.domain.principal import Principal
 from dms.pipeline.indexing import (
     count_live_documents,
+    drain_lock,
     gc_paused,
     iter_search_docs,
     lock_drain,
@@ -234,8 +235,10 @@ def reindex(
     backend.refresh()
     report.generation = getattr(backend, "generation", lambda: None)()
     # Changes that arrived while we were building went to the old generation: apply them again.
-    with container.uow() as uow:
-        lock_drain(uow.session)  # a drain batch in flight finishes (and marks its rows) first
+    # A drain batch in flight finishes (and marks its rows) first: SQLite's drain lock file, then
+    # PostgreSQL's advisory lock inside the transaction.
+    with drain_lock(container), container.uow() as uow:
+        lock_drain(uow.session)
         result = uow.session.execute(
             update(SearchOutbox).where(col(SearchOutbox.id) > mark).values(processed_at=None)
         )

@@ -11,12 +11,15 @@ Two ways from the database to a :class:`search.model.SearchDoc`, proven equal by
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, select, update
@@ -41,8 +44,11 @@ log = logging.getLogger(__name__)
 DRAIN_BATCH = 5_000
 #: PostgreSQL advisory lock serialising outbox drains (and the re-queue at the end of a reindex):
 #: a batch is read, indexed and marked under it, so two Celery workers never index one document's
-#: changes out of order. SQLite needs none: the drain's write transaction is BEGIN IMMEDIATE.
+#: changes out of order. SQLite uses :data:`DRAIN_LOCK_FILE` instead (see :func:`drain_lock`).
 DRAIN_LOCK_KEY = 0x616B772D64726E  # "akw-drn"
+#: SQLite: the lock file (in the data dir, next to the search index) serialising outbox drain batches
+#: and reindex's re-queue between threads and processes (``flock``; released by the OS if a holder dies).
+DRAIN_LOCK_FILE = "search-outbox.lock"
 
 
 @dataclass(frozen=True)
@@ -304,6 +310,41 @@ def lock_drain(session: Session) -> None:
 
 
 @contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``path`` (created if missing) until the block ends; waits for the holder.
+
+    The file is opened per acquisition: ``flock`` locks belong to an open file description, so two
+    threads of one process exclude each other exactly like two processes do. The OS releases the lock
+    when its holder dies, so a crashed drainer never leaves it held."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # blocks (without the GIL) until the holder releases
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def drain_lock_path(container: Container) -> Path:
+    return container.settings.data_path / DRAIN_LOCK_FILE
+
+
+@contextmanager
+def drain_lock(container: Container) -> Iterator[None]:
+    """One drain batch (or reindex's re-queue) at a time on SQLite: :func:`file_lock` on
+    :func:`drain_lock_path`. A no-op on PostgreSQL, where :func:`lock_drain` takes the advisory lock
+    inside the batch's transaction."""
+    if container.db.dialect == "postgresql":
+        yield
+        return
+    with file_lock(drain_lock_path(container)):
+        yield
+
+
+@contextmanager
 def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while a batch is built and indexed.
 
@@ -324,56 +365,99 @@ def gc_paused() -> Iterator[None]:
 def drain_outbox(container: Container, batch: int = DRAIN_BATCH) -> int:
     """Send pending outbox rows to the indexer; returns how many rows were processed.
 
-    Per batch, in one transaction: read the oldest pending rows, keep the latest op per document, load
-    the live ones in one statement (deleted/unknown documents become deletes), hand them to the indexer
-    (which commits the engine), then mark the rows processed in one UPDATE and commit. A failing indexer
-    leaves the rows pending with ``attempts + 1`` and ``last_error`` and ends the drain. Concurrent
-    drainers take turns per batch (SQLite: IMMEDIATE write transaction; PostgreSQL: advisory lock).
+    Per batch: read the oldest pending rows, keep the latest op per document, load the live ones in one
+    statement (deleted/unknown documents become deletes), hand them to the indexer (which commits the
+    engine), then mark exactly those rows processed by their ids. A failing indexer leaves the rows
+    pending with ``attempts + 1`` and ``last_error`` and ends the drain. Concurrent drainers take turns
+    per batch, so an older state of a document is never indexed after a newer one:
+
+    * PostgreSQL: one transaction under a transaction-scoped advisory lock (:func:`lock_drain`), which
+      blocks no other writer;
+    * SQLite: under the drain lock file (:func:`drain_lock`), the rows and documents are read in a
+      read-only unit of work (one WAL snapshot, no write lock), the engine indexes while NO write
+      transaction is open, and the marking is a short write transaction of its own. A change committed
+      after the read has its own new outbox row (same transaction as the change): a later batch takes
+      it. A crash between the engine commit and the marking leaves the rows pending: re-drained,
+      upserts are idempotent.
     """
     if batch < 1:
         raise ValueError("batch must be at least 1")
+    drain_batch = _drain_batch_pg if container.db.dialect == "postgresql" else _drain_batch_sqlite
     done = 0
     while True:
         with gc_paused():
-            processed, ok = _drain_batch(container, batch)
+            processed, ok = drain_batch(container, batch)
         done += processed
         if not ok or processed < batch:
             return done
 
 
-def _drain_batch(container: Container, batch: int) -> tuple[int, bool]:
-    """One batch (see :func:`drain_outbox`): (rows processed, indexer succeeded)."""
+_Pending = tuple[list[int], list[SearchDoc], list[int]]  # outbox row ids, upserts, deletes
+
+
+def _read_batch(session: Session, batch: int) -> _Pending:
+    """The oldest ``batch`` pending rows, the latest op per document, the live documents loaded."""
     o = _OUTBOX.c
+    rows = session.execute(
+        select(o.id, o.document_id, o.op).where(o.processed_at.is_(None)).order_by(o.id).limit(batch)
+    ).all()
+    if not rows:
+        return [], [], []
+    latest: dict[int, str] = {}
+    for _, doc_id, op in rows:
+        latest[doc_id] = op
+    upserts = load_search_docs(session, [doc_id for doc_id, op in latest.items() if op != "delete"])
+    found = {d.id for d in upserts}
+    deletes = [doc_id for doc_id, op in latest.items() if op == "delete" or str(doc_id) not in found]
+    return [r[0] for r in rows], upserts, deletes
+
+
+def _index(container: Container, upserts: list[SearchDoc], deletes: list[int]) -> Exception | None:
+    """Hand a batch to the indexer; the exception if it failed (logged)."""
+    try:
+        if upserts:
+            container.indexer.upsert(upserts)
+        if deletes:
+            container.indexer.delete(deletes)
+    except Exception as exc:
+        log.exception("indexer failed; outbox rows stay pending")
+        return exc
+    return None
+
+
+def _mark(session: Session, row_ids: list[int], failure: Exception | None) -> None:
+    """Exactly these rows: processed (attempts + 1), or on failure attempts + 1 and the error."""
+    o = _OUTBOX.c
+    these_rows = _id_in(o.id, row_ids, _dialect(session))
+    if failure is None:
+        values: dict[str, Any] = {"processed_at": utcnow(), "attempts": o.attempts + 1}
+    else:
+        values = {"attempts": o.attempts + 1, "last_error": str(failure)[:2000]}
+    session.execute(update(_OUTBOX).where(these_rows).values(**values))
+
+
+def _drain_batch_pg(container: Container, batch: int) -> tuple[int, bool]:
+    """One batch in one transaction under the advisory lock: (rows processed, indexer succeeded)."""
     with container.uow() as uow:
-        session = uow.session
-        dialect = _dialect(session)
-        lock_drain(session)
-        rows = session.execute(
-            select(o.id, o.document_id, o.op).where(o.processed_at.is_(None)).order_by(o.id).limit(batch)
-        ).all()
-        if not rows:
+        lock_drain(uow.session)
+        row_ids, upserts, deletes = _read_batch(uow.session, batch)
+        if not row_ids:
             return 0, True
-        these_rows = _id_in(o.id, [r[0] for r in rows], dialect)
-        latest: dict[int, str] = {}
-        for _, doc_id, op in rows:
-            latest[doc_id] = op
-        upserts = load_search_docs(session, [doc_id for doc_id, op in latest.items() if op != "delete"])
-        found = {d.id for d in upserts}
-        deletes = [doc_id for doc_id, op in latest.items() if op == "delete" or str(doc_id) not in found]
-        try:
-            if upserts:
-                container.indexer.upsert(upserts)
-            if deletes:
-                container.indexer.delete(deletes)
-        except Exception as exc:
-            log.exception("indexer failed; outbox rows stay pending")
-            session.execute(
-                update(_OUTBOX).where(these_rows).values(attempts=o.attempts + 1, last_error=str(exc)[:2000])
-            )
-            uow.commit()
-            return 0, False
-        session.execute(
-            update(_OUTBOX).where(these_rows).values(processed_at=utcnow(), attempts=o.attempts + 1)
-        )
+        failure = _index(container, upserts, deletes)
+        _mark(uow.session, row_ids, failure)
         uow.commit()
-        return len(rows), True
+    return (0, False) if failure is not None else (len(row_ids), True)
+
+
+def _drain_batch_sqlite(container: Container, batch: int) -> tuple[int, bool]:
+    """One batch under the drain lock file; only the marking holds SQLite's write lock."""
+    with drain_lock(container):
+        with container.uow(read_only=True) as uow:  # WAL snapshot: rows and documents agree
+            row_ids, upserts, deletes = _read_batch(uow.session, batch)
+        if not row_ids:
+            return 0, True
+        failure = _index(container, upserts, deletes)
+        with container.uow() as uow:
+            _mark(uow.session, row_ids, failure)
+            uow.commit()
+    return (0, False) if failure is not None else (len(row_ids), True)

@@ -401,3 +401,162 @@ def test_refreshing_analyses_never_overwrites_a_text_re_extracted_meanwhile(cont
         assert refresh_content_analyses(uow.session, analyzer, docs) == 1  # computed for the batch...
         uow.commit()
     assert _stored_analyses(container)[ids["bare"]] == content_analysis("Neuer Text")  # ...not stored
+
+
+# ------------------------------------------------------------------------------------------ SQLite drain lock
+def _edit(container: Any, doc_id: int, title: str) -> None:
+    """What a service does: change the document and write its outbox row in one unit of work."""
+    with container.uow() as uow:
+        doc = uow.session.get(Document, doc_id)
+        assert doc is not None
+        doc.title = title
+        uow.session.add(doc)
+        uow.session.add(SearchOutbox(document_id=doc_id, op="upsert"))
+        uow.commit()
+
+
+def test_a_write_commits_while_the_sqlite_drain_is_inside_the_indexer(
+    make_container: Any, settings: Any
+) -> None:
+    """The engine indexes while no SQLite write transaction is open: an edit (a write unit of work of
+    another thread) commits during the indexer call instead of waiting for the batch; its change has
+    its own outbox row, so the next drain indexes it (nothing lost)."""
+    writer: dict[str, Any] = {}
+
+    def edit_meanwhile() -> None:
+        if writer:
+            return
+        started = time.perf_counter()
+        thread = threading.Thread(target=_edit, args=(container, ids["umlaut"], "während der Indexierung"))
+        thread.start()
+        thread.join(3)  # the drain stays inside the indexer meanwhile
+        writer["committed_inside"] = not thread.is_alive()
+        writer["seconds"] = time.perf_counter() - started
+        writer["thread"] = thread
+
+    indexer = RecordingIndexer(delay=0.3, hook=edit_meanwhile)
+    container = make_container(settings, indexer=indexer)
+    ids = _varied_documents(container)
+    _outbox(container, (ids["umlaut"], "upsert"))
+    assert drain_outbox(container, batch=100) == 1
+    writer["thread"].join(60)
+    assert writer["committed_inside"], "the write waited for the drain batch to end"
+    assert writer["seconds"] < 1.0
+    assert [d.title for d in indexer.upserts] == ["Größenänderung"]  # the state the drain read
+    pending = [r for r in _outbox_rows(container) if r.processed_at is None]
+    assert [(r.document_id, r.attempts) for r in pending] == [(ids["umlaut"], 0)]  # the edit's own row
+    assert drain_outbox(container, batch=100) == 1
+    assert [d.title for d in indexer.upserts] == ["Größenänderung", "während der Indexierung"]
+    assert all(r.processed_at is not None for r in _outbox_rows(container))
+
+
+def test_concurrent_sqlite_drainers_never_interleave_or_index_an_older_state_last(
+    make_container: Any, settings: Any
+) -> None:
+    """Three drainer threads while a writer keeps editing: one batch is inside the indexer at a time,
+    every document's indexed versions only go forward, and the index ends at the database's state."""
+    active, most = [0], [0]
+    guard = threading.Lock()
+
+    def inside() -> None:
+        with guard:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        time.sleep(0.005)
+        with guard:
+            active[0] -= 1
+
+    indexer = RecordingIndexer(hook=inside)
+    container = make_container(settings, indexer=indexer)
+    with container.uow() as uow:
+        docs = [_doc(i, title="v0") for i in range(1, 6)]
+        uow.session.add_all(docs)
+        uow.commit()
+        doc_ids = [int(d.id or 0) for d in docs]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def edit() -> None:
+        try:
+            for n in range(1, 41):
+                _edit(container, doc_ids[n % len(doc_ids)], f"v{n}")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            stop.set()
+
+    def drain() -> None:
+        try:
+            while not stop.is_set():
+                drain_outbox(container, batch=3)
+            drain_outbox(container, batch=3)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=edit), *(threading.Thread(target=drain) for _ in range(3))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    assert most[0] == 1  # batches never overlapped
+    seen: dict[str, list[int]] = {}
+    for d in indexer.upserts:
+        seen.setdefault(d.id, []).append(int(d.title[1:]))
+    assert all(versions == sorted(versions) for versions in seen.values()), seen
+    final = {d.id: d.title for d in _reference(container, doc_ids)}
+    assert {i: f"v{v[-1]}" for i, v in seen.items()} == final
+    assert all(r.processed_at is not None for r in _outbox_rows(container))
+
+
+def test_a_drain_waits_for_another_process_holding_the_drain_lock(make_container: Any, settings: Any) -> None:
+    """The SQLite drain lock is an OS file lock in the data dir: a second process on the same data dir
+    (here: one holding the lock until told) keeps this process' drain from starting its batch."""
+    import subprocess
+    import sys
+
+    from dms.pipeline.indexing import drain_lock_path
+
+    indexer = RecordingIndexer()
+    container = make_container(settings, indexer=indexer)
+    ids = _varied_documents(container)
+    _outbox(container, (ids["full"], "upsert"))
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys; from pathlib import Path; from dms.pipeline.indexing import file_lock\n"
+         "with file_lock(Path(sys.argv[1])):\n    print('held', flush=True); sys.stdin.readline()\n",
+         str(drain_lock_path(container))],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        done: list[int] = []
+        drainer = threading.Thread(target=lambda: done.append(drain_outbox(container)))
+        drainer.start()
+        drainer.join(0.5)
+        assert drainer.is_alive() and indexer.calls == 0  # waiting for the other process
+        assert holder.stdin is not None
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        drainer.join(30)
+        assert done == [1] and indexer.calls == 1
+    finally:
+        holder.kill()
+        holder.wait()
+    assert drain_lock_path(container).parent == settings.data_path
+
+
+def test_reindex_requeue_waits_for_an_sqlite_drain_batch_in_flight(container: Any) -> None:
+    """reindex re-queues the rows written during the rebuild only once no drain batch is in flight
+    (a batch marking them after the re-queue would lose changes that went to the old generation)."""
+    from dms.pipeline.indexing import drain_lock
+
+    _varied_documents(container)
+    finished: list[Any] = []
+    with drain_lock(container):
+        thread = threading.Thread(target=lambda: finished.append(reindex(container)))
+        thread.start()
+        thread.join(1.0)
+        assert thread.is_alive() and not finished  # the re-queue waits for the lock
+    thread.join(30)
+    assert len(finished) == 1 and finished[0].documents == 4
