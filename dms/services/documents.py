@@ -289,10 +289,27 @@ def document_view(conn: Connection | Session, principal: Principal, document_id:
     return view
 
 
+def current_archive_sha256s(session: Session, docs: list[Document]) -> dict[int, str]:
+    """SHA-256 of the PDF/A archive copy of each document's *current* version (absent when it has none).
+
+    One query for a page of documents: what ``document_view`` reports per document, for the list and
+    for the routes that return a document after changing it."""
+    from dms.ocr.tables import DocumentArchive  # the scan station's record of the PDF/A copy
+
+    current = {int(d.id): d.current_version for d in docs if d.id is not None}
+    if not current:
+        return {}
+    rows = session.execute(
+        select(col(DocumentArchive.document_id), col(DocumentArchive.version_no), col(DocumentArchive.archive_sha256))
+        .where(col(DocumentArchive.document_id).in_(list(current)))
+    ).all()
+    return {int(doc_id): str(sha) for doc_id, version_no, sha in rows if sha and current.get(int(doc_id)) == version_no}
+
+
 def read_original(session: Session, principal: Principal, document_id: int, version_no: int | None = None) -> DocumentVersion:
     """The version row whose bytes the caller may now stream. Audited as a content read."""
     doc = get_document(session, principal, document_id)
-    n = version_no or doc.current_version
+    n = doc.current_version if version_no is None else version_no
     ver: DocumentVersion | None = session.execute(
         select(DocumentVersion).where(col(DocumentVersion.document_id) == document_id, col(DocumentVersion.version_no) == n)
     ).scalar_one_or_none()

@@ -108,6 +108,11 @@ def upload_document(
     return UploadAccepted(id=new.id, sha256=new.sha256, size=blob.size, duplicate_of=new.duplicate_of)
 
 
+def _out(session: Any, doc: Any) -> DocumentOut:
+    """A document as ``GET /documents/{id}`` shows it, including its current archive copy's SHA-256."""
+    return DocumentOut.of(doc, svc.current_archive_sha256s(session, [doc]).get(int(doc.id or 0)))
+
+
 @router.get("", response_model=DocumentList)
 def list_documents(
     principal: Annotated[Principal, require("documents:read")],
@@ -118,7 +123,8 @@ def list_documents(
     status: str | None = None,
 ) -> DocumentList:
     rows, total = svc.list_documents(session, principal, limit=limit, offset=offset, akte_id=akte_id, status=status)
-    return DocumentList(total=total, items=[DocumentOut.of(d) for d in rows])
+    archives = svc.current_archive_sha256s(session, list(rows))
+    return DocumentList(total=total, items=[DocumentOut.of(d, archives.get(int(d.id or 0))) for d in rows])
 
 
 def _document_view(db: Database, principal: Principal, document_id: int) -> dict[str, Any]:
@@ -148,7 +154,7 @@ def update_document(document_id: int, body: MetadataUpdate,
     changes = body.model_dump(exclude_unset=True)
     doc = svc.update_metadata(uow.session, principal, document_id, changes)
     uow.commit()
-    return DocumentOut.of(doc)
+    return _out(uow.session, doc)
 
 
 def _send_blob(container: Any, sha256: str, filename: str, mime: str | None, inline: bool) -> Response:
@@ -253,7 +259,7 @@ def filing_history(document_id: int, principal: Annotated[Principal, require("do
 def finalise(document_id: int, principal: Annotated[Principal, require("documents:finalise")], uow: Uow) -> DocumentOut:
     doc = svc.finalise(uow.session, principal, document_id)
     uow.commit()
-    return DocumentOut.of(doc)
+    return _out(uow.session, doc)
 
 
 @router.post("/{document_id}/refile", response_model=DocumentOut)
@@ -261,7 +267,7 @@ def refile(document_id: int, body: RefileIn, principal: Annotated[Principal, req
            uow: Uow) -> DocumentOut:
     doc = svc.refile(uow.session, principal, document_id, body.akte_id, body.vorgang_id, body.reason)
     uow.commit()
-    return DocumentOut.of(doc)
+    return _out(uow.session, doc)
 
 
 @router.post("/{document_id}/reprocess", status_code=202, response_model=DocumentOut)
@@ -271,4 +277,4 @@ def reprocess(document_id: int, principal: Annotated[Principal, require("documen
     container.dispatcher.check()
     doc = svc.reprocess(uow.session, principal, document_id, enqueue=uow.enqueue)
     uow.commit()
-    return DocumentOut.of(doc)
+    return _out(uow.session, doc)

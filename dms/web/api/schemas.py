@@ -91,7 +91,7 @@ class DocumentOut(BaseModel):
     archive_sha256: str | None = None
 
     @classmethod
-    def of(cls, d: Document) -> DocumentOut:
+    def of(cls, d: Document, archive_sha256: str | None = None) -> DocumentOut:
         return cls(
             id=int(d.id or 0), title=d.title, filename=d.filename, mime_type=d.mime_type, size=d.size,
             sha256=d.sha256, status=d.status, failure_reason=d.failure_reason, document_type=d.document_type,
@@ -100,7 +100,7 @@ class DocumentOut(BaseModel):
             asn=d.asn, akte_id=d.akte_id, vorgang_id=d.vorgang_id, channel=d.channel, uploader_id=d.uploader_id,
             received_at=d.received_at, processed_at=d.processed_at, current_version=d.current_version,
             metadata_version=d.metadata_version, page_count=d.page_count, has_thumbnail=bool(d.thumbnail_sha256),
-            finalised=d.finalised, finalised_at=d.finalised_at, acl=acl_of(d),
+            finalised=d.finalised, finalised_at=d.finalised_at, acl=acl_of(d), archive_sha256=archive_sha256,
         )
 
 

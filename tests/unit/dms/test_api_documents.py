@@ -175,6 +175,14 @@ def test_versions_never_replace_and_original_per_version(client_as):
     assert same.status_code == 409
 
 
+def test_version_zero_is_not_the_current_version(client_as):
+    """``/versions/0/original`` names no version: 404, not the current version's bytes."""
+    c = client_as("clerk", department="63")
+    doc_id = _upload(c, b"only version", "z.txt").json()["id"]
+    r = c.get(f"/api/v1/documents/{doc_id}/versions/0/original")
+    assert r.status_code == 404 and "no version 0" in r.json()["detail"]
+
+
 def test_metadata_update_is_versioned(client_as):
     c = client_as("clerk", department="63")
     doc_id = _upload(c, b"text", "t.txt", title="Alt").json()["id"]

@@ -53,6 +53,27 @@ def test_archive_copy_only_of_the_current_version(client_as, container, pdf_byte
     assert c.get(f"/api/v1/documents/{doc_id}").json()["archive_sha256"] is None
 
 
+def test_list_and_changing_routes_report_the_archive_copy_like_the_view(client_as, container, pdf_bytes):
+    """The list, PATCH, finalise and refile answer ``archive_sha256`` as ``GET /documents/{id}`` does (they
+    used to answer null for every scan, so a client reading the list never saw the PDF/A copy)."""
+    c = client_as("clerk", department="63")
+    doc_id = _upload(c, pdf_bytes("Liste"), department="63")
+    plain_id = _upload(c, pdf_bytes("Ohne Archiv"), department="63")
+    with container.uow() as uow:
+        uow.session.add(DocumentArchive(document_id=doc_id, version_no=1, archive_sha256="b" * 64))
+        uow.commit()
+    listed = {d["id"]: d["archive_sha256"] for d in c.get("/api/v1/documents").json()["items"]}
+    assert listed == {doc_id: "b" * 64, plain_id: None}
+    patched = c.patch(f"/api/v1/documents/{doc_id}", json={"title": "Neu"})
+    assert patched.status_code == 200 and patched.json()["archive_sha256"] == "b" * 64
+    assert patched.json() == c.get(f"/api/v1/documents/{doc_id}").json()
+    with container.uow() as uow:  # a newer version without its own copy: neither route reports the old one
+        uow.session.execute(update(Document).where(Document.id == doc_id).values(current_version=2))
+        uow.commit()
+    listed = {d["id"]: d["archive_sha256"] for d in c.get("/api/v1/documents").json()["items"]}
+    assert listed[doc_id] is None
+
+
 def test_unknown_404_invisible_403_disposed_410(client_as, container, pdf_bytes):
     owner = client_as("clerk", department="63")
     other = client_as("clerk", department="20")
