@@ -43,6 +43,7 @@ SUBMIT_ROLES = frozenset({"supplier", "finance", "admin"})
 STATUS_REJECTED = "rejected"
 STATUS_HELD = "held"
 STATUS_IN_APPROVAL = "in_approval"
+SEPA_CURRENCY = "EUR"  # pain.001 SEPA credit transfers are in euro only
 
 
 def local_today(now: datetime | None = None) -> date:
@@ -144,7 +145,9 @@ def submit_invoice(
         if len(idempotency_key) > 200:
             raise ValidationFailed("Idempotency-Key ist länger als 200 Zeichen.")
         idem = f"{principal.user_id}:{idempotency_key}"
-        earlier = session.execute(select(Invoice).where(col(Invoice.idempotency_key) == idem)).scalar_one_or_none()
+        earlier = session.execute(
+            select(Invoice).where(col(Invoice.idempotency_key) == idem)
+        ).scalar_one_or_none()
         if earlier is not None:
             if earlier.sha256 != sha:
                 raise Conflict("Dieser Idempotency-Key wurde bereits für eine andere Datei verwendet.")
@@ -229,7 +232,9 @@ def _accept(
         else f"v{(row.seller_vat_id or row.seller_name or '?')[:150]}"
     )
     dedupe = f"{supplier_part}|{(row.invoice_number or '').strip()}|{row.amount_due}"
-    other = session.execute(select(col(Invoice.id)).where(col(Invoice.dedupe_key) == dedupe)).scalar_one_or_none()
+    other = session.execute(
+        select(col(Invoice.id)).where(col(Invoice.dedupe_key) == dedupe)
+    ).scalar_one_or_none()
     if other is not None:
         raise DuplicateInvoice(
             f"Rechnung {row.invoice_number} dieses Lieferanten über {row.amount_due} wurde bereits als "
@@ -272,6 +277,16 @@ def _accept(
     held: list[str] = []
     if facts.get("credit_note"):
         held.append("Gutschrift: keine Zahlung, bitte manuell verbuchen.")
+        # a structured marker: confirming the IBAN must never release a credit note into payment
+        alerts.append(_alert("credit_note", "Gutschrift (BT-3): wird nicht ausgezahlt."))
+    if row.currency != SEPA_CURRENCY:
+        alerts.append(
+            _alert(
+                "foreign_currency",
+                f"Währung {row.currency} (BT-5): nicht Teil der SEPA-Zahlungsläufe (nur EUR), "
+                "Zahlung gesondert veranlassen.",
+            )
+        )
     if row.amount_due is None or row.amount_due <= 0:
         held.append("Kein positiver Zahlbetrag (BT-115).")
     raw_iban = facts.get("iban")

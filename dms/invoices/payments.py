@@ -26,7 +26,7 @@ from dms.db.types import utcnow
 from dms.domain.principal import Principal
 from dms.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from dms.invoices import suppliers
-from dms.invoices.intake import local_today
+from dms.invoices.intake import SEPA_CURRENCY, local_today
 from dms.invoices.settings import InvoiceSettings
 from dms.invoices.tables import Invoice, PaymentRun, PaymentRunItem
 from dms.invoices.workflow import STATUS_APPROVED
@@ -97,7 +97,12 @@ def create_payment_run(
     candidates = sorted(
         session.execute(
             update(t)
-            .where(t.c.status == STATUS_APPROVED, t.c.payment_run_id.is_(None), t.c.iban.is_not(None))
+            .where(
+                t.c.status == STATUS_APPROVED,
+                t.c.payment_run_id.is_(None),
+                t.c.iban.is_not(None),
+                t.c.currency == SEPA_CURRENCY,  # a USD amount must never leave as the same number in EUR
+            )
             .values(payment_run_id=run_id, status=STATUS_SCHEDULED, updated_at=now)
             .returning(
                 t.c.id,
@@ -197,13 +202,17 @@ def get_run(session: Session, principal: Principal, run_id: int) -> PaymentRun:
 
 def list_runs(session: Session, principal: Principal, *, limit: int = 200) -> list[PaymentRun]:
     _require(principal, READ_ROLES, "Die Liste der Zahlungsläufe")
-    return list(session.execute(select(PaymentRun).order_by(col(PaymentRun.id).desc()).limit(limit)).scalars())
+    return list(
+        session.execute(select(PaymentRun).order_by(col(PaymentRun.id).desc()).limit(limit)).scalars()
+    )
 
 
 def run_items(session: Session, run_id: int) -> list[PaymentRunItem]:
     return list(
         session.execute(
-            select(PaymentRunItem).where(col(PaymentRunItem.run_id) == run_id).order_by(col(PaymentRunItem.invoice_id))
+            select(PaymentRunItem)
+            .where(col(PaymentRunItem.run_id) == run_id)
+            .order_by(col(PaymentRunItem.invoice_id))
         ).scalars()
     )
 

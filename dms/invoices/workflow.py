@@ -241,6 +241,13 @@ def confirm_iban(session: Session, principal: Principal, invoice_id: int) -> Inv
         raise DecisionConflict("Lieferant unbekannt: erst Stammdaten zuordnen.", code="supplier_unknown")
     if inv.amount_due is None or inv.amount_due <= 0:
         raise DecisionConflict("Kein positiver Zahlbetrag: nicht freigabefähig.", code="not_payable")
+    if _is_credit_note(inv):
+        # the credit-note hold is not an IBAN question: releasing it would pay the supplier our own credit
+        raise DecisionConflict(
+            "Gutschrift: wird nicht ausgezahlt und durch eine IBAN-Bestätigung nicht freigegeben; "
+            "bitte manuell verbuchen.",
+            code="credit_note",
+        )
     if inv.iban:
         suppliers.add_known_iban(
             session, principal, inv.supplier_id, inv.iban, bic=inv.bic, source="confirmed_invoice"
@@ -261,6 +268,13 @@ def confirm_iban(session: Session, principal: Principal, invoice_id: int) -> Inv
     session.flush()
     audit.record(session, principal, "invoice.iban_confirm", "invoice", invoice_id, {"iban": inv.iban})
     return inv
+
+
+def _is_credit_note(inv: Invoice) -> bool:
+    """Intake marks credit notes with a ``credit_note`` alert (older rows: only the held reason says so)."""
+    return any(a.get("code") == "credit_note" for a in inv.alerts) or (inv.held_reason or "").startswith(
+        "Gutschrift"
+    )
 
 
 def assign_supplier(session: Session, principal: Principal, invoice_id: int, supplier_id: int) -> Invoice:
@@ -324,7 +338,9 @@ def worklist(
     if invoices:
         ids = [i.id for i in invoices]
         for d in session.execute(
-            select(InvoiceDecision).where(col(InvoiceDecision.invoice_id).in_(ids)).order_by(col(InvoiceDecision.seq))
+            select(InvoiceDecision)
+            .where(col(InvoiceDecision.invoice_id).in_(ids))
+            .order_by(col(InvoiceDecision.seq))
         ).scalars():
             rows_by_invoice.setdefault(d.invoice_id, []).append(d)
     items = []
@@ -376,7 +392,9 @@ def late_payments(session: Session, principal: Principal, *, today: date | None 
         col(Invoice.status).in_([STATUS_HELD, STATUS_IN_APPROVAL, STATUS_APPROVED, "scheduled"]),
         col(Invoice.due_date) < today,
     )
-    late_paid = select(Invoice).where(col(Invoice.status) == "paid", col(Invoice.paid_on) > col(Invoice.due_date))
+    late_paid = select(Invoice).where(
+        col(Invoice.status) == "paid", col(Invoice.paid_on) > col(Invoice.due_date)
+    )
     result = list(session.execute(unpaid).scalars()) + list(session.execute(late_paid).scalars())
     result.sort(key=lambda i: (i.due_date or today, i.id))
     return result

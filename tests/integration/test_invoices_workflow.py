@@ -575,6 +575,47 @@ def test_invoice_without_transfer_iban_is_flagged_and_left_out_of_runs(world: Wo
     assert run.status == "empty"
 
 
+def test_confirming_the_iban_of_a_credit_note_does_not_release_it_for_payment(world: World) -> None:
+    # a credit note (BT-3 381) is money the supplier owes us: confirming its (unknown) IBAN used to move it into
+    # approval, and the payment run then transferred the credit amount to the supplier
+    credit_note = CORPUS_DIR / "xrechnung-ubl" / "kosit-visualization" / "maxRechnung_creditnote.xml"
+    result = world.submit(credit_note.read_bytes())
+    inv_id = int(result.invoice.id)
+    view = world.get(inv_id)
+    assert view["status"] == "held" and view["held_reason"].startswith("Gutschrift")
+    assert any(a["code"] == "credit_note" for a in view["alerts"])
+    with world.c.uow() as uow, pytest.raises(DecisionConflict, match="Gutschrift") as refused:
+        facade.confirm_iban(world.c, uow, world.fin_a, inv_id)
+    assert refused.value.code == "credit_note"
+    assert world.get(inv_id)["status"] == "held"
+    with world.c.uow(read_only=True) as uow:  # the credit note's account did not become a known one
+        assert suppliers.known_ibans(uow.session, world.supplier_id) == {SAMPLE_IBAN}
+    with world.c.uow() as uow:
+        run = facade.create_payment_run(world.c, uow, world.fin_a)
+    assert run.status == "empty"
+
+
+def test_foreign_currency_invoice_is_flagged_and_never_paid_as_euro(world: World) -> None:
+    # a USD invoice used to go into the SEPA file with its USD amount written as EUR
+    usd = invoice_xml("USD-1").replace(b'currencyID="EUR"', b'currencyID="USD"')
+    usd = usd.replace(b"<cbc:DocumentCurrencyCode>EUR<", b"<cbc:DocumentCurrencyCode>USD<")
+    result = world.submit(usd)
+    assert result.invoice.currency == "USD" and result.invoice.status == "in_approval"
+    assert any(a["code"] == "foreign_currency" for a in result.invoice.alerts)
+    euro = world.submit(invoice_xml("EUR-1"))
+    world.approve_all(int(result.invoice.id))
+    world.approve_all(int(euro.invoice.id))
+    with world.c.uow() as uow:
+        run = facade.create_payment_run(world.c, uow, world.fin_a)
+        run_id = int(run.id)
+    with world.c.uow(read_only=True) as uow:
+        paid = uow.session.scalars(
+            select(PaymentRunItem.invoice_id).where(PaymentRunItem.run_id == run_id)
+        ).all()
+    assert list(paid) == [int(euro.invoice.id)]
+    assert world.get(int(result.invoice.id))["status"] == "approved"
+
+
 def test_zugferd_pdf_is_archived_as_pdf_plus_extracted_xml(world: World) -> None:
     pdf = CORPUS_DIR / "zugferd-pdf" / "ferd-zugferd-2.4" / "XRECHNUNG_Einfach_fx.pdf"
     with world.c.uow() as uow:
