@@ -87,8 +87,10 @@ _FREE_PCT_FIRST = re.compile(
     r"(?P<pct>\d{1,2}(?:[.,]\d{1,2})?)\s*%\s*Skonto\b[^.,;\n]*?(?P<days>\d{1,3})\s*(?:Kalender)?Tage",
     re.IGNORECASE,
 )
+# "binnen 14 Tagen, 2% Skonto" (KoSIT 03.02a): a comma right after the days is allowed; the spans the
+# percent-first pattern took are blanked first, so "30 Tagen, 2 % Skonto in 10 Tagen" stays one term
 _FREE_DAYS_FIRST = re.compile(
-    r"(?P<days>\d{1,3})\s*(?:Kalender)?Tage?n?\b[^.,;\n%]*?(?P<pct>\d{1,2}(?:[.,]\d{1,2})?)\s*%\s*Skonto",
+    r"(?P<days>\d{1,3})\s*(?:Kalender)?Tage?n?\b,?[^.,;\n%]*?(?P<pct>\d{1,2}(?:[.,]\d{1,2})?)\s*%\s*Skonto",
     re.IGNORECASE,
 )
 
@@ -126,16 +128,19 @@ def parse_skonto(payment_terms: str | None) -> SkontoParse:
 
 def _free_text_skonto(text: str) -> list[SkontoTerm]:
     found: dict[tuple[int, Decimal], SkontoTerm] = {}
-    for pattern in (_FREE_PCT_FIRST, _FREE_DAYS_FIRST):
-        for m in pattern.finditer(text):
-            try:
-                pct = Decimal(m["pct"].replace(",", "."))
-            except InvalidOperation:  # pragma: no cover - regex guarantees digits
-                continue
-            days = int(m["days"])
-            if pct <= 0 or pct >= 100 or days > 366:
-                continue
-            found.setdefault((days, pct), SkontoTerm(days=days, percent=pct, source="free_text"))
+    pct_first = list(_FREE_PCT_FIRST.finditer(text))
+    rest = text
+    for m in pct_first:
+        rest = rest[: m.start()] + " " * (m.end() - m.start()) + rest[m.end() :]
+    for m in [*pct_first, *_FREE_DAYS_FIRST.finditer(rest)]:
+        try:
+            pct = Decimal(m["pct"].replace(",", "."))
+        except InvalidOperation:  # pragma: no cover - regex guarantees digits
+            continue
+        days = int(m["days"])
+        if pct <= 0 or pct >= 100 or days > 366:
+            continue
+        found.setdefault((days, pct), SkontoTerm(days=days, percent=pct, source="free_text"))
     return list(found.values())
 
 

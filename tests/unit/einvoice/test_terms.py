@@ -89,6 +89,11 @@ def test_malformed_line_next_to_good_one_keeps_the_good_one() -> None:
         ("14 Tage 2,5 % Skonto, 30 Tage netto", [(14, D("2.5"))]),
         ("3 % Skonto innerhalb 8 Kalendertagen", [(8, D("3"))]),
         ("Zahlbar innerhalb von 30 Tagen ohne Abzug", []),
+        # KoSIT 03.02a/03.03a: a comma between the days and the percentage (was not recognised at all)
+        ("Bei Zahlungen binnen 14 Tagen, 2% Skonto", [(14, D("2"))]),
+        # ... but a net term before a percent-first Skonto clause is not read as a second Skonto term
+        ("Zahlbar innerhalb 30 Tagen, 2 % Skonto bei Zahlung innerhalb von 10 Tagen", [(10, D("2"))]),
+        ("30 Tage netto, 2 % Skonto", []),
     ],
 )
 def test_free_text_skonto_fallback(text: str, expected: list[tuple[int, D]]) -> None:
