@@ -220,17 +220,19 @@ def post_document(
     """Upload; answers at once with a task id (a JSON string), like Paperless."""
     container.dispatcher.check()
     session = uow.session
-    corr = labels.names_for(session, "correspondent", [correspondent])[correspondent] if correspondent else None
-    dtype = labels.names_for(session, "document_type", [document_type])[document_type] if document_type else None
+    corr = _label_name(session, "correspondent", correspondent) if correspondent else None
+    dtype = _label_name(session, "document_type", document_type) if document_type else None
+    asn = _asn(archive_serial_number)
     tag_names = sorted(labels.names_for(session, "tag", tags or []).values())
     fields = _custom_fields_form(session, custom_fields)
     ddate = parse_created(created)
     blob, filename, mime = _store_upload(container, document)
     new = svc.create_document(session, principal, blob, filename=filename, mime_type=mime, title=title,
                               document_type=dtype, document_date=ddate, correspondent=corr, tags=tag_names,
-                              custom_fields=fields, channel="api", enqueue=uow.enqueue)
-    if archive_serial_number is not None:
-        svc.update_metadata(session, principal, new.id, {"asn": str(archive_serial_number)})
+                              custom_fields=fields, channel="api", enqueue=uow.enqueue,
+                              refuse_duplicates=container.settings.duplicate_uploads == "refuse")
+    if asn is not None:
+        svc.update_metadata(session, principal, new.id, {"asn": str(asn)})
     task_id = str(uuid.uuid4())
     session.add(PaperlessTask(task_id=task_id, document_id=new.id, filename=filename, owner_id=principal.user_id or None))
     uow.commit()
@@ -249,15 +251,36 @@ def get_document(document_id: int, principal: Annotated[Principal, require_pl(RE
     return _json(document_json(doc, ctx, principal, full_perms=full_perms))
 
 
+def _label_name(session: Session, kind: str, value: object) -> str:
+    label_id = labels.wire_id(kind, value)
+    return labels.names_for(session, kind, [label_id])[label_id]
+
+
+MAX_ASN = 0xFFFFFFFF  # Paperless's archive serial numbers are unsigned 32-bit integers
+
+
+def _asn(value: object) -> int | None:
+    """``archive_serial_number`` from the wire: empty → none; else an integer 0…4294967295 (422 otherwise,
+    where it used to be a 500 for ``"abc"`` and a silently dropped value for ``-3``)."""
+    if value is None or value == "":
+        return None
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    if number is None or not 0 <= number <= MAX_ASN:
+        raise ValidationFailed(f"archive_serial_number must be an integer from 0 to {MAX_ASN}, got {value!r}")
+    return number
+
+
 def _changes_from_wire(session: Session, body: dict[str, Any]) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     for key, value in body.items():
         if key == "title":
             changes["title"] = value
-        elif key == "correspondent":
-            changes["correspondent"] = labels.names_for(session, "correspondent", [value])[value] if value else None
-        elif key == "document_type":
-            changes["document_type"] = labels.names_for(session, "document_type", [value])[value] if value else None
+        elif key in {"correspondent", "document_type"}:
+            changes[key] = _label_name(session, key, value) if value not in (None, "") else None
         elif key == "tags":
             if not isinstance(value, list):
                 raise ValidationFailed("tags must be a list of ids")
@@ -265,7 +288,8 @@ def _changes_from_wire(session: Session, body: dict[str, Any]) -> dict[str, Any]
         elif key in {"created", "created_date"}:
             changes["document_date"] = parse_created(value)
         elif key == "archive_serial_number":
-            changes["asn"] = None if value in (None, "") else str(int(value))
+            asn = _asn(value)
+            changes["asn"] = None if asn is None else str(asn)
         elif key == "custom_fields":
             changes["custom_fields"] = custom_fields_from_wire(session, value)
         elif key in {"id", "content", "modified", "added", "notes", "owner", "permissions", "set_permissions",

@@ -101,9 +101,19 @@ def id_for(session: Session, kind: str, name: str | None) -> int | None:
     return ids_for(session, kind, [name])[name]
 
 
-def names_for(session: Session, kind: str, ids: Iterable[int]) -> dict[int, str]:
+def wire_id(kind: str, value: object) -> int:
+    """A label id as a client sends it (``5`` or ``"5"``, like DRF's primary-key fields); anything else
+    (``"x"``, ``1.5``, ``true``, a list) is a :class:`ValidationFailed`, never a 500."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise ValidationFailed(f"{kind} ids must be integers, got {value!r}")
+
+
+def names_for(session: Session, kind: str, ids: Iterable[object]) -> dict[int, str]:
     """``{id: name}``; unknown ids raise :class:`ValidationFailed` (a client sent a stale id)."""
-    want = {int(i) for i in ids}
+    want = {wire_id(kind, i) for i in ids}
     if not want:
         return {}
     rows = session.execute(

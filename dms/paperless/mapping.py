@@ -173,11 +173,11 @@ def custom_fields_from_wire(session: Session, value: Any) -> dict[str, Any]:
     """``[{field, value}]`` (or ``{id: value}``) → Aktenwerk's ``{name: value}``."""
     pairs: list[tuple[int, Any]] = []
     if isinstance(value, dict):
-        pairs = [(int(k), v) for k, v in value.items()]
+        pairs = [(labels.wire_id("custom_field", k), v) for k, v in value.items()]
     elif isinstance(value, list):
         for item in value:
             if isinstance(item, dict) and "field" in item:
-                pairs.append((int(item["field"]), item.get("value")))
+                pairs.append((labels.wire_id("custom_field", item["field"]), item.get("value")))
             elif isinstance(item, int | str) and str(item).isdigit():
                 pairs.append((int(item), None))
             else:

@@ -92,3 +92,42 @@ def test_roles_and_tasks(docs: dict[str, Any], client_as: Any, pdf_bytes: Any) -
     assert [t["task_id"] for t in other.get("/paperless/api/tasks/").json()] == [task_id]
     assert docs["c"].get("/paperless/api/tasks/", params={"task_id": task_id}).json() == []  # not theirs
     assert other.get("/paperless/api/documents/").json()["count"] == 1
+
+
+@pytest.mark.parametrize("body", [{"archive_serial_number": "abc"}, {"archive_serial_number": [1]},
+                                  {"archive_serial_number": -3}, {"archive_serial_number": 1.5},
+                                  {"archive_serial_number": 2**32}, {"tags": ["x"]}, {"correspondent": "x"},
+                                  {"document_type": [1]}, {"custom_fields": [{"field": "abc", "value": 1}]},
+                                  {"custom_fields": {"x": 1}}])
+def test_patch_with_malformed_ids_is_a_422_not_a_500(docs: dict[str, Any], body: dict[str, Any]) -> None:
+    # these used to raise ValueError/TypeError/KeyError (500), and a negative ASN was silently dropped
+    c, doc = docs["c"], docs["ids"]["a"]
+    r = c.patch(f"/paperless/api/documents/{doc}/", json=body)
+    assert r.status_code == 422 and r.json()["detail"], r.text
+    assert c.get(f"/paperless/api/documents/{doc}/").json()["archive_serial_number"] == 5  # unchanged
+
+
+def test_patch_takes_ids_as_numbers_or_digit_strings(docs: dict[str, Any]) -> None:
+    c, doc = docs["c"], docs["ids"]["b"]
+    tags = {t["name"]: t["id"] for t in c.get("/paperless/api/tags/").json()["results"]}
+    r = c.patch(f"/paperless/api/documents/{doc}/", json={"tags": [str(tags["Mahnwesen"])],
+                                                          "archive_serial_number": "12"})
+    assert r.status_code == 200, r.text
+    assert r.json()["tags"] == [tags["Mahnwesen"]] and r.json()["archive_serial_number"] == 12
+
+
+def test_post_document_refuses_a_duplicate_and_a_negative_asn(docs: dict[str, Any], pdf_bytes: Any) -> None:
+    # Paperless's post_document used to create a second document for bytes already stored, unlike every other
+    # upload path (AKTENWERK_DUPLICATE_UPLOADS=refuse, the default)
+    c = docs["c"]
+    data = pdf_bytes("Einmalig Bauantrag Nummer 77")
+    first = c.post("/paperless/api/documents/post_document/", files={"document": ("bau.pdf", data)})
+    assert first.status_code == 200, first.text
+    before = c.get("/paperless/api/documents/").json()["count"]
+    again = c.post("/paperless/api/documents/post_document/", files={"document": ("bau-kopie.pdf", data)})
+    assert again.status_code == 409 and again.json()["detail"], again.text
+    assert c.get("/paperless/api/documents/").json()["count"] == before
+    r = c.post("/paperless/api/documents/post_document/", files={"document": ("n.pdf", pdf_bytes("Neu 78"))},
+               data={"archive_serial_number": "-1"})
+    assert r.status_code == 422 and "archive_serial_number" in r.json()["detail"]
+    assert c.get("/paperless/api/documents/").json()["count"] == before
