@@ -126,12 +126,20 @@ def _recover_stale_claims(folder: Path, stale_seconds: float) -> None:
             path.rename(folder / path.name)
 
 
-def _akte_id(session: Session, aktenzeichen: str | None) -> int | None:
+def _akte_id(session: Session, aktenzeichen: str | None) -> tuple[int | None, str | None]:
+    """The open Akte a part is filed into, or None with the note why not.
+
+    An unknown or closed (zdA) Akte does not fail the whole stack: that part is filed without Akte (a
+    closed Akte accepts no documents, and the other documents of the batch must not be lost with it)."""
     if not aktenzeichen:
-        return None
+        return None, None
     stmt = select(Akte).where(Akte.aktenzeichen == aktenzeichen)  # type: ignore[arg-type]
     akte = session.execute(stmt).scalars().first()
-    return akte.id if akte else None
+    if akte is None:
+        return None, f"Akte {aktenzeichen} not found; filed without Akte"
+    if akte.status != "open":
+        return None, f"Akte {aktenzeichen} is closed (zdA); filed without Akte"
+    return akte.id, None
 
 
 @dataclass
@@ -209,10 +217,10 @@ def ingest_file(container: Container, folder: ScanFolder, path: Path, cfg: OcrSe
     ids: list[int] = []
     with container.uow() as uow:
         for part, blob in zip(parts, blobs, strict=True):
-            akte_id = _akte_id(uow.session, part.akte or folder.akte)
+            akte_id, akte_note = _akte_id(uow.session, part.akte or folder.akte)
             notes = list(part.notes)
-            if (part.akte or folder.akte) and akte_id is None:
-                notes.append(f"Akte {part.akte or folder.akte} not found; filed without Akte")
+            if akte_note:
+                notes.append(akte_note)
             new = svc.create_document(
                 uow.session, SCAN_PRINCIPAL, blob, filename=part.filename, mime_type=part.mime,
                 akte_id=akte_id, department=folder.department, channel="scan",

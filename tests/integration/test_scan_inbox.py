@@ -221,3 +221,38 @@ def test_aktenzeichen_qr_files_the_document_into_that_akte(container: Any) -> No
     docs = [_doc(container, i) for i in ids]
     assert [d.akte_id for d in docs] == [akte_id, None]
     assert docs[0].department == "63"
+
+
+def test_qr_of_a_closed_akte_files_that_part_without_akte_and_keeps_the_stack(container: Any) -> None:
+    """A QR code naming a closed (zdA) Akte used to fail the whole stack (every document of the batch went
+    to failed/ with "Frozen"); now that part is stored without Akte, like an unknown Aktenzeichen."""
+    from dms.ocr.service import SYSTEM
+    from dms.services import fileplan
+
+    with container.uow() as uow:
+        node = fileplan.create_node(uow.session, SYSTEM, "63.01.03", "Abgeschlossen", department="63")
+        assert node.id is not None
+        open_akte = fileplan.create_akte(uow.session, SYSTEM, container.settings.aktenzeichen_pattern, node.id,
+                                         "Offen", department="63", year=2026)
+        closed = fileplan.create_akte(uow.session, SYSTEM, container.settings.aktenzeichen_pattern, node.id,
+                                      "Geschlossen", department="63", year=2026)
+        uow.commit()
+        assert open_akte.id is not None and closed.id is not None
+        open_id, open_az, closed_id, closed_az = open_akte.id, open_akte.aktenzeichen, closed.id, closed.aktenzeichen
+    with container.uow() as uow:
+        fileplan.close_akte(uow.session, SYSTEM, closed_id)
+        uow.commit()
+    inbox = container.settings.scan_path
+    inbox.mkdir(parents=True, exist_ok=True)
+    stack = [ts.separator_page(size_mm=A6, extra_codes=[ts.Code(f"AW-AKTE:{closed_az}", x=0.1, y=0.7,
+                                                                 module_mm=0.6)]),
+             _page(41),
+             ts.separator_page(size_mm=A6, extra_codes=[ts.Code(f"AW-AKTE:{open_az}", x=0.1, y=0.7,
+                                                                 module_mm=0.6)]),
+             _page(42)]
+    ts.save_tiff(stack, inbox / "zda.tif")
+    report = run_inbox(container, CFG)
+    assert report.failed == {}
+    docs = [_doc(container, i) for i in report.stored["zda.tif"]]
+    assert [d.akte_id for d in docs] == [None, open_id]
+    assert (inbox / "processed" / "zda.tif").exists()
