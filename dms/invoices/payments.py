@@ -26,7 +26,7 @@ from dms.db.types import utcnow
 from dms.domain.principal import Principal
 from dms.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from dms.invoices import suppliers
-from dms.invoices.intake import SEPA_CURRENCY, local_today
+from dms.invoices.intake import SEPA_CURRENCY, STATUS_HELD, local_today
 from dms.invoices.settings import InvoiceSettings
 from dms.invoices.tables import Invoice, PaymentRun, PaymentRunItem
 from dms.invoices.workflow import STATUS_APPROVED
@@ -291,6 +291,8 @@ def reconcile_statement(session: Session, principal: Principal, run_id: int, cam
         if item.end_to_end_id in result.paid:
             item.status = "booked"
         elif item.end_to_end_id in result.returned:
+            if item.status != "returned":
+                _payment_returned(session, item.invoice_id, run_id)
             item.status = "returned"
         elif item.end_to_end_id in result.amount_mismatch:
             item.status = "mismatch"
@@ -316,6 +318,29 @@ def reconcile_statement(session: Session, principal: Principal, run_id: int, cam
         {k: v for k, v in summary.items() if k != "run_id"},
     )
     return summary
+
+
+def _payment_returned(session: Session, invoice_id: int, run_id: int) -> None:
+    """The bank sent a transfer back: the invoice is not paid. It used to stay ``paid`` for good (never paid,
+    never late, no alert). Now it is held for finance with the reason; a run item exists only once per
+    invoice (exactly-once payment), so the payment is made by hand after clarifying the account."""
+    inv = session.get(Invoice, invoice_id)
+    if inv is None or inv.payment_run_id != run_id or inv.status not in (STATUS_PAID, STATUS_SCHEDULED):
+        return
+    now = utcnow()
+    reason = (
+        f"Überweisung aus Zahlungslauf {run_id} von der Bank zurückgegeben (IBAN {inv.iban}): "
+        "Bankverbindung mit dem Lieferanten klären und manuell zahlen."
+    )
+    inv.status, inv.held_reason = STATUS_HELD, reason
+    inv.paid_on = inv.paid_amount = inv.skonto_deducted = None
+    inv.version += 1
+    inv.updated_at = now
+    inv.alerts = [
+        *inv.alerts,
+        {"code": "payment_returned", "message": reason, "at": now.isoformat(), "run_id": run_id},
+    ]
+    session.add(inv)
 
 
 # -------------------------------------------------------------------------------------- booking export

@@ -241,6 +241,11 @@ def confirm_iban(session: Session, principal: Principal, invoice_id: int) -> Inv
         raise DecisionConflict("Lieferant unbekannt: erst Stammdaten zuordnen.", code="supplier_unknown")
     if inv.amount_due is None or inv.amount_due <= 0:
         raise DecisionConflict("Kein positiver Zahlbetrag: nicht freigabefähig.", code="not_payable")
+    if any(a.get("code") == "payment_returned" for a in inv.alerts):
+        raise DecisionConflict(
+            "Die Überweisung kam von der Bank zurück; die Rechnung ist freigegeben und wird manuell gezahlt.",
+            code="payment_returned",
+        )
     if _is_credit_note(inv):
         # the credit-note hold is not an IBAN question: releasing it would pay the supplier our own credit
         raise DecisionConflict(

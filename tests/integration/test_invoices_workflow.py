@@ -544,6 +544,49 @@ def test_execute_reconcile_and_booking_export(world: World) -> None:
     assert summary["status"] == "reconciled" and len(summary["booked"]) == 2
 
 
+def test_a_transfer_the_bank_returns_reopens_the_invoice(world: World) -> None:
+    # a returned transfer (credit back, same end-to-end id) used to leave the invoice "paid" for good
+    ids = _approved(world, 2, "RT")
+    with world.c.uow() as uow:
+        run_id = int(facade.create_payment_run(world.c, uow, world.fin_a).id)
+    with world.c.uow() as uow:
+        payments.mark_executed(uow.session, world.fin_a, run_id)
+        uow.commit()
+    with world.c.uow(read_only=True) as uow:
+        items = {i.invoice_id: i for i in payments.run_items(uow.session, run_id)}
+
+    def entry(item: PaymentRunItem, direction: str) -> str:
+        return (
+            f"<Ntry><Amt Ccy='EUR'>{item.amount}</Amt><CdtDbtInd>{direction}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>"
+            f"<NtryDtls><TxDtls><Refs><EndToEndId>{item.end_to_end_id}</EndToEndId></Refs></TxDtls></NtryDtls>"
+            "</Ntry>"
+        )
+
+    paid, bounced = items[ids[0]], items[ids[1]]
+    camt = (
+        "<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.053.001.08'><BkToCstmrStmt><Stmt><Id>1</Id>"
+        f"{entry(paid, 'DBIT')}{entry(bounced, 'DBIT')}{entry(bounced, 'CRDT')}</Stmt></BkToCstmrStmt></Document>"
+    ).encode()
+    for _ in range(2):  # the same statement twice changes nothing more
+        with world.c.uow() as uow:
+            summary = payments.reconcile_statement(uow.session, world.fin_a, run_id, camt)
+            uow.commit()
+        assert summary["returned"] == [bounced.end_to_end_id] and summary["status"] == "executed"
+    assert world.get(ids[0])["status"] == "paid"
+    returned = world.get(ids[1])
+    assert returned["status"] == "held" and "zurückgegeben" in returned["held_reason"]
+    assert returned["paid_on"] is None and returned["paid_amount"] is None
+    assert [a["code"] for a in returned["alerts"]].count("payment_returned") == 1
+    with world.c.uow(read_only=True) as uow:  # finance sees it in the held worklist
+        held = workflow.worklist(uow.session, world.fin_a, view="held", limit=50)
+        assert [w.invoice.id for w in held] == [ids[1]]
+    with world.c.uow() as uow, pytest.raises(DecisionConflict) as refused:  # no way back into approval
+        facade.confirm_iban(world.c, uow, world.fin_a, ids[1])
+    assert refused.value.code == "payment_returned"
+    with world.c.uow() as uow:  # and no run picks it up again (its one run item is the returned one)
+        assert facade.create_payment_run(world.c, uow, world.fin_a).status == "empty"
+
+
 def test_archive_files_original_xml_report_and_trail_in_finance_akte(world: World) -> None:
     data = invoice_xml("A-1")
     result = world.submit(data)
