@@ -6,6 +6,7 @@ Layout of a backup folder::
     manifest.sig           HMAC-SHA256 of the exact bytes of manifest.json (+ the id of the key)
     db/<table>.jsonl       one JSON object per row, in primary-key order
     store/ab/cd/<sha256>   every blob (named by its own hash)
+    files/scan-records/…   record files kept in the data dir, not the database (TR-RESISCAN batch records)
 
 The manifest is signed with the installation's backup key (``AKTENWERK_BACKUP_KEY`` or ``<data>/backup.key``,
 written by ``init``; never logged, never part of the backup). ``restore`` checks the signature and then every
@@ -46,6 +47,9 @@ FORMAT = "aktenwerk-backup/2"
 SIGNATURE = "manifest.sig"
 SIG_ALG = "HMAC-SHA256"
 MIN_KEY_CHARS = 32
+#: Folders of the data dir whose files are records (not caches): backed up, hashed in the manifest, restored.
+#: ``scan-records`` holds the replacement-scanning protocols the paper may only be destroyed against.
+RECORD_DIRS = ("scan-records",)
 Progress = Callable[[str], None]
 
 
@@ -241,6 +245,9 @@ def backup(settings: Settings, dest: Path, progress: Progress | None = None) -> 
         manifest["blobs"][digest] = src.stat().st_size
     if progress:
         progress(f"store: {len(manifest['blobs'])} blobs")
+    manifest["files"] = _backup_record_files(settings.data_path, dest / "files")
+    if progress and manifest["files"]:
+        progress(f"records: {len(manifest['files'])} files")
     raw = json.dumps(manifest, indent=1, sort_keys=True).encode()
     for name, content in ((SIGNATURE, json.dumps(sign_manifest(key, raw)).encode()), ("manifest.json", raw)):
         tmp = dest / f"{name}.tmp"
@@ -249,6 +256,48 @@ def backup(settings: Settings, dest: Path, progress: Progress | None = None) -> 
     if progress:
         progress(f"manifest signed ({SIG_ALG}, key id {key_id(key)})")
     return BackupResult(dest, len(manifest["tables"]), total_rows, len(manifest["blobs"]))
+
+
+def _record_files(root: Path) -> list[str]:
+    """Relative paths of the record files under ``root`` (temporary ``.…`` files of a writer skipped)."""
+    found: list[str] = []
+    for folder in RECORD_DIRS:
+        base = root / folder
+        if base.is_dir():
+            found += [f"{folder}/{p.name}" for p in sorted(base.iterdir()) if p.is_file() and not p.name.startswith(".")]
+    return found
+
+
+def _backup_record_files(data_path: Path, dest: Path) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for rel in _record_files(data_path):
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(data_path / rel, target)
+        files[rel] = _sha256_file(target)
+    return files
+
+
+def _verify_record_files(src: Path, files: dict[str, str]) -> None:
+    for rel, digest in files.items():
+        folder, _, name = rel.partition("/")
+        if folder not in RECORD_DIRS or not name or "/" in name or "\\" in name or name.startswith("."):
+            raise IntegrityError(f"backup lists a record file outside the record folders: {rel!r}")
+        path = src / "files" / rel
+        if not path.is_file() or _sha256_file(path) != digest:
+            raise IntegrityError(f"record file files/{rel} is missing or was modified (hash mismatch)")
+    extra = sorted(set(_record_files(src / "files")) - set(files))
+    if extra:
+        raise IntegrityError(f"backup holds record files not in the manifest: {extra[:3]}")
+
+
+def _restore_record_files(src: Path, data_path: Path, files: dict[str, str]) -> None:
+    for rel in files:
+        target = data_path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.parent / f".restore-{target.name}.part"
+        shutil.copyfile(src / "files" / rel, tmp)
+        os.replace(tmp, target)
 
 
 def verify_backup(src: Path, key: bytes) -> dict[str, Any]:
@@ -284,6 +333,7 @@ def verify_backup(src: Path, key: bytes) -> dict[str, Any]:
     extra = sorted(str(p.relative_to(src)) for p in (src / "store").rglob("*") if not p.is_dir() and p not in expected)
     if extra:
         raise IntegrityError(f"backup store holds files not in the manifest: {extra[:3]}")
+    _verify_record_files(src, manifest.get("files", {}))  # backups from before record files have none
     return manifest
 
 
@@ -378,6 +428,7 @@ def restore(settings: Settings, src: Path, progress: Progress | None = None, *,
             store.put(source.get(digest))  # verified again on read, written atomically
     if progress:
         progress(f"store: {len(manifest['blobs'])} blobs")
+    _restore_record_files(src, settings.data_path, manifest.get("files", {}))
     _rebuild_index(settings, progress)
     return RestoreResult(total, len(manifest["blobs"]), result.rows)
 

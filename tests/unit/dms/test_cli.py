@@ -153,6 +153,40 @@ def test_backup_table_edit_refused(cli_env, tmp_path, monkeypatch):
     assert r.exit_code == 1 and "users.jsonl" in r.output
 
 
+def test_backup_restores_the_scan_batch_records(cli_env, tmp_path, monkeypatch):
+    """The TR-RESISCAN batch records live as files in ``<data>/scan-records``, not in the database: a backup
+    used to leave them out, so after a restore ``scan batches`` listed nothing (and the paper could not be
+    destroyed against its protocol). They are now copied, hashed in the signed manifest and restored."""
+    run("init")
+    records = cli_env / "scan-records"
+    records.mkdir()
+    batch = "0b9e2c57-3c4f-4c6e-9a57-5b0f1f0b6a11"
+    (records / f"{batch}.json").write_text(json.dumps({"batch_id": batch}), encoding="utf-8")
+    (records / f"{batch}.txt").write_text("Ersetzendes Scannen: Protokoll", encoding="utf-8")
+    (records / ".rec-half.part").write_text("a writer's temporary file", encoding="utf-8")
+    dest = tmp_path / "b"
+    assert run("backup", str(dest)).exit_code == 0
+    manifest = json.loads((dest / "manifest.json").read_text())
+    assert sorted(manifest["files"]) == [f"scan-records/{batch}.json", f"scan-records/{batch}.txt"]
+    key = ["--key-file", str(cli_env / "backup.key")]
+
+    (dest / "files" / "scan-records" / f"{batch}.txt").write_text("gefälscht", encoding="utf-8")
+    monkeypatch.setenv("AKTENWERK_DATA_DIR", str(tmp_path / "refused"))
+    get_settings.cache_clear()
+    r = run("restore", str(dest), *key)
+    assert r.exit_code == 1 and f"scan-records/{batch}.txt" in r.output
+    assert not (tmp_path / "refused" / "aktenwerk.sqlite3").exists()
+
+    (dest / "files" / "scan-records" / f"{batch}.txt").write_text("Ersetzendes Scannen: Protokoll", encoding="utf-8")
+    monkeypatch.setenv("AKTENWERK_DATA_DIR", str(tmp_path / "restored"))
+    get_settings.cache_clear()
+    r = run("restore", str(dest), *key)
+    assert r.exit_code == 0, r.output
+    restored = tmp_path / "restored" / "scan-records"
+    assert sorted(p.name for p in restored.iterdir()) == [f"{batch}.json", f"{batch}.txt"]
+    assert (restored / f"{batch}.json").read_bytes() == (records / f"{batch}.json").read_bytes()
+
+
 def test_doctor(cli_env):
     r = run("doctor")
     assert r.exit_code == 1  # not initialised yet
