@@ -30,6 +30,7 @@ from dms.invoices.tables import Invoice
 from einvoice.domain.terms import (
     TermsError,
     derive_due_date,
+    is_sepa_iban,
     is_valid_leitweg_id,
     normalize_bic,
     normalize_iban,
@@ -304,6 +305,13 @@ def _accept(
         except TermsError as exc:
             held.append(f"IBAN ungültig: {exc}")
             alerts.append(_alert("iban_invalid", str(exc)))
+        if row.iban is not None and not is_sepa_iban(row.iban):
+            # a SEPA file with it is refused by the bank, while the invoice would read "paid"
+            message = (
+                f"IBAN {row.iban} liegt nicht im SEPA-Raum: keine SEPA-Überweisung, bitte gesondert zahlen."
+            )
+            held.append(message)
+            alerts.append(_alert("iban_not_sepa", message, iban=row.iban))
         bic = facts.get("bic")
         if bic:
             try:

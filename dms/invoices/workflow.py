@@ -241,6 +241,11 @@ def confirm_iban(session: Session, principal: Principal, invoice_id: int) -> Inv
         raise DecisionConflict("Lieferant unbekannt: erst Stammdaten zuordnen.", code="supplier_unknown")
     if inv.amount_due is None or inv.amount_due <= 0:
         raise DecisionConflict("Kein positiver Zahlbetrag: nicht freigabefähig.", code="not_payable")
+    if any(a.get("code") == "iban_not_sepa" for a in inv.alerts):
+        raise DecisionConflict(
+            "Die IBAN liegt nicht im SEPA-Raum; die Rechnung kann nicht in einen SEPA-Zahlungslauf.",
+            code="iban_not_sepa",
+        )
     if any(a.get("code") == "payment_returned" for a in inv.alerts):
         raise DecisionConflict(
             "Die Überweisung kam von der Bank zurück; die Rechnung ist freigegeben und wird manuell gezahlt.",

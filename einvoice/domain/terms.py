@@ -359,6 +359,14 @@ def is_valid_iban(value: str) -> bool:
     return True
 
 
+def is_sepa_iban(iban: str) -> bool:
+    """True iff the (valid) IBAN's country is in the SEPA zone, i.e. a pain.001 SEPA transfer can reach it."""
+    try:
+        return bool(IBAN(iban).in_sepa_zone)
+    except (SchwiftyException, ValueError, TypeError):
+        return False
+
+
 def bic_for_iban(iban: str) -> str | None:
     """The BIC schwifty's bank registry knows for a (valid) IBAN, else None."""
     try:

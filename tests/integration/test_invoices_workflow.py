@@ -659,6 +659,21 @@ def test_foreign_currency_invoice_is_flagged_and_never_paid_as_euro(world: World
     assert world.get(int(result.invoice.id))["status"] == "approved"
 
 
+def test_iban_outside_the_sepa_zone_is_held_and_never_in_a_sepa_run(world: World) -> None:
+    # a Brazilian IBAN is a valid IBAN; it used to pass confirm-iban and go into the pain.001 file
+    brazil = "BR1800360305000010009795493C1"
+    result = world.submit(invoice_xml("BR-1", iban=brazil))
+    inv_id = int(result.invoice.id)
+    view = world.get(inv_id)
+    assert view["status"] == "held" and "SEPA" in view["held_reason"]
+    assert any(a["code"] == "iban_not_sepa" for a in view["alerts"])
+    with world.c.uow() as uow, pytest.raises(DecisionConflict) as refused:
+        facade.confirm_iban(world.c, uow, world.fin_a, inv_id)
+    assert refused.value.code == "iban_not_sepa"
+    with world.c.uow() as uow:
+        assert facade.create_payment_run(world.c, uow, world.fin_a).status == "empty"
+
+
 def test_zugferd_pdf_is_archived_as_pdf_plus_extracted_xml(world: World) -> None:
     pdf = CORPUS_DIR / "zugferd-pdf" / "ferd-zugferd-2.4" / "XRECHNUNG_Einfach_fx.pdf"
     with world.c.uow() as uow:

@@ -12,6 +12,7 @@ from einvoice.domain.terms import (
     TermsError,
     bic_for_iban,
     derive_due_date,
+    is_sepa_iban,
     is_valid_iban,
     is_valid_leitweg_id,
     late_payment_cost,
@@ -375,3 +376,17 @@ def test_late_payment_cost(amount, due, paid, base, days, interest, fee) -> None
 )
 def test_payee_name_check(expected, given, result) -> None:
     assert payee_name_check(expected, given) == result
+
+
+@pytest.mark.parametrize(
+    ("iban", "sepa"),
+    [
+        ("DE75512108001245126199", True),
+        ("CH9300762011623852957", True),  # outside the EU, inside the SEPA zone
+        ("BR1800360305000010009795493C1", False),
+        ("SA0380000000608010167519", False),
+        ("DE00", False),
+    ],
+)
+def test_sepa_zone_of_an_iban(iban: str, sepa: bool) -> None:
+    assert is_sepa_iban(iban) is sepa
