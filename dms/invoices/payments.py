@@ -291,8 +291,8 @@ def reconcile_statement(session: Session, principal: Principal, run_id: int, cam
         if item.end_to_end_id in result.paid:
             item.status = "booked"
         elif item.end_to_end_id in result.returned:
-            if item.status != "returned":
-                _payment_returned(session, item.invoice_id, run_id)
+            # idempotent: it acts only on an invoice still paid/scheduled by this run
+            _payment_returned(session, item.invoice_id, run_id)
             item.status = "returned"
         elif item.end_to_end_id in result.amount_mismatch:
             item.status = "mismatch"
