@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from dms import audit
+from dms.db.tables import User
 from dms.domain.principal import Principal
 from dms.errors import NotFound, PermissionDenied, ValidationFailed
-from dms.invoices.tables import ApprovalChainConfig, Deputyship, RoutingRule
+from dms.invoices.tables import ApprovalChainConfig, Deputyship, RoutingRule, Supplier
 from einvoice.domain import approval
 
 ADMIN_ROLES = frozenset({"admin"})
@@ -92,6 +93,7 @@ def create_rule(session: Session, actor: Principal, data: dict[str, Any]) -> Rou
         raise ValidationFailed(
             "Eine Routing-Regel braucht mindestens ein Kriterium (Leitweg-ID, Bestellnummer, Lieferant)."
         )
+    _check_references(session, rule.supplier_id, rule.assignee_id)
     session.add(rule)
     session.flush()
     audit.record(session, actor, "invoice.routing_rule.create", "routing_rule", rule.id, dict(data))
@@ -127,6 +129,15 @@ def get_rule(session: Session, rule_id: int) -> RoutingRule:
     return rule
 
 
+def _check_references(session: Session, supplier_id: Any, *user_ids: Any) -> None:
+    """Ids an admin typed must name existing records (they used to be stored dangling: 201 for user 9999)."""
+    if supplier_id is not None and session.get(Supplier, supplier_id) is None:
+        raise ValidationFailed(f"Lieferant {supplier_id} existiert nicht.")
+    for user_id in user_ids:
+        if user_id is not None and session.get(User, user_id) is None:
+            raise ValidationFailed(f"Benutzer {user_id} existiert nicht.")
+
+
 def update_rule(session: Session, actor: Principal, rule_id: int, data: dict[str, Any]) -> RoutingRule:
     """Change a rule's criteria, unit, responsible clerk or priority (audited with before/after)."""
     _admin(actor)
@@ -143,6 +154,7 @@ def update_rule(session: Session, actor: Principal, rule_id: int, data: dict[str
         raise ValidationFailed(
             "Eine Routing-Regel braucht mindestens ein Kriterium (Leitweg-ID, Bestellnummer, Lieferant)."
         )
+    _check_references(session, rule.supplier_id, rule.assignee_id)
     session.add(rule)
     session.flush()
     after = {k: getattr(rule, k) for k in changes}
@@ -244,6 +256,7 @@ def add_deputyship(session: Session, actor: Principal, data: dict[str, Any]) -> 
         raise ValidationFailed("Vertretung braucht absent_id, deputy_id, start, end (ISO-Datum).") from exc
     if row.end < row.start or row.absent_id == row.deputy_id:
         raise ValidationFailed("Vertretung: Ende vor Beginn oder Person vertritt sich selbst.")
+    _check_references(session, None, row.absent_id, row.deputy_id)
     session.add(row)
     session.flush()
     audit.record(session, actor, "invoice.deputyship.add", "deputyship", row.id, dict(data))

@@ -230,6 +230,12 @@ def test_supplier_admin_routes(client_as: Any) -> None:
         == 422
     )
     assert "51" in fin.get("/api/v1/approval-chains").json()["departments"]
+    # ids that name nothing used to be stored (201): a rule for user 999999 or supplier 999999
+    for dangling in ({"assignee_id": 999999}, {"supplier_id": 999999}):
+        r = admin.post(
+            "/api/v1/invoice-routing-rules", json={"leitweg_id": "y", "department": "63", **dangling}
+        )
+        assert r.status_code == 422 and "999999" in r.json()["detail"]
 
 
 def test_execute_reconcile_reject_to_supplier_and_empty_run(setup: dict[str, Any]) -> None:
@@ -300,6 +306,10 @@ def test_deputyship_routes(setup: dict[str, Any], client_as: Any) -> None:
         "/api/v1/deputyships", json={"absent_id": absent, "deputy_id": absent, "start": today, "end": today}
     )
     assert bad.status_code == 422
+    nobody = fin.post(  # a deputy who does not exist used to be accepted
+        "/api/v1/deputyships", json={"absent_id": absent, "deputy_id": 999999, "start": today, "end": today}
+    )
+    assert nobody.status_code == 422 and "999999" in nobody.json()["detail"]
     assert setup["clerk"].delete(f"/api/v1/deputyships/{dep_id}").status_code == 403
     assert fin.delete(f"/api/v1/deputyships/{dep_id}").status_code == 204
     assert fin.get("/api/v1/deputyships").json() == []
