@@ -233,7 +233,8 @@ def ingest_file(container: Container, folder: ScanFolder, path: Path, cfg: OcrSe
             ids.append(new.id)
             resiscan.add_document(record, resiscan.ScannedDocument(
                 index=len(ids) - 1, pages=part.pages, original_sha256=blob.sha256, document_id=str(new.id),
-                akte=part.akte or folder.akte, asn=part.asn,
+                # the Akte it was filed into: an unknown or closed one named by a QR code is not claimed
+                akte=(part.akte or folder.akte) if akte_id is not None else None, asn=part.asn,
             ))
             if notes:
                 log.info("scan %s → document %s: %s", path.name, new.id, "; ".join(notes))

@@ -256,3 +256,9 @@ def test_qr_of_a_closed_akte_files_that_part_without_akte_and_keeps_the_stack(co
     docs = [_doc(container, i) for i in report.stored["zda.tif"]]
     assert [d.akte_id for d in docs] == [None, open_id]
     assert (inbox / "processed" / "zda.tif").exists()
+    # the TR-RESISCAN protocol names the Akte each document was filed into, not the closed one of the QR
+    from dms.ocr import resiscan
+
+    store = resiscan.ResiscanStore(container.settings.data_path / "scan-records")
+    (batch_id,) = store.list_ids()
+    assert [d.akte for d in store.load(batch_id).documents] == [None, open_az]
