@@ -24,6 +24,7 @@ from dms.db.tables import (
     DocumentVersion,
     FilingHistory,
     SearchOutbox,
+    User,
     Vorgang,
 )
 from dms.db.types import utcnow
@@ -466,6 +467,10 @@ def grant(session: Session, principal: Principal, object_type: str, object_id: i
     model: type[Any] = {"akte": Akte, "vorgang": Vorgang, "document": Document}[object_type]
     if session.get(model, object_id) is None:
         raise NotFound(f"{object_type} {object_id} not found")
+    kind, _, value = grantee.partition(":")
+    if kind == "user" and session.get(User, int(value)) is None:
+        # a grant to an id nobody has yet would be inherited by whoever is created with that id later
+        raise NotFound(f"user {value} not found: a grant needs an existing user")
     exists: AccessGrant | None = session.execute(select(AccessGrant).where(
         col(AccessGrant.object_type) == object_type, col(AccessGrant.object_id) == object_id, col(AccessGrant.grantee) == grantee)).scalar_one_or_none()
     if exists:

@@ -145,6 +145,20 @@ def test_visibility_department_and_grants(client_as, pdf_bytes):
     assert doc_id not in [d["id"] for d in listing["items"]]
 
 
+def test_grant_to_an_unknown_user_is_refused(client_as, pdf_bytes):
+    """A grant to ``user:<id>`` nobody has was stored (204): the next user created with that id would have
+    inherited the access. It is now a 404 with a sentence, and nothing is stored."""
+    owner = client_as("clerk", department="63")
+    doc_id = _upload(owner, pdf_bytes("Grant")).json()["id"]
+    rm = client_as("records_manager")
+    body = {"object_type": "document", "object_id": doc_id, "grantee": "user:987654"}
+    r = rm.post("/api/v1/grants", json=body)
+    assert r.status_code == 404 and "user 987654 not found" in r.json()["detail"]
+    assert "user:987654" not in owner.get(f"/api/v1/documents/{doc_id}").json()["acl"]
+    body["grantee"] = f"user:{owner.user.id}"
+    assert rm.post("/api/v1/grants", json=body).status_code == 204
+
+
 def test_access_inherited_from_akte(client_as, pdf_bytes):
     rm = client_as("records_manager", department="63")
     node = rm.post("/api/v1/fileplan", json={"code": "63.01", "title": "Bauordnung"}).json()
