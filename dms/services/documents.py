@@ -35,6 +35,8 @@ from dms.storage.ports import StoredBlob
 
 CHANNELS = ("upload", "api", "scan", "email", "online_application", "import", "portal", "peppol")
 INGEST_TASK = "dms.ingest"
+#: the states a document's processing can be in (``GET /documents?status=``)
+DOCUMENT_STATUSES = ("processing", "ready", "failed")
 METADATA_FIELDS = ("title", "document_type", "correspondent", "tags", "document_date", "department",
                    "custom_fields", "retention_class", "asn")
 #: control characters, characters Windows refuses, and bidi overrides that disguise an extension ("\u202eexe.txt")
@@ -506,6 +508,8 @@ def list_documents(session: Session, principal: Principal, *, limit: int = 50, o
     if akte_id is not None:
         q = q.where(col(Document.akte_id) == akte_id)
     if status:
+        if status not in DOCUMENT_STATUSES:
+            raise ValidationFailed(f"unknown status {status!r}: use one of {', '.join(DOCUMENT_STATUSES)}")
         q = q.where(col(Document.status) == status)
     if "*" not in principal.tokens:
         from sqlalchemy import or_

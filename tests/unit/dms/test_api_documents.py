@@ -189,6 +189,14 @@ def test_versions_never_replace_and_original_per_version(client_as):
     assert same.status_code == 409
 
 
+def test_list_filters_by_status_and_refuses_an_unknown_one(client_as):
+    c = client_as("clerk", department="63")
+    doc_id = _upload(c, b"status filter", "s.txt").json()["id"]
+    assert doc_id in [d["id"] for d in c.get("/api/v1/documents", params={"status": "ready"}).json()["items"]]
+    r = c.get("/api/v1/documents", params={"status": "fertig"})  # used to answer 200 with an empty list
+    assert r.status_code == 422 and "processing, ready, failed" in r.json()["detail"]
+
+
 def test_version_zero_is_not_the_current_version(client_as):
     """``/versions/0/original`` names no version: 404, not the current version's bytes."""
     c = client_as("clerk", department="63")
