@@ -99,6 +99,13 @@ def _move(path: Path, folder: Path, sub: str, reason: str | None = None) -> Path
     return dest
 
 
+def _forget_old_failure(folder: Path, name: str) -> None:
+    """A file moved back from ``failed/`` into the inbox (the retry) and now stored: its old reason goes."""
+    failed = folder / FAILED
+    if not (failed / name).exists():
+        (failed / f"{name}.reason.txt").unlink(missing_ok=True)
+
+
 def _claim(path: Path) -> Path | None:
     """Move the file into ``.claimed/`` (atomic rename): of several workers exactly one gets it."""
     claimed_dir = path.parent / CLAIMED
@@ -275,4 +282,5 @@ def run_inbox(container: Container, cfg: OcrSettings | None = None,
                 continue
             report.stored[found.name] = ids
             _move(path, root, PROCESSED)
+            _forget_old_failure(root, found.name)
     return report

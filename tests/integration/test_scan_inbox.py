@@ -133,6 +133,21 @@ def test_unreadable_file_moves_to_failed_with_reason(container: Any, tmp_path: P
     assert (inbox / ".hidden.png").exists()
 
 
+def test_a_failed_file_moved_back_and_stored_loses_its_old_reason(container: Any) -> None:
+    """The retry of an inbox file is moving it back from failed/; once stored, failed/ no longer explains a
+    failure of a file that is not there (the reason file used to stay behind)."""
+    inbox = container.settings.scan_path
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / "failed").mkdir()
+    (inbox / "failed" / "zurueck.png.reason.txt").write_text("Frozen: Akte 1 is closed (zdA)\n")
+    (inbox / "failed" / "other.png").write_bytes(b"x")
+    (inbox / "failed" / "other.png.reason.txt").write_text("CorruptInputError\n")
+    ts.save_png(_page(7), inbox / "zurueck.png")
+    assert "zurueck.png" in run_inbox(container, CFG).stored
+    assert not (inbox / "failed" / "zurueck.png.reason.txt").exists()
+    assert (inbox / "failed" / "other.png.reason.txt").exists()  # a file still failed keeps its reason
+
+
 @pytest.mark.parametrize("settle", [3600.0])
 def test_files_still_being_written_wait(container: Any, settle: float) -> None:
     inbox = container.settings.scan_path
