@@ -176,6 +176,7 @@ def event_cmd(
             fiscal_year=fiscal_year,
             occurred_on=day,
             note=note,
+            settings=_settings(),
         )
         uow.commit()
     print(f"event {name} {fiscal_year} recorded ({day})")

@@ -295,11 +295,21 @@ def record_event(
     fiscal_year: int,
     occurred_on: date,
     note: str | None = None,
+    settings: RetentionSettings | None = None,
 ) -> RetentionEvent:
-    """Record a retention event (e.g. the council adopted the annual accounts of ``fiscal_year``)."""
+    """Record a retention event (e.g. the council adopted the annual accounts of ``fiscal_year``).
+
+    With ``settings`` the name must be an event some retention class starts from: a misspelt name would be
+    stored and start nothing, and the records waiting for it would stay undetermined without a word."""
     name = name.strip()
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,99}", name):
         raise ValidationFailed("event name: lower-case letters, digits and hyphens")
+    if settings is not None:
+        known = sorted({c.event for c in registry(settings).values() if c.event})
+        if name not in known:
+            raise ValidationFailed(
+                f"unknown event {name!r}: no retention class starts from it (known: {', '.join(known) or 'none'})"
+            )
     if occurred_on.year < fiscal_year:
         raise ValidationFailed("the event cannot happen before the end of its fiscal year's start")
     exists = session.execute(

@@ -157,3 +157,17 @@ def test_unknown_retention_class_is_refused_before_storing(client_as: Any, pdf_b
                 data={"retention_class": "no-such-class"})
     assert r.status_code == 422 and "no-such-class" in r.json()["detail"] and "ao147-belege" in r.json()["detail"]
     assert rm.get("/api/v1/documents").json()["total"] == 0
+
+
+def test_an_event_no_class_starts_from_is_refused(client_as: Any, pdf_bytes: Callable[..., bytes]) -> None:
+    """A misspelt event name used to be stored (201) and start nothing: the KomHVO records waiting for the
+    adopted annual accounts stayed "undetermined" without a word. It is a 422 naming the known events."""
+    rm = client_as("records_manager")
+    doc = _upload(rm, pdf_bytes("Beleg 2017"), document_date="2017-05-01", retention_class="komhvo59-belege")
+    body = {"name": "jahresabschluss-festgesteltt", "fiscal_year": 2017, "occurred_on": "2018-06-30"}
+    r = rm.post("/api/v1/retention/events", json=body)
+    assert r.status_code == 422 and "jahresabschluss-festgestellt" in r.json()["detail"]
+    assert rm.get(f"/api/v1/documents/{doc}/retention").json()["status"] == "undetermined"
+    body["name"] = "jahresabschluss-festgestellt"
+    assert rm.post("/api/v1/retention/events", json=body).status_code == 201
+    assert rm.get(f"/api/v1/documents/{doc}/retention").json()["keep_until"] == "2024-12-31"

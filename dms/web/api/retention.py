@@ -183,6 +183,7 @@ def post_event(
         fiscal_year=body.fiscal_year,
         occurred_on=body.occurred_on,
         note=body.note,
+        settings=_settings(),
     )
     uow.commit()
     return {"id": row.id, "name": row.name, "fiscal_year": row.fiscal_year}
