@@ -15,6 +15,10 @@ class BackendUnavailable(SearchError):
     """The search engine cannot be reached or opened (server down, index locked, corrupt files)."""
 
 
+class IndexLocked(BackendUnavailable):
+    """Another process holds the index's one writer: that process indexes; try again later."""
+
+
 class UnknownBackend(SearchError):
     """The configured engine name is not one of ``memory``, ``tantivy``, ``elasticsearch``."""
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session as OrmSession
 from dms.db.tables import Akte, Document, DocumentText, SearchOutbox, core_table
 from dms.db.types import utcnow
 from search.analysis import GermanAnalyzer
+from search.errors import IndexLocked
 from search.model import SearchDoc
 
 if TYPE_CHECKING:
@@ -419,6 +420,11 @@ def _index(container: Container, upserts: list[SearchDoc], deletes: list[int]) -
             container.indexer.upsert(upserts)
         if deletes:
             container.indexer.delete(deletes)
+    except IndexLocked as exc:
+        # Another worker process holds the engine's one writer (Tantivy): it drains these rows on its next
+        # run (every change enqueues one, and beat runs one every few seconds). Not a failure of the rows.
+        log.info("search index writer held by another process; outbox rows left for it: %s", exc)
+        return exc
     except Exception as exc:
         log.exception("indexer failed; outbox rows stay pending")
         return exc
@@ -444,8 +450,9 @@ def _drain_batch_pg(container: Container, batch: int) -> tuple[int, bool]:
         if not row_ids:
             return 0, True
         failure = _index(container, upserts, deletes)
-        _mark(uow.session, row_ids, failure)
-        uow.commit()
+        if not isinstance(failure, IndexLocked):  # rows left to the writer's holder stay untouched
+            _mark(uow.session, row_ids, failure)
+            uow.commit()
     return (0, False) if failure is not None else (len(row_ids), True)
 
 
@@ -457,7 +464,8 @@ def _drain_batch_sqlite(container: Container, batch: int) -> tuple[int, bool]:
         if not row_ids:
             return 0, True
         failure = _index(container, upserts, deletes)
-        with container.uow() as uow:
-            _mark(uow.session, row_ids, failure)
-            uow.commit()
+        if not isinstance(failure, IndexLocked):  # rows left to the writer's holder stay untouched
+            with container.uow() as uow:
+                _mark(uow.session, row_ids, failure)
+                uow.commit()
     return (0, False) if failure is not None else (len(row_ids), True)

@@ -29,7 +29,7 @@ import tantivy
 from search.analysis import GermanAnalyzer, default_analyzer
 from search.backends.base import EngineBase, RawHit, RawResult, top_facets
 from search.backends.memory import facet_values, keyword_values
-from search.errors import BackendUnavailable, DocumentInvalid, SearchError
+from search.errors import BackendUnavailable, DocumentInvalid, IndexLocked, SearchError
 from search.model import FacetValue, SearchDoc, Sort, fingerprint_of
 from search.plan import (
     ACL,
@@ -208,7 +208,7 @@ class TantivyBackend(EngineBase):
             try:
                 gen.writer = gen.index.writer(self.heap_size, self.num_threads)
             except ValueError as exc:
-                raise BackendUnavailable(
+                raise IndexLocked(
                     f"search index {gen.directory} is locked by another writer (one writer at a time): {exc}"
                 ) from exc
         return gen.writer

@@ -223,6 +223,27 @@ def test_failing_indexer_leaves_rows_pending_with_attempts_and_error(
     assert [(r.processed_at is not None, r.attempts) for r in _outbox_rows(container)] == [(True, 3)] * 2
 
 
+def test_rows_left_to_the_process_holding_the_index_writer_stay_untouched(
+    make_container: Any, settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Tantivy has one writer per index: a worker process that finds it held by another process leaves
+    the rows to that process, without counting an attempt or an error, and without an error log."""
+    from search.errors import IndexLocked
+
+    indexer = RecordingIndexer(fail=IndexLocked("search index … is locked by another writer"))
+    container = make_container(settings, indexer=indexer)
+    ids = _varied_documents(container)
+    _outbox(container, (ids["full"], "upsert"), (ids["bare"], "upsert"))
+    with caplog.at_level("INFO"):
+        assert drain_outbox(container) == 0
+    assert [(r.processed_at, r.attempts, r.last_error) for r in _outbox_rows(container)] == [(None, 0, None)] * 2
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "WARNING")]
+    assert any("held by another process" in r.getMessage() for r in caplog.records)
+    indexer.fail = None  # the holder drains them
+    assert drain_outbox(container) == 2
+    assert [(r.processed_at is not None, r.attempts) for r in _outbox_rows(container)] == [(True, 1)] * 2
+
+
 def test_rows_are_marked_processed_only_after_the_indexer_returned(
     make_container: Any, settings: Any
 ) -> None:
