@@ -68,18 +68,19 @@ def test_update_move_delete_rules_change_the_route_and_are_audited(db_session) -
     from dms.db.tables import AuditEntry
     from dms.domain.principal import Principal
     from dms.errors import NotFound, PermissionDenied, ValidationFailed
-    from dms.invoices import routing
+    from dms.invoices import routing, suppliers
 
     admin = _admin()
+    sid = int(suppliers.create_supplier(db_session, None, "Routing GmbH").id or 0)  # rules name real suppliers
     a = routing.create_rule(db_session, admin, {"leitweg_id": "L-1", "department": "63"})
-    b = routing.create_rule(db_session, admin, {"supplier_id": 9, "department": "32"})
-    facts = RouteFacts("L-1", None, 9)
+    b = routing.create_rule(db_session, admin, {"supplier_id": sid, "department": "32"})
+    facts = RouteFacts("L-1", None, sid)
     assert routing.route(db_session, facts).department == "63"  # equal specificity, older rule
     routing.move_rule(db_session, admin, int(b.id or 0), -1)
     assert [r.id for r in routing.list_rules(db_session)] == [b.id, a.id]
     assert routing.route(db_session, facts).department == "32"  # now first
     routing.update_rule(db_session, admin, int(a.id or 0), {"order_reference_prefix": "BA-", "department": "63.2"})
-    assert routing.route(db_session, RouteFacts("L-1", "BA-7", 9)).department == "63.2"  # more specific
+    assert routing.route(db_session, RouteFacts("L-1", "BA-7", sid)).department == "63.2"  # more specific
     with pytest.raises(ValidationFailed, match="mindestens ein Kriterium"):
         routing.update_rule(db_session, admin, int(b.id or 0), {"supplier_id": ""})
     with pytest.raises(ValidationFailed, match="ganze Zahl"):
@@ -93,5 +94,5 @@ def test_update_move_delete_rules_change_the_route_and_are_audited(db_session) -
     with pytest.raises(NotFound):
         routing.move_rule(db_session, admin, int(b.id or 0), 1)
     actions = list(db_session.execute(select(AuditEntry.action).order_by(AuditEntry.id)).scalars())
-    assert actions == ["invoice.routing_rule.create", "invoice.routing_rule.create", "invoice.routing_rule.reorder",
+    assert actions == ["supplier.create", "invoice.routing_rule.create", "invoice.routing_rule.create", "invoice.routing_rule.reorder",
                        "invoice.routing_rule.update", "invoice.routing_rule.delete"]

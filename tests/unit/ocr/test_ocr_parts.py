@@ -154,13 +154,17 @@ def test_rasterize_takes_the_parents_raster_once_then_extracts(tmp_path: Path, m
     assert _rasterize(tmp_path, "r3.png", 300.0) == tmp_path / "r3.png"
 
 
-def test_tesseract_slots_admit_one_holder_per_slot() -> None:
+def test_tesseract_slots_admit_one_holder_per_slot(tmp_path, monkeypatch) -> None:
+    import tempfile
     import threading
-    import time
 
+    # the slots are machine-wide files in the temp folder: a private one, so OCR tests running in other
+    # processes at the same time cannot hold a slot of this test
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     held: list[int] = []
     peak = 0
     lock = threading.Lock()
+    pair = threading.Barrier(2, timeout=30)  # two holders meet inside: both slots are usable at once
 
     def work() -> None:
         nonlocal peak
@@ -168,7 +172,7 @@ def test_tesseract_slots_admit_one_holder_per_slot() -> None:
             with lock:
                 held.append(index)
                 peak = max(peak, len(held))
-            time.sleep(0.02)
+            pair.wait()
             with lock:
                 held.remove(index)
 
