@@ -11,8 +11,7 @@ with Core statements, then:
             product, each text carries the search analysis the ingest worker stored with it
             (``DocumentText.analysis``, computed during ``load``, timed there as ``ingest_analysis_*``);
             ``--analyse-in-drain`` stores none (the path after an analyzer upgrade)
-  loader    (``--compare-orm K``) the batched loader vs the per-document ORM path on K documents,
-            database side only
+  loader    (``--loader K``) the batched loader alone on K random documents, database side only
   writes    (``--probe-writes``) another M changes drained while a second thread commits one tiny write
             unit of work (one UPDATE of one document row) every 20 ms: how long such a write (an upload,
             an edit, an audit row of a web process) waits while the drain runs — wall per write (max,
@@ -59,7 +58,7 @@ from dms.db.migrate import upgrade
 from dms.db.tables import Akte, Document, DocumentText, FilePlanNode, SearchOutbox, core_table
 from dms.db.uow import RecordingDispatcher
 from dms.ops.setup import ensure_dirs
-from dms.pipeline.indexing import DRAIN_BATCH, build_indexable, drain_outbox, load_search_docs, to_search_doc
+from dms.pipeline.indexing import DRAIN_BATCH, drain_outbox, load_search_docs
 from dms.search_index import backend_of, check, close_backend, reindex
 from dms.settings import Settings
 from search.analysis import default_analyzer
@@ -394,26 +393,15 @@ def split(phase: str, docs: int, total: Clock, engine: Clock, **extra: Any) -> d
 
 
 def phase_loader(container: Container, docs: int, k: int, batch: int, rng: random.Random) -> dict[str, Any]:
-    """Database side only: the batched Core loader vs the per-document ORM path on the same K ids."""
+    """Database side only: the batched Core loader on K random ids."""
     ids = sorted(rng.sample(range(1, docs + 1), min(k, docs)))
-    core, orm = Clock(), Clock()
-    core_docs: list[SearchDoc] = []
+    core = Clock()
     with core:
         for i in range(0, len(ids), batch):
             with container.uow(read_only=True) as uow:
-                core_docs.extend(load_search_docs(uow.session, ids[i : i + batch]))
-    orm_docs: list[SearchDoc] = []
-    with orm:
-        for i in range(0, len(ids), batch):
-            with container.uow(read_only=True) as uow:
-                for doc_id in ids[i : i + batch]:  # exactly the old drain_outbox loop
-                    doc = uow.session.get(Document, doc_id)
-                    if doc is not None and not doc.deleted:
-                        orm_docs.append(to_search_doc(build_indexable(uow.session, doc)))
-    assert sorted(core_docs, key=lambda d: int(d.id)) == orm_docs
+                load_search_docs(uow.session, ids[i : i + batch])
     rec: dict[str, Any] = {"phase": "loader", "docs": len(ids), "batch": batch}
     rec.update(core.as_dict("core", len(ids)))
-    rec.update(orm.as_dict("orm", len(ids)))
     return rec
 
 
@@ -445,8 +433,8 @@ def main() -> int:
         help="reindex batch; a comma list reindexes once per size (default: the reindex default)",
     )
     p.add_argument("--warmup", type=int, default=500, help="changes drained before timing (not counted)")
-    p.add_argument("--compare-orm", type=int, default=5_000, metavar="K",
-                   help="compare the batched loader with the ORM path on K documents (0: skip)")  # fmt: skip
+    p.add_argument("--loader", type=int, default=5_000, metavar="K",
+                   help="time the batched loader alone on K documents (0: skip)")  # fmt: skip
     p.add_argument("--database-url", default=None,
                    help="PostgreSQL server URL; a temporary database is created there and dropped")  # fmt: skip
     p.add_argument("--path", default=None, help="data dir parent (default: a temp dir, removed)")
@@ -489,8 +477,8 @@ def main() -> int:
         if not args.skip_reindex:
             for size in reindex_batches:
                 emit(results, phase_reindex(container, docs, size))
-        if args.compare_orm:
-            emit(results, phase_loader(container, docs, args.compare_orm, args.batch[0], rng))
+        if args.loader:
+            emit(results, phase_loader(container, docs, args.loader, args.batch[0], rng))
         if args.warmup:
             write_changes(container, loader, docs, docs + 1, args.warmup, rng)
             docs += args.warmup - args.warmup // 2

@@ -32,6 +32,7 @@ from dms.pipeline.indexing import (
     iter_search_docs,
     lock_drain,
     refresh_content_analyses,
+    store_content_analyses,
 )
 from search.analysis import GermanAnalyzer
 from search.backends import create_backend
@@ -222,10 +223,12 @@ def reindex(
                 docs = next(batches, None)
                 if docs is None:
                     break
-                if analyzer is not None:  # the engine would analyse these anyway: keep the result
+                new_rows = refresh_content_analyses(analyzer, docs) if analyzer is not None else []
+                if new_rows:  # the engine would analyse these anyway: keep the result
                     with container.uow() as uow:
-                        report.analysed += refresh_content_analyses(uow.session, analyzer, docs)
+                        store_content_analyses(uow.session, new_rows)
                         uow.commit()
+                    report.analysed += len(new_rows)
                 report.documents += target.index(docs)
                 n = len(docs)
                 del docs

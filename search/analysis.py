@@ -265,7 +265,7 @@ class GermanAnalyzer:
         ``content_analysis`` is the content's stored analysis (:meth:`encode_content`); it is used when
         valid for this analyzer and this content, else the content is analysed here."""
         title_terms, title_parts = self._analyze_text(title)
-        stored = self.decode_content(content, content_analysis) if content_analysis else None
+        stored = self.decode_content(content, content_analysis)
         body_terms, body_parts = stored if stored is not None else self._analyze_text(content)
         body = f"{title_terms} {body_terms}" if title_terms and body_terms else (title_terms or body_terms)
         parts = f"{title_parts} {body_parts}" if title_parts and body_parts else (title_parts or body_parts)

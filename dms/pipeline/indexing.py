@@ -1,12 +1,9 @@
-"""Search hand-over: the indexer port, the DTOs dms builds from its rows, and the outbox drain.
+"""Search hand-over: the indexer port, the batched loader from the database and the outbox drain.
 
-Two ways from the database to a :class:`search.model.SearchDoc`, proven equal by
-``tests/unit/dms/test_outbox_batch.py``:
-
-* :func:`build_indexable` + :func:`to_search_doc` — one document through the ORM (the reference);
-* :func:`load_search_docs` / :func:`iter_search_docs` — many documents in ONE Core statement
-  (documents ⟕ document_texts ⟕ akten, plain row tuples): what the outbox drain, ``reindex`` and
-  ``search check`` use, so the database side stays far below the engine's cost per document.
+:func:`load_search_docs` / :func:`iter_search_docs` build :class:`search.model.SearchDoc` for many
+documents in ONE Core statement (documents ⟕ document_texts ⟕ akten, plain row tuples): what the outbox
+drain, ``reindex`` and ``search check`` use, so the database side stays far below the engine's cost per
+document. ``tests/unit/dms/test_outbox_batch.py`` proves it equal to reading each document through the ORM.
 """
 
 from __future__ import annotations
@@ -17,8 +14,6 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -52,28 +47,6 @@ DRAIN_LOCK_KEY = 0x616B772D64726E  # "akw-drn"
 DRAIN_LOCK_FILE = "search-outbox.lock"
 
 
-@dataclass(frozen=True)
-class IndexableDocument:
-    """Everything a search backend needs about one document (no ORM rows cross this line)."""
-
-    id: int
-    title: str
-    content: str
-    document_type: str | None
-    department: str | None
-    correspondent: str | None
-    tags: list[str]
-    document_date: date | None
-    created: datetime
-    akte: str | None
-    asn: str | None
-    acl: list[str]
-    mime_type: str | None
-    status: str
-    extra: dict[str, str] = field(default_factory=dict)
-    content_analysis: str | None = None  # DocumentText.analysis (see search.model.SearchDoc)
-
-
 class SearchIndexer(Protocol):
     def upsert(self, docs: Sequence[SearchDoc]) -> None: ...
 
@@ -97,62 +70,6 @@ class NullIndexer:
 
     def health(self) -> str:
         return "disabled (no search backend configured)"
-
-
-# --------------------------------------------------------------------------------------- one document
-def acl_list(doc: Document) -> list[str]:
-    return [t for t in doc.acl_tokens.split(" ") if t]
-
-
-def build_indexable(session: Any, doc: Document) -> IndexableDocument:
-    """One document through the ORM (the reference the batched loader is tested against)."""
-    text = session.get(DocumentText, doc.id)
-    akte = session.get(Akte, doc.akte_id) if doc.akte_id else None
-    extra = {str(k): str(v) for k, v in (doc.custom_fields or {}).items()}
-    if doc.retention_class:
-        extra["retention_class"] = doc.retention_class
-    return IndexableDocument(
-        id=int(doc.id or 0),
-        title=doc.title,
-        content=text.content if text else "",
-        document_type=doc.document_type,
-        department=doc.department,
-        correspondent=doc.correspondent,
-        tags=list(doc.tags or []),
-        document_date=doc.document_date,
-        created=doc.received_at,
-        akte=akte.aktenzeichen if akte else None,
-        asn=doc.asn,
-        acl=acl_list(doc),
-        mime_type=doc.mime_type,
-        status=doc.status,
-        extra=extra,
-        content_analysis=text.analysis if text else None,
-    )
-
-
-def to_search_doc(doc: IndexableDocument) -> SearchDoc:
-    """The one translation from dms' hand-over DTO to the search package's DTO."""
-    extra = dict(doc.extra)
-    if doc.mime_type:
-        extra["mime_type"] = doc.mime_type
-    extra["status"] = doc.status
-    return SearchDoc(
-        id=str(doc.id),
-        title=doc.title or "",
-        content=doc.content or "",
-        created=doc.created,
-        document_type=doc.document_type or "",
-        department=doc.department or "",
-        correspondent=doc.correspondent or "",
-        tags=[t for t in doc.tags if t],
-        document_date=doc.document_date,
-        akte=doc.akte,
-        asn=doc.asn,
-        acl=list(doc.acl),
-        extra=extra,
-        content_analysis=doc.content_analysis,
-    )
 
 
 # --------------------------------------------------------------------------------------- many documents
@@ -193,7 +110,7 @@ def _search_doc_select() -> Select[Any]:
 
 
 def _to_doc(row: Sequence[Any]) -> SearchDoc:
-    """One joined row → ``SearchDoc``; exactly ``to_search_doc(build_indexable(...))``."""
+    """One joined row → ``SearchDoc`` (extra: custom fields, retention class, mime type, status)."""
     (doc_id, title, content, created, document_type, department, correspondent, tags, document_date, akte,
      asn, acl_tokens, custom_fields, retention_class, mime_type, status, content_analysis) = row  # fmt: skip
     extra = {str(k): str(v) for k, v in custom_fields.items()} if custom_fields else {}
@@ -263,38 +180,41 @@ def iter_search_docs(
         last = int(docs[-1].id)
 
 
-def refresh_content_analyses(session: Session, analyzer: GermanAnalyzer, docs: Sequence[SearchDoc]) -> int:
-    """Give every document of ``docs`` a content analysis valid for ``analyzer`` (computing it where the
-    stored one is missing, e.g. texts extracted before analyses were stored, or was made by another
-    analyzer version) and store the new ones in ``document_texts.analysis``; returns how many.
-
-    A row is only overwritten if it still holds the analysis read with ``docs``: a text re-extracted
-    meanwhile keeps the analysis its ingest stored."""
-    fresh: list[dict[str, Any]] = []
-    replaced: list[dict[str, Any]] = []
+def refresh_content_analyses(analyzer: GermanAnalyzer, docs: Sequence[SearchDoc]) -> list[dict[str, Any]]:
+    """Give every document of ``docs`` a content analysis valid for ``analyzer``, computing it where the
+    stored one is missing (texts extracted before analyses were stored) or was made by another analyzer
+    version. Returns the new ones for :func:`store_content_analyses` (empty: nothing to write)."""
+    new_rows: list[dict[str, Any]] = []
     for doc in docs:
         if not doc.content or analyzer.decode_content(doc.content, doc.content_analysis) is not None:
             continue
         new = analyzer.encode_content(doc.content)
-        row = {"b_id": int(doc.id), "b_new": new, "b_old": doc.content_analysis}
-        (replaced if doc.content_analysis else fresh).append(row)
+        new_rows.append({"b_id": int(doc.id), "b_new": new, "b_old": doc.content_analysis})
         doc.content_analysis = new
+    return new_rows
+
+
+def store_content_analyses(session: Session, new_rows: Sequence[dict[str, Any]]) -> None:
+    """Store what :func:`refresh_content_analyses` computed in ``document_texts.analysis``. A row is only
+    overwritten if it still holds the analysis read with the documents: a text re-extracted meanwhile keeps
+    the analysis its ingest stored."""
     t = _TEXT.c
+    fresh = [{"b_id": r["b_id"], "b_new": r["b_new"]} for r in new_rows if r["b_old"] is None]
+    replaced = [r for r in new_rows if r["b_old"] is not None]
     if fresh:
         session.execute(
-            update(_TEXT)
-            .where(t.document_id == bindparam("b_id"), t.analysis.is_(None))
-            .values(analysis=bindparam("b_new")),
-            [{k: v for k, v in r.items() if k != "b_old"} for r in fresh],
+            update(_TEXT).where(t.document_id == bindparam("b_id"), t.analysis.is_(None)).values(
+                analysis=bindparam("b_new")
+            ),
+            fresh,
         )
     if replaced:
         session.execute(
-            update(_TEXT)
-            .where(t.document_id == bindparam("b_id"), t.analysis == bindparam("b_old"))
-            .values(analysis=bindparam("b_new")),
+            update(_TEXT).where(t.document_id == bindparam("b_id"), t.analysis == bindparam("b_old")).values(
+                analysis=bindparam("b_new")
+            ),
             replaced,
         )
-    return len(fresh) + len(replaced)
 
 
 def count_live_documents(db: Session | Connection) -> int:

@@ -17,11 +17,9 @@ from sqlmodel import Session, select
 
 from dms.db.tables import Akte, Document, DocumentText, FilePlanNode, SearchOutbox
 from dms.pipeline.indexing import (
-    build_indexable,
     drain_outbox,
     iter_search_docs,
     load_search_docs,
-    to_search_doc,
 )
 from dms.pipeline.runner import content_analysis
 from dms.search_index import backend_of, check, reindex
@@ -123,13 +121,42 @@ def _varied_documents(container: Any) -> dict[str, int]:
 
 
 def _reference(container: Any, ids: Sequence[int]) -> list[SearchDoc]:
+    """Each live document read through the ORM, one by one (what the drain did before the batched
+    loader): the reference the loader must equal."""
+    out = []
     with container.uow(read_only=True) as uow:
-        out = []
+        s = uow.session
         for i in ids:
-            doc = uow.session.get(Document, i)
-            if doc is not None and not doc.deleted:
-                out.append(to_search_doc(build_indexable(uow.session, doc)))
-        return out
+            doc = s.get(Document, i)
+            if doc is None or doc.deleted:
+                continue
+            text = s.get(DocumentText, doc.id)
+            akte = s.get(Akte, doc.akte_id) if doc.akte_id else None
+            extra = {str(k): str(v) for k, v in (doc.custom_fields or {}).items()}
+            if doc.retention_class:
+                extra["retention_class"] = doc.retention_class
+            if doc.mime_type:
+                extra["mime_type"] = doc.mime_type
+            extra["status"] = doc.status
+            out.append(
+                SearchDoc(
+                    id=str(doc.id),
+                    title=doc.title or "",
+                    content=text.content if text else "",
+                    created=doc.received_at,
+                    document_type=doc.document_type or "",
+                    department=doc.department or "",
+                    correspondent=doc.correspondent or "",
+                    tags=[t for t in doc.tags or [] if t],
+                    document_date=doc.document_date,
+                    akte=akte.aktenzeichen if akte else None,
+                    asn=doc.asn,
+                    acl=[t for t in doc.acl_tokens.split(" ") if t],
+                    extra=extra,
+                    content_analysis=text.analysis if text else None,
+                )
+            )
+    return out
 
 
 def _outbox(container: Any, *pairs: tuple[int, str]) -> None:
@@ -406,7 +433,7 @@ def test_reindex_stores_missing_and_outdated_content_analyses(container: Any) ->
 
 
 def test_refreshing_analyses_never_overwrites_a_text_re_extracted_meanwhile(container: Any) -> None:
-    from dms.pipeline.indexing import refresh_content_analyses
+    from dms.pipeline.indexing import refresh_content_analyses, store_content_analyses
 
     ids = _varied_documents(container)
     analyzer = backend_of(container).analyzer  # type: ignore[attr-defined]
@@ -418,8 +445,10 @@ def test_refreshing_analyses_never_overwrites_a_text_re_extracted_meanwhile(cont
         t.content, t.analysis = "Neuer Text", content_analysis("Neuer Text")
         uow.session.add(t)
         uow.commit()
+    new_rows = refresh_content_analyses(analyzer, docs)
+    assert len(new_rows) == 1  # computed for the batch...
     with container.uow() as uow:
-        assert refresh_content_analyses(uow.session, analyzer, docs) == 1  # computed for the batch...
+        store_content_analyses(uow.session, new_rows)
         uow.commit()
     assert _stored_analyses(container)[ids["bare"]] == content_analysis("Neuer Text")  # ...not stored
 
