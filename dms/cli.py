@@ -383,6 +383,7 @@ from dms.cli_einvoice import app as einvoice_app; app.add_typer(einvoice_app, na
 from dms.cli_retention import app as retention_app, fixity_app; app.add_typer(retention_app, name="retention"); app.add_typer(fixity_app, name="fixity")  # noqa: E402, E702, I001
 from dms.cli_search import app as search_app, reindex as search_reindex; app.add_typer(search_app, name="search"); app.command("reindex")(search_reindex)  # noqa: E402, E702, I001
 from dms.cli_scan import app as scan_app; app.add_typer(scan_app, name="scan")  # noqa: E402, E702, I001
+from dms.cli_departments import app as department_app; app.add_typer(department_app, name="department")  # noqa: E402, E702, I001
 from dms.cli_paperless import import_paperless; app.command("import-paperless")(import_paperless)  # noqa: E402, E702, I001
 # <<< registration <<<
 

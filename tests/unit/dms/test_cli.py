@@ -237,3 +237,24 @@ def test_help_and_pure_commands_need_no_installation(cli_env):
     assert "E-Akte" in run("--help").output
     r = run("einvoice", "validate", "/nonexistent.xml", "--json")
     assert r.exit_code == 2  # unreadable file, not "run init"
+
+
+def test_department_commands(cli_env):
+    import json
+
+    run("init")
+    assert run("user", "create", "erika", "--role", "clerk", "--department", "63").exit_code == 0
+    r = run("department", "create", "41", "--name", "Kultur")
+    assert r.exit_code == 0 and r.output.strip() == "41\tKultur\taktiv"
+    dup = run("department", "create", "41")
+    assert dup.exit_code == 1 and "gibt es bereits" in dup.output
+    bad = run("department", "create", "a b")
+    assert bad.exit_code == 1 and "Ungültiger Code" in bad.output
+    assert run("department", "rename", "41", "Kultur und Weiterbildung").exit_code == 0
+    assert run("department", "deactivate", "41").output.strip().endswith("inaktiv")
+    missing = run("department", "rename", "99", "x")
+    assert missing.exit_code == 1 and "gibt es nicht" in missing.output
+    listed = {d["code"]: d for d in json.loads(run("department", "list", "--json").output)}
+    assert listed["41"] == {"code": "41", "name": "Kultur und Weiterbildung", "active": False, "users": 0,
+                            "documents": 0}  # fmt: skip
+    assert listed["63"]["users"] == 1  # a code in use was registered when the user was created
